@@ -1,0 +1,1 @@
+"""Domain rules: enums, validators, reference data, the case workflow. No Qt, no SQL."""

@@ -1,0 +1,140 @@
+"""Encrypted backups of the station store.
+
+A backup is a complete SQLCipher database made with ``sqlcipher_export`` under the same key, plus a
+copy of the key-slot file as it was, so that it opens with the passwords (or the recovery code) of
+that moment. A backup is verified (opens, integrity check, not plaintext) before it is kept and
+before it replaces anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from app.store.engine import connect_raw
+from app.store.errors import StoreCorrupt
+
+BACKUP_DIR = "backups"
+BACKUP_SUFFIX = ".lsbak"
+KEYS_SUFFIX = ".keys.json"
+SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created: datetime
+    reason: str
+    size: int
+
+    @property
+    def keys_path(self) -> Path:
+        return keys_path_for(self.path)
+
+
+def keys_path_for(backup_path: Path) -> Path:
+    return backup_path.with_name(backup_path.name[: -len(BACKUP_SUFFIX)] + KEYS_SUFFIX)
+
+
+def backup_dir(data_dir: Path) -> Path:
+    return data_dir / BACKUP_DIR
+
+
+def _safe_reason(reason: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", reason)[:40] or "manual"
+
+
+def export_encrypted(db_path: Path, key: bytes, target: Path) -> None:
+    """Copy the live store to ``target`` (a new SQLCipher file with the same key)."""
+    if target.exists():
+        raise FileExistsError(target)
+    tmp = target.with_name(target.name + ".part")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    conn = connect_raw(db_path, key)
+    try:
+        path_sql = str(tmp).replace("'", "''")
+        conn.execute(f"ATTACH DATABASE '{path_sql}' AS backup KEY \"x'{key.hex()}'\"")
+        conn.execute("SELECT sqlcipher_export('backup')")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"PRAGMA backup.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE backup")
+    finally:
+        conn.close()
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    verify(tmp, key)
+    os.replace(tmp, target)
+
+
+def verify(path: Path, key: bytes) -> None:
+    """Raise StoreCorrupt unless ``path`` is an encrypted store that opens with ``key`` and is intact."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise StoreCorrupt(f"备份文件 {path.name} 无法读取") from exc
+    if len(head) < 16:
+        raise StoreCorrupt(f"备份文件 {path.name} 不完整")
+    if head == SQLITE_PLAIN_HEADER:
+        raise StoreCorrupt(f"备份文件 {path.name} 未加密，拒绝使用")
+    try:
+        conn = connect_raw(path, key)
+    except StoreCorrupt as exc:
+        raise StoreCorrupt(f"备份文件 {path.name} 无法解密或已损坏") from exc
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        # Leave no WAL beside a backup: it is a single self-contained file.
+        conn.execute("PRAGMA journal_mode = DELETE")
+    except Exception as exc:
+        raise StoreCorrupt(f"备份文件 {path.name} 已损坏") from exc
+    finally:
+        conn.close()
+    if result != "ok":
+        raise StoreCorrupt(f"备份文件 {path.name} 完整性检查未通过")
+    if "station" not in tables or "alembic_version" not in tables:
+        raise StoreCorrupt(f"备份文件 {path.name} 不是站点数据备份")
+
+
+def create_backup(data_dir: Path, db_path: Path, keys_path: Path, key: bytes, reason: str) -> Path:
+    folder = backup_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"station-{stamp}-{_safe_reason(reason)}{BACKUP_SUFFIX}"
+    export_encrypted(db_path, key, target)
+    shutil.copyfile(keys_path, keys_path_for(target))
+    return target
+
+
+def list_backups(data_dir: Path) -> list[BackupInfo]:
+    folder = backup_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    found = []
+    pattern = re.compile(r"station-(\d{8}-\d{6})(?:-\d+)?-(.+)\.lsbak$")
+    for path in folder.glob(f"*{BACKUP_SUFFIX}"):
+        m = pattern.match(path.name)
+        if not m:
+            continue
+        created = datetime.strptime(m.group(1), "%Y%m%d-%H%M%S")
+        found.append(BackupInfo(path, created, m.group(2), path.stat().st_size))
+    return sorted(found, key=lambda b: b.path.name, reverse=True)
+
+
+def replace_store_file(db_path: Path, backup_path: Path, key: bytes) -> None:
+    """Put a verified backup in place of the store. All connections to the store must be closed."""
+    verify(backup_path, key)
+    tmp = db_path.with_name(db_path.name + ".restore")
+    shutil.copyfile(backup_path, tmp)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(db_path) + suffix)
+    os.replace(tmp, db_path)

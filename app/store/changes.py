@@ -1,0 +1,213 @@
+"""Every change to a synced record writes its audit event and outbox entry in the same transaction.
+
+Sessions made by the store carry the acting user and the station in ``session.info``; a
+``before_flush`` hook stamps new and changed records (station, times, user), and adds an
+:class:`AuditEvent` and an :class:`OutboxEntry` for each. ``version`` is bumped by the mapper itself
+(optimistic locking). Synced records are never hard-deleted: :func:`soft_delete` marks them, and a
+hard delete is refused.
+
+Bulk paths (the roster import) that bypass the ORM call :func:`record_bulk` with the same effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from app.domain.enums import ChangeOp
+from app.store.errors import PermissionDenied, StoreError
+from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
+
+#: Fields whose values are personal data: the audit log records that they changed, not the values.
+PERSONAL_FIELDS = frozenset(
+    {"name", "id_number", "phone", "address", "birth_date", "hukou", "facts", "requests",
+     "record", "oral_record", "contact_name", "contact_phone", "attendees", "legal_rep"}
+)  # fmt: skip
+
+_STAMP_FIELDS = frozenset(
+    {"created_at", "created_by", "updated_at", "updated_by", "version", "station_code"}
+)
+
+
+class HardDeleteRefused(StoreError):
+    default_message = "同步记录不能直接删除，只能标记为已删除"
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _changed_fields(obj) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _STAMP_FIELDS:
+            continue
+        hist = state.attrs[key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if key in PERSONAL_FIELDS:
+            changes[key] = "changed"
+        else:
+            changes[key] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _summary(obj) -> str:
+    return f"{type(obj).label} {obj.id[:8]}"
+
+
+def soft_delete(session: Session, obj: Synced) -> None:
+    """Mark a synced record deleted (the tombstone syncs; the row stays until the district confirms)."""
+    obj.deleted = True
+    obj.deleted_at = utcnow()
+    session.add(obj)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    info = session.info
+    user_id = info.get("user_id")
+    station_code = info.get("station_code")
+    now = utcnow()
+    for obj in list(session.new):
+        if not isinstance(obj, Synced):
+            continue
+        if info.get("read_only"):
+            raise PermissionDenied("只读用户不能修改数据")
+        if obj.id is None:
+            from app.store.models import new_id
+
+            obj.id = new_id()
+        obj.station_code = obj.station_code or station_code
+        obj.created_at = obj.created_at or now
+        obj.created_by = obj.created_by or user_id
+        obj.updated_at = now
+        obj.updated_by = user_id
+        obj.version = 1
+        session.add(
+            AuditEvent(
+                at=now,
+                user_id=user_id,
+                action="insert",
+                entity=obj.entity_name(),
+                entity_id=obj.id,
+                summary=_summary(obj),
+            )
+        )
+        session.add(
+            OutboxEntry(
+                entity=obj.entity_name(), entity_id=obj.id, version=1, op=ChangeOp.INSERT,
+                created_at=now,
+            )
+        )
+    for obj in list(session.dirty):
+        if not isinstance(obj, Synced) or not session.is_modified(obj, include_collections=False):
+            continue
+        if info.get("read_only"):
+            raise PermissionDenied("只读用户不能修改数据")
+        changes = _changed_fields(obj)
+        if not changes:
+            continue
+        obj.updated_at = now
+        obj.updated_by = user_id
+        op = ChangeOp.DELETE if changes.get("deleted") == [False, True] else ChangeOp.UPDATE
+        new_version = (obj.version or 0) + 1  # what the mapper will write
+        session.add(
+            AuditEvent(
+                at=now,
+                user_id=user_id,
+                action=op.value,
+                entity=obj.entity_name(),
+                entity_id=obj.id,
+                summary=_summary(obj),
+                changes=changes,
+            )
+        )
+        session.add(
+            OutboxEntry(
+                entity=obj.entity_name(), entity_id=obj.id, version=new_version, op=op,
+                created_at=now,
+            )
+        )
+    for obj in session.deleted:
+        if isinstance(obj, Synced):
+            raise HardDeleteRefused()
+
+
+def install(session_class) -> None:
+    """Attach the hook to a ``sessionmaker`` or Session class."""
+    event.listen(session_class, "before_flush", _before_flush)
+
+
+def record_bulk(
+    session: Session,
+    entity: str,
+    rows: Sequence[tuple[str, int, ChangeOp]],
+    *,
+    action: str | None = None,
+    summary: str | None = None,
+    changes: Iterable[dict | None] | None = None,
+) -> None:
+    """Audit and outbox entries for rows written with Core (``insert``/``update``) in this session.
+
+    ``rows`` is ``(entity_id, new_version, op)`` per record. The caller stamps the synced columns.
+    """
+    if not rows:
+        return
+    now = utcnow()
+    user_id = session.info.get("user_id")
+    change_list = list(changes) if changes is not None else [None] * len(rows)
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "user_id": user_id,
+                "action": action or op.value,
+                "entity": entity,
+                "entity_id": entity_id,
+                "summary": summary,
+                "changes": ch,
+            }
+            for (entity_id, _version, op), ch in zip(rows, change_list, strict=True)
+        ],
+    )
+    session.execute(
+        insert(OutboxEntry),
+        [
+            {"entity": entity, "entity_id": entity_id, "version": version, "op": op,
+             "created_at": now}
+            for entity_id, version, op in rows
+        ],
+    )
+
+
+def stamp_new(session: Session, now: datetime | None = None) -> dict:
+    """Synced-column values for a row inserted with Core in this session."""
+    now = now or utcnow()
+    user_id = session.info.get("user_id")
+    return {
+        "station_code": session.info.get("station_code"),
+        "created_at": now,
+        "created_by": user_id,
+        "updated_at": now,
+        "updated_by": user_id,
+        "version": 1,
+        "deleted": False,
+    }

@@ -1,0 +1,39 @@
+"""Shared fixtures: a real encrypted store in tmp_path, Qt offscreen, a cheap KDF."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt or derives keys.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests create many key slots; 2^10 keeps each under a few ms. The real cost (~0.3 s) is
+# calibrated at run time and measured by bench/store.py.
+os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from app.store.store import Store  # noqa: E402
+
+ADMIN = "admin"
+ADMIN_PASSWORD = "Admin-pass-2026"
+STATION = "GUDONG"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "station-data"
+
+
+@pytest.fixture
+def created(data_dir: Path):
+    """(store, recovery_code) for a new station with its administrator logged in."""
+    store, code = Store.create(data_dir, STATION, ADMIN, "林站长", ADMIN_PASSWORD)
+    yield store, code
+    store.close()
+
+
+@pytest.fixture
+def store(created) -> Store:
+    return created[0]
