@@ -1,0 +1,1 @@
+"""The ``labor-station`` command line."""
