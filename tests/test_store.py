@@ -127,9 +127,8 @@ def test_money_is_exact(store):
 def test_read_only_user_cannot_write(store, data_dir):
     store.add_user("viewer", "督查员", Role.READ_ONLY, "Viewer-pass-1")
     with Store.open(data_dir, "viewer", "Viewer-pass-1") as viewer:
-        with pytest.raises(PermissionDenied):
-            with viewer.unit_of_work() as s:
-                s.add(Enterprise(name="己"))
+        with pytest.raises(PermissionDenied), viewer.unit_of_work() as s:
+            s.add(Enterprise(name="己"))
         with viewer.read() as s:
             assert s.scalar(select(func.count()).select_from(CaseCounter)) == 0
 
