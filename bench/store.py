@@ -30,15 +30,46 @@ from app.store.engine import make_engine
 from app.store.models import Enterprise, new_id, utcnow
 from app.store.store import Store
 
-WORDS = ["闽江", "榕城", "三坊", "七巷", "鼓山", "乌山", "屏山", "西湖", "温泉", "东街", "南街", "华大", "五凤", "安泰", "水部", "软件", "海峡", "八闽"]
-SUFFIX = ["科技有限公司", "商贸有限公司", "餐饮管理有限公司", "建设工程有限公司", "物业服务有限公司"]
+WORDS = [
+    "闽江",
+    "榕城",
+    "三坊",
+    "七巷",
+    "鼓山",
+    "乌山",
+    "屏山",
+    "西湖",
+    "温泉",
+    "东街",
+    "南街",
+    "华大",
+    "五凤",
+    "安泰",
+    "水部",
+    "软件",
+    "海峡",
+    "八闽",
+]
+SUFFIX = [
+    "科技有限公司",
+    "商贸有限公司",
+    "餐饮管理有限公司",
+    "建设工程有限公司",
+    "物业服务有限公司",
+]
 
 
 def plain_engine(path: Path):
     def creator():
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        for pragma in ("temp_store = MEMORY", "busy_timeout = 30000", "foreign_keys = ON",
-                       "journal_mode = WAL", "synchronous = FULL", "cache_size = -32000"):
+        for pragma in (
+            "temp_store = MEMORY",
+            "busy_timeout = 30000",
+            "foreign_keys = ON",
+            "journal_mode = WAL",
+            "synchronous = FULL",
+            "cache_size = -32000",
+        ):
             conn.execute(f"PRAGMA {pragma}")
         return conn
 
@@ -58,13 +89,19 @@ def rows(n: int, seed: int = 7) -> list[dict]:
     for i in range(n):
         out.append(
             {
-                "id": new_id(), "station_code": "GUDONG", "created_at": now, "updated_at": now,
-                "version": 1, "deleted": False, "credit_code_accepted": False,
+                "id": new_id(),
+                "station_code": "GUDONG",
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "deleted": False,
+                "credit_code_accepted": False,
                 "credit_code": credit_code(rng),
                 "name": f"福州{rng.choice(WORDS)}{rng.choice(WORDS)}{i}{rng.choice(SUFFIX)}",
                 "legal_rep": rng.choice("王李张刘陈杨黄赵吴周") + rng.choice("伟芳娜敏静丽强磊"),
                 "street_code": rng.choice(["GUDONG", "GUXI", "WENQUAN"]),
-                "risk_level": "none", "source": "import",
+                "risk_level": "none",
+                "source": "import",
             }
         )
     return out
@@ -92,7 +129,9 @@ def time_search(engine, data, repeats: int = 30) -> float:
                 .order_by(Enterprise.name)
                 .limit(50)
             ).all()
-            conn.execute(select(Enterprise.id).where(Enterprise.credit_code == row["credit_code"])).all()
+            conn.execute(
+                select(Enterprise.id).where(Enterprise.credit_code == row["credit_code"])
+            ).all()
             conn.execute(
                 select(Enterprise.street_code, func.count()).group_by(Enterprise.street_code)
             ).all()
@@ -135,10 +174,14 @@ def main() -> None:
     print(f"rows: {args.rows}")
     print(f"store open (scrypt 2^{kdf_log2n} + migrations check): {open_s * 1000:.0f} ms")
     print(f"raw-key connection open: {raw_open * 1000:.1f} ms")
-    print(f"insert  plain {t_plain_ins:.3f} s  sqlcipher {t_cipher_ins:.3f} s  "
-          f"ratio {t_cipher_ins / t_plain_ins:.2f} (goal <= 1.25)")
-    print(f"search  plain {t_plain_search * 1000:.2f} ms  sqlcipher {t_cipher_search * 1000:.2f} ms  "
-          f"ratio {t_cipher_search / t_plain_search:.2f} (goal <= 1.25)  [median of 30]")
+    print(
+        f"insert  plain {t_plain_ins:.3f} s  sqlcipher {t_cipher_ins:.3f} s  "
+        f"ratio {t_cipher_ins / t_plain_ins:.2f} (goal <= 1.25)"
+    )
+    print(
+        f"search  plain {t_plain_search * 1000:.2f} ms  sqlcipher {t_cipher_search * 1000:.2f} ms  "
+        f"ratio {t_cipher_search / t_plain_search:.2f} (goal <= 1.25)  [median of 30]"
+    )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,9 @@ def test_login_throttles_after_repeated_failures(qtbot, created, data_dir):
     qtbot.addWidget(dialog)
     dialog.username.setText(ADMIN)
     for _ in range(4):
-        qtbot.waitUntil(lambda: dialog.task is None and dialog.login_button.isEnabled(), timeout=10000)
+        qtbot.waitUntil(
+            lambda: dialog.task is None and dialog.login_button.isEnabled(), timeout=10000
+        )
         dialog.password.setText("wrong-password")
         dialog._login()
     qtbot.waitUntil(lambda: "秒后再试" in dialog.message.text(), timeout=10000)

@@ -36,7 +36,10 @@ def lookup_enterprises(session: Session, text: str, limit: int = 20) -> list[Ent
     """
     text = (text or "").strip()
     q = select(
-        Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.legal_rep,
+        Enterprise.id,
+        Enterprise.name,
+        Enterprise.credit_code,
+        Enterprise.legal_rep,
         Enterprise.street_code,
     ).where(Enterprise.deleted.is_(False))
     if text:

@@ -103,7 +103,9 @@ class LoginDialog(ThrottleMixin, QDialog):
             return
         self.message.setText("正在解密站点数据……")
         self.login_button.setEnabled(False)
-        self.task = Task(Store.open, self.data_dir, self.username.text().strip(), self.password.text())
+        self.task = Task(
+            Store.open, self.data_dir, self.username.text().strip(), self.password.text()
+        )
         self.task.signals.done.connect(self._done)
         self.task.signals.failed.connect(self._failed)
         run_task(self.task)
@@ -138,7 +140,8 @@ class RecoveryResetDialog(ThrottleMixin, QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             styled_label(
-                "输入初始化时打印的恢复码（不区分大小写，横线可省略），为指定用户设置新密码。", "hint"
+                "输入初始化时打印的恢复码（不区分大小写，横线可省略），为指定用户设置新密码。",
+                "hint",
             )
         )
         self.form = ValidatedForm()

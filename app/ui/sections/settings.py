@@ -131,7 +131,9 @@ class AddUserDialog(QDialog):
         self.confirm = PasswordEdit()
         self.form.add_field("确认密码：", self.confirm)
         layout.addLayout(self.form)
-        layout.addWidget(styled_label("请当面告知初始密码，并提醒用户登录后在“设置与用户”中修改。", "hint"))
+        layout.addWidget(
+            styled_label("请当面告知初始密码，并提醒用户登录后在“设置与用户”中修改。", "hint")
+        )
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -261,7 +263,9 @@ class SettingsSection(Section):
         dialog = QDialog(self)
         dialog.setWindowTitle("新的恢复码")
         layout = QVBoxLayout(dialog)
-        layout.addWidget(styled_label("新的恢复码只显示这一次，请立即打印或抄写，并销毁旧的恢复码：", "hint"))
+        layout.addWidget(
+            styled_label("新的恢复码只显示这一次，请立即打印或抄写，并销毁旧的恢复码：", "hint")
+        )
         label = QLabel(code)
         label.setProperty("role", "recovery")
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -300,7 +304,9 @@ class SettingsSection(Section):
             self.ctx.store.change_own_password,
             dialog.old.text(),
             dialog.new.text(),
-            on_done=lambda _r: QMessageBox.information(self, "已修改", "密码已修改，下次登录请使用新密码。"),
+            on_done=lambda _r: QMessageBox.information(
+                self, "已修改", "密码已修改，下次登录请使用新密码。"
+            ),
             on_failed=lambda exc: QMessageBox.warning(self, "修改失败", user_message(exc)),
         )
 
@@ -405,15 +411,22 @@ class SettingsSection(Section):
             if answer != QMessageBox.StandardButton.Yes:
                 return
             self.ctx.run(
-                self.ctx.store.set_user_active, user.username, False,
+                self.ctx.store.set_user_active,
+                user.username,
+                False,
                 on_done=self._after_change(f"已停用 {user.username}。"),
             )
             return
-        dialog = PasswordDialog("重新启用用户", f"重新启用 {user.username} 需要为其设置新密码。", parent=self)
+        dialog = PasswordDialog(
+            "重新启用用户", f"重新启用 {user.username} 需要为其设置新密码。", parent=self
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.ctx.run(
-            self.ctx.store.set_user_active, user.username, True, dialog.new.text(),
+            self.ctx.store.set_user_active,
+            user.username,
+            True,
+            dialog.new.text(),
             on_done=self._after_change(f"已启用 {user.username}。"),
         )
 

@@ -25,7 +25,9 @@ class EnterprisePicker(QWidget):
     cleared = Signal()
     create_requested = Signal(str)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, allow_create: bool = True):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, allow_create: bool = True
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.enterprise_id: str | None = None
@@ -39,7 +41,9 @@ class EnterprisePicker(QWidget):
         row.addWidget(self.edit, 1)
         self.create_button = QPushButton("新建企业…")
         self.create_button.setVisible(allow_create)
-        self.create_button.clicked.connect(lambda: self.create_requested.emit(self.edit.text().strip()))
+        self.create_button.clicked.connect(
+            lambda: self.create_requested.emit(self.edit.text().strip())
+        )
         row.addWidget(self.create_button)
         self.model = QStringListModel(self)
         self.completer = QCompleter(self.model, self)
