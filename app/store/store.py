@@ -231,9 +231,8 @@ class Store:
         return store
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with contextlib.suppress(Exception), self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -397,7 +396,11 @@ class Store:
                 self.keys.set_user_slot(account.username, password, self._key, self._kdf())
             self.keys.save()
             account_id = account.id
-        self._audit("user_enable" if active else "user_disable", account_id, "启用用户" if active else "停用用户")
+        self._audit(
+            "user_enable" if active else "user_disable",
+            account_id,
+            "启用用户" if active else "停用用户",
+        )
 
     def set_user_role(self, username: str, role: Role) -> None:
         self.require_admin()
@@ -464,7 +467,9 @@ def default_organisation_name(station: reference.Station) -> str:
     return f"福州市鼓楼区{station.name}劳动争议调解委员会"
 
 
-def reset_password_with_recovery(data_dir: Path, code: str, username: str, new_password: str) -> None:
+def reset_password_with_recovery(
+    data_dir: Path, code: str, username: str, new_password: str
+) -> None:
     """Forgotten password: the recovery code sets a new one for ``username``."""
     with Store.open_with_recovery(data_dir, code) as store:
         store.reset_password(username, new_password)
