@@ -49,6 +49,8 @@ def case(
     payments: list[tuple[int, str, date]] | None = None,
     outcome_on: date | None = None,
     failure: FailureReason | None = None,
+    declined_reason: str | None = None,
+    migrant: bool = False,
 ) -> DisputeCase:
     """A case with ``claims`` [(dispute type, amount)], ``workers`` applicants, and optionally a
     signed agreement with payment terms [(item, amount, due)] and payments [(term index, amount, on)]."""
@@ -66,6 +68,8 @@ def case(
         is_collective=collective,
         outcome_on=outcome_on,
         failure_reason=failure,
+        declined_reason=declined_reason,
+        is_migrant_worker=migrant,
     )
     session.add(c)
     for i in range(workers):

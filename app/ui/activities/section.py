@@ -91,7 +91,7 @@ class FiveOneCard(QFrame):
         self.setStyleSheet(
             "FiveOneCard { background: white; border: 1px solid #d5dbe3; border-radius: 4px; }"
         )
-        mark = QLabel("✔ 已完成" if item.done else "✘ 未完成")
+        mark = QLabel("√ 已完成" if item.done else "× 未完成")
         mark.setStyleSheet(
             f"color: {(DONE_FG if item.done else OVERDUE_FG).name()}; font-size: 16px; font-weight: bold;"
         )
