@@ -135,7 +135,7 @@ def demo_visits(store: Store, rng: random.Random, today: date) -> str:
         (5, 40, ["labor_dispatch"], {R.UTILITY_ARREARS}),
         (6, 20, ["social_insurance"], {R.UNPAID_SOCIAL_INSURANCE}),
         (7, 10, ["labor_contract"], set()),
-        (8, 5, ["union"], set()),
+        (8, 5, ["union"], {R.UTILITY_ARREARS, R.UNPAID_SOCIAL_INSURANCE}),
         (9, 3, [], set()),
     ]
     for i, (index, days, problems, indicators) in enumerate(plan):

@@ -1,0 +1,389 @@
+"""工作台: this month and the year to date at a glance, what is overdue, the report export."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCharts import (
+    QAbstractBarSeries,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QPieSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QMargins, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import RiskLevel
+from app.reports.figures import Outcome, StationFigures
+from app.reports.workbench import WorkbenchData, workbench_data
+from app.ui.context import AppContext
+from app.ui.sections import Section
+from app.ui.visits.common import DONE_FG, OVERDUE_BG, OVERDUE_FG, fmt_date
+from app.ui.workbench.export_dialog import ExportReportDialog
+from app.visits.risk import recompute_all_risks
+
+RISK_SETTING = "visits.risk_recomputed_on"
+MONTH_COLOUR = QColor("#2f6fb0")
+YEAR_COLOUR = QColor("#9bb5d3")
+#: short names of the dispute types for the chart's axis
+SHORT_TYPE_NAMES = {
+    "wages": "劳动报酬",
+    "overtime": "加班费",
+    "compensation": "经济补偿",
+    "termination": "解除终止",
+    "social_insurance": "社会保险",
+    "work_injury": "工伤待遇",
+    "rest_leave": "休息休假",
+    "other": "其他",
+}
+OUTCOME_COLOURS = {
+    Outcome.SUCCESS: "#2e8b57",
+    Outcome.FAILED: "#c0504d",
+    Outcome.WITHDRAWN: "#9aa5b1",
+    Outcome.DECLINED: "#f0a35e",
+    Outcome.IN_PROGRESS: "#4f81bd",
+}
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+class FigureCard(QFrame):
+    """One figure: a big number, a label, and the year to date under it."""
+
+    def __init__(self, title: str):
+        super().__init__()
+        self.setObjectName("card")
+        self.setStyleSheet(
+            "QFrame#card { background: white; border: 1px solid #d5dbe3; border-radius: 6px; }"
+        )
+        self.title = QLabel(title)
+        self.title.setStyleSheet("color: #5f6b7a;")
+        self.value = QLabel("…")
+        self.value.setStyleSheet("font-size: 24px; font-weight: bold; color: #20324a;")
+        self.detail = QLabel("")
+        self.detail.setStyleSheet("color: #5f6b7a;")
+        col = QVBoxLayout(self)
+        col.setContentsMargins(12, 8, 12, 8)
+        col.addWidget(self.title)
+        col.addWidget(self.value)
+        col.addWidget(self.detail)
+
+    def set(self, value: str, detail: str = "", *, alert: bool = False) -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+        colour = OVERDUE_FG.name() if alert else "#20324a"
+        self.value.setStyleSheet(f"font-size: 24px; font-weight: bold; color: {colour};")
+
+
+def _chart(title: str) -> tuple[QChart, QChartView]:
+    chart = QChart()
+    chart.setTitle(title)
+    font = QFont()
+    font.setPointSize(10)
+    font.setBold(True)
+    chart.setTitleFont(font)
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(280)
+    return chart, view
+
+
+class WorkbenchSection(Section):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None
+    ):
+        super().__init__(ctx, parent)
+        self.fixed_today = today
+        self.data: WorkbenchData | None = None
+        self.task = None
+        self.dialog = None
+
+        self.heading = QLabel("")
+        self.heading.setProperty("role", "title")
+        self.heading.setStyleSheet("font-size: 20px; font-weight: bold; color: #20324a;")
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #5f6b7a;")
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton("导出统计报表…")
+        self.export_button.setProperty("role", "primary")
+        self.export_button.clicked.connect(self.open_export)
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addSpacing(12)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.export_button)
+
+        self.cards = {
+            key: FigureCard(title)
+            for key, title in (
+                ("cases", "本月受理案件"),
+                ("workers", "涉及劳动者"),
+                ("rate", "调解成功率"),
+                ("recovered", "为劳动者追回（本月支付到位）"),
+                ("visits", "本月企业走访"),
+                ("open", "待整改问题"),
+                ("overdue", "逾期未整改"),
+                ("five", "“五个一”进度"),
+            )
+        }
+        grid = QGridLayout()
+        for i, card in enumerate(self.cards.values()):
+            grid.addWidget(card, i // 4, i % 4)
+        self.cards["overdue"].mousePressEvent = lambda _e: self.ctx.navigate(
+            "visits", ledger="overdue"
+        )
+        self.cards["overdue"].setCursor(Qt.CursorShape.PointingHandCursor)
+        self.cards["overdue"].setToolTip("点击查看逾期未整改的问题")
+
+        self.types_chart, types_view = _chart("按争议类型的受理案件（件）")
+        self.outcome_chart, outcome_view = _chart("本年受理案件办理结果")
+        charts = QHBoxLayout()
+        charts.addWidget(types_view, 3)
+        charts.addWidget(outcome_view, 2)
+
+        self.five_box = QGroupBox("“五个一”创建活动")
+        self.five_row = QHBoxLayout(self.five_box)
+        self.five_labels: list[QLabel] = []
+        for _ in range(5):
+            label = QLabel("")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            label.setMinimumHeight(48)
+            label.mousePressEvent = lambda _e: self.ctx.navigate("activities")
+            self.five_labels.append(label)
+            self.five_row.addWidget(label)
+
+        self.overdue_table = QTableWidget(0, 5)
+        self.overdue_table.setHorizontalHeaderLabels(
+            ("企业", "问题", "整改期限", "逾期天数", "状态")
+        )
+        self.overdue_table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch
+        )
+        self.overdue_table.verticalHeader().hide()
+        self.overdue_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.overdue_table.doubleClicked.connect(
+            lambda _i: self.ctx.navigate("visits", ledger="overdue")
+        )
+        self.risk_table = QTableWidget(0, 2)
+        self.risk_table.setHorizontalHeaderLabels(("企业", "欠薪风险"))
+        self.risk_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.risk_table.verticalHeader().hide()
+        self.risk_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        overdue_box = QGroupBox("逾期未整改的问题（双击打开问题台账）")
+        QVBoxLayout(overdue_box).addWidget(self.overdue_table)
+        risk_box = QGroupBox("欠薪预警：高、中风险企业")
+        QVBoxLayout(risk_box).addWidget(self.risk_table)
+        lists = QHBoxLayout()
+        lists.addWidget(overdue_box, 3)
+        lists.addWidget(risk_box, 2)
+
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.addLayout(top)
+        col.addLayout(grid)
+        col.addLayout(charts)
+        col.addWidget(self.five_box)
+        col.addLayout(lists)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(body)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(area)
+        ctx.data_changed.connect(lambda _entity: self.isVisible() and self.refresh())
+
+    # ------------------------------------------------------------------ loading
+
+    def today(self) -> date:
+        return self.fixed_today or date.today()
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute in the background; once a day the risk levels are refreshed first."""
+        if self.task is not None:
+            return
+        today = self.today()
+        store = self.ctx.store
+        self.status.setText("正在统计…")
+        self.refresh_button.setEnabled(False)
+
+        def load() -> WorkbenchData:
+            if store.user.can_write and store.get_setting(RISK_SETTING) != today.isoformat():
+                recompute_all_risks(store, today)
+                store.set_setting(RISK_SETTING, today.isoformat())
+            return workbench_data(store, today)
+
+        self.task = self.ctx.run(load, on_done=self.show_data, on_failed=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.task = None
+        self.refresh_button.setEnabled(True)
+        self.status.setText("统计失败")
+        self.ctx.show_error(self, exc, "工作台统计失败")
+
+    def show_data(self, data: WorkbenchData) -> None:
+        self.task = None
+        self.data = data
+        self.refresh_button.setEnabled(True)
+        m, y = data.month, data.year
+        self.heading.setText(f"{m.station_name} 工作台")
+        self.status.setText(f"{data.today:%Y年%m月%d日} · 本月 {m.period.label} · 本年累计至今日")
+        self.cards["cases"].set(f"{m.total.cases} 件", f"本年累计 {y.total.cases} 件")
+        self.cards["workers"].set(f"{m.total.workers} 人", f"本年累计 {y.total.workers} 人")
+        self.cards["rate"].set(_rate(m.total.success_rate), f"本年 {_rate(y.total.success_rate)}")
+        self.cards["recovered"].set(
+            f"{m.paid_in_period:,.2f} 元", f"本年累计 {y.paid_in_period:,.2f} 元"
+        )
+        self.cards["visits"].set(
+            f"{m.visits.visits} 次",
+            f"本年累计 {y.visits.visits} 次，发现问题 {y.visits.findings_raised} 项",
+        )
+        self.cards["open"].set(
+            f"{m.visits.findings_open} 项", f"本月整改完成 {m.visits.findings_rectified} 项"
+        )
+        overdue = m.visits.findings_overdue
+        self.cards["overdue"].set(
+            f"{overdue} 项", "点击查看问题台账" if overdue else "无逾期", alert=overdue > 0
+        )
+        self.cards["five"].set(f"{y.five_one_done} / 5", f"{y.five_one_year}年")
+        self._draw_types(m, y)
+        self._draw_outcomes(y)
+        self._draw_five(y)
+        self._fill_overdue(data)
+        self._fill_risk(data)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _draw_types(self, m: StationFigures, y: StationFigures) -> None:
+        chart = self.types_chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        month_set = QBarSet("本月")
+        month_set.setColor(MONTH_COLOUR)
+        year_set = QBarSet("本年累计")
+        year_set.setColor(YEAR_COLOUR)
+        for bar_set in (month_set, year_set):
+            bar_set.setLabelColor(QColor("#20324a"))
+        for rm, ry in zip(m.by_type, y.by_type, strict=True):
+            month_set.append(rm.cases)
+            year_set.append(ry.cases)
+        series = QBarSeries()
+        series.append(month_set)
+        series.append(year_set)
+        series.setLabelsVisible(True)
+        series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
+        chart.addSeries(series)
+        categories = QBarCategoryAxis()
+        categories.append([SHORT_TYPE_NAMES.get(r.code, r.name[:4]) for r in y.by_type])
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(categories)
+        values = QValueAxis()
+        top = max([r.cases for r in y.by_type] + [1])
+        values.setRange(0, top + max(1, top // 4))
+        values.setTickCount(min(top + 2, 6))
+        values.applyNiceNumbers()
+        values.setLabelFormat("%d")
+        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(values)
+
+    def _draw_outcomes(self, y: StationFigures) -> None:
+        chart = self.outcome_chart
+        chart.removeAllSeries()
+        series = QPieSeries()
+        for outcome in Outcome:
+            n = y.total.outcomes[outcome]
+            if n:
+                piece = series.append(f"{outcome.label} {n}", n)
+                piece.setColor(QColor(OUTCOME_COLOURS[outcome]))
+                piece.setLabelVisible(True)
+        if series.count() == 0:
+            chart.setTitle("本年受理案件办理结果（暂无案件）")
+        else:
+            chart.setTitle(f"本年受理案件办理结果（调解成功率 {_rate(y.total.success_rate)}）")
+        series.setPieSize(0.62)
+        chart.addSeries(series)
+        chart.legend().setVisible(False)
+
+    def _draw_five(self, y: StationFigures) -> None:
+        self.five_box.setTitle(
+            f"{y.five_one_year}年“五个一”创建活动：已完成 {y.five_one_done} / 5 项（点击进入五个一活动）"
+        )
+        for label, item in zip(self.five_labels, y.five_one, strict=True):
+            mark = "√" if item.done else "×"
+            colour = DONE_FG.name() if item.done else OVERDUE_FG.name()
+            background = "#eaf5ee" if item.done else OVERDUE_BG.name()
+            label.setText(
+                f"<b>{mark} {item.short}</b><br><span style='font-size:11px'>{item.summary}</span>"
+            )
+            label.setStyleSheet(
+                f"color: {colour}; background: {background}; border-radius: 4px; padding: 4px;"
+            )
+
+    def _fill_overdue(self, data: WorkbenchData) -> None:
+        table = self.overdue_table
+        table.setRowCount(0)
+        for row in data.overdue_findings:
+            r = table.rowCount()
+            table.insertRow(r)
+            for c, text in enumerate(
+                (
+                    row.enterprise_name,
+                    f"{row.category_label}：{row.description}",
+                    fmt_date(row.deadline),
+                    str(row.days_overdue),
+                    row.status.label,
+                )
+            ):
+                item = QTableWidgetItem(text)
+                item.setForeground(OVERDUE_FG)
+                table.setItem(r, c, item)
+        table.resizeColumnToContents(0)
+
+    def _fill_risk(self, data: WorkbenchData) -> None:
+        table = self.risk_table
+        table.setRowCount(0)
+        for row in data.risky_enterprises:
+            r = table.rowCount()
+            table.insertRow(r)
+            table.setItem(r, 0, QTableWidgetItem(row.name))
+            level = QTableWidgetItem(row.level.label)
+            if row.level == RiskLevel.HIGH:
+                level.setForeground(OVERDUE_FG)
+            table.setItem(r, 1, level)
+
+    # ------------------------------------------------------------------ export
+
+    def open_export(self) -> ExportReportDialog:
+        self.dialog = ExportReportDialog(self.ctx, self, today=self.today())
+        self.dialog.open()
+        return self.dialog
