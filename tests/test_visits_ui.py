@@ -224,3 +224,28 @@ def test_credit_notes_dialog(qtbot, ctx, store, firm):
     assert dialog.result() != QDialog.DialogCode.Accepted
     with store.read() as s:
         assert s.get(Enterprise, firm.id).name == firm.name
+
+
+def test_sections_in_the_main_window(qtbot, store, firm):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+        assert titles[0] == "工作台"
+        assert titles.index("企业走访") < titles.index("五个一活动") < titles.index("设置与用户")
+        workbench = window.sections["workbench"]  # the first section is shown at start
+        qtbot.waitUntil(lambda: workbench.data is not None, timeout=20000)
+        window.show_section("visits", {"ledger": "overdue"})
+        visits = window.sections["visits"]
+        assert window.stack.currentWidget() is visits
+        assert visits.tabs.currentWidget() is visits.ledger
+        assert visits.ledger.state.currentData() == "overdue"
+        window.show_section("activities")
+        assert window.stack.currentWidget() is window.sections["activities"]
+    finally:
+        window.lock.unlock()
+        window._signing_out = True
+        window.close()

@@ -127,6 +127,7 @@ class VisitForm(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.cancel_button)
         outer = QVBoxLayout(self)
