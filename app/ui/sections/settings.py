@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import ClassVar
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -22,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.enums import Role
+from app.store import backup
 from app.store.errors import StoreError, ValidationError
 from app.store.models import UserAccount
-from app.store.store import check_password_strength, check_username
+from app.store.store import Store, check_password_strength, check_username
 from app.ui.context import AppContext, user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING
@@ -178,6 +183,7 @@ class SettingsSection(Section):
         layout.addWidget(self._account_box())
         if self.admin:
             layout.addWidget(self._users_box())
+            layout.addWidget(self._backup_box())
         layout.addStretch(1)
 
     # -------------------------------------------------------------- station profile
@@ -348,6 +354,7 @@ class SettingsSection(Section):
     def activated(self) -> None:
         if self.admin:
             self.refresh_users()
+            self.refresh_backups()
 
     def refresh_users(self) -> None:
         self.users_model.set_users(self.ctx.store.list_users())
@@ -441,3 +448,204 @@ class SettingsSection(Section):
             self.ctx.show_error(self, exc)
             return
         self._after_change(f"{user.username} 的角色已改为{role.label}。")(None)
+
+    # -------------------------------------------------------------- backups (admin)
+
+    def _backup_box(self) -> QGroupBox:
+        box = QGroupBox("数据备份")
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            styled_label(
+                "程序每天首次登录时自动备份，升级前也会先备份。备份文件与数据文件一样加密，"
+                "可导出到U盘异地保存。",
+                "hint",
+            )
+        )
+        self.backups_model = BackupsModel(self)
+        self.backups_view = QTableView()
+        self.backups_view.setModel(self.backups_model)
+        self.backups_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.backups_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.backups_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.backups_view.verticalHeader().hide()
+        self.backups_view.setMinimumHeight(200)
+        layout.addWidget(self.backups_view)
+        row = QHBoxLayout()
+        self.backup_now = QPushButton("立即备份")
+        self.backup_now.clicked.connect(self._backup_now)
+        export = QPushButton("导出到文件夹…")
+        export.clicked.connect(self._export_backup)
+        restore = QPushButton("从所选备份恢复…")
+        restore.clicked.connect(self._restore_selected)
+        restore_file = QPushButton("从备份文件恢复…")
+        restore_file.clicked.connect(self._restore_file)
+        for w in (self.backup_now, export, restore, restore_file):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(QLabel("保留最近"))
+        self.keep = QSpinBox()
+        self.keep.setRange(2, 100)
+        self.keep.setValue(
+            int(self.ctx.store.get_setting(Store.BACKUP_KEEP_SETTING, backup.DEFAULT_KEEP))
+        )
+        self.keep.setSuffix(" 份")
+        self.keep.valueChanged.connect(
+            lambda n: self.ctx.store.set_setting(Store.BACKUP_KEEP_SETTING, int(n))
+        )
+        row.addWidget(self.keep)
+        layout.addLayout(row)
+        self.refresh_backups()
+        return box
+
+    def refresh_backups(self) -> None:
+        self.backups_model.set_backups(backup.list_backups(self.ctx.store.data_dir))
+
+    def _selected_backup(self) -> backup.BackupInfo | None:
+        rows = self.backups_view.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "请选择备份", "请先在列表中选择一份备份。")
+            return None
+        return self.backups_model.backups[rows[0].row()]
+
+    def _backup_now(self) -> None:
+        self.backup_now.setEnabled(False)
+
+        def done(path) -> None:
+            self.backup_now.setEnabled(True)
+            self.refresh_backups()
+            QMessageBox.information(self, "备份完成", f"已备份并校验：{path.name}")
+
+        def failed(exc) -> None:
+            self.backup_now.setEnabled(True)
+            self.ctx.show_error(self, exc, "备份失败")
+
+        self.ctx.run(self.ctx.store.backup, "manual", on_done=done, on_failed=failed)
+
+    def _export_backup(self) -> None:
+        info = self._selected_backup()
+        if info is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "选择导出位置（如U盘）")
+        if not folder:
+            return
+        self.ctx.run(
+            backup.export_backup,
+            info.path,
+            Path(folder),
+            on_done=lambda p: QMessageBox.information(
+                self,
+                "导出完成",
+                f"已导出到 {p}\n（同时复制了密钥文件，恢复时需要管理员密码或恢复码）",
+            ),
+            on_failed=lambda exc: self.ctx.show_error(self, exc, "导出失败"),
+        )
+
+    def _restore_selected(self) -> None:
+        info = self._selected_backup()
+        if info is not None:
+            self._restore(info.path)
+
+    def _restore_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择备份文件", "", f"站点备份 (*{backup.BACKUP_SUFFIX})"
+        )
+        if path:
+            self._restore(Path(path))
+
+    def _restore(self, path: Path) -> None:
+        dialog = RestoreDialog(path, self.ctx.user.username, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        window = self.window()
+        window.pending_restore = (path, dialog.auth())
+        window.sign_out()
+
+
+class BackupsModel(QAbstractTableModel):
+    HEADERS = ("时间", "类型", "大小")
+    REASONS: ClassVar[dict[str, str]] = {
+        "daily": "每日自动",
+        "manual": "手动",
+        "pre-restore": "恢复前",
+    }
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.backups: list[backup.BackupInfo] = []
+
+    def set_backups(self, backups: list[backup.BackupInfo]) -> None:
+        self.beginResetModel()
+        self.backups = backups
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.backups)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    @classmethod
+    def reason_label(cls, reason: str) -> str:
+        if reason.startswith("pre-migrate"):
+            return "升级前自动"
+        return cls.REASONS.get(reason, reason)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        b = self.backups[index.row()]
+        return (
+            b.created.strftime("%Y-%m-%d %H:%M:%S"),
+            self.reason_label(b.reason),
+            f"{b.size / 1024 / 1024:.1f} MB",
+        )[index.column()]
+
+
+class RestoreDialog(QDialog):
+    """Confirm a restore with the administrator's password or the recovery code."""
+
+    def __init__(self, path: Path, username: str, parent=None):
+        super().__init__(parent)
+        self.username = username
+        self.setWindowTitle("从备份恢复")
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            styled_label(
+                f"将用备份 {path.name} 替换当前数据。备份之后录入的内容会被替换；"
+                "替换前，当前数据会另存为一份“恢复前”备份。恢复后需要重新登录。",
+                "hint",
+            )
+        )
+        self.form = ValidatedForm()
+        self.method = QComboBox()
+        self.method.addItem("管理员密码", "password")
+        self.method.addItem("恢复码", "recovery")
+        self.form.add_field("验证方式：", self.method)
+        self.secret = PasswordEdit()
+        self.form.add_field("密码或恢复码：", self.secret)
+        layout.addLayout(self.form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("恢复")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _check(self) -> None:
+        self.form.clear_errors()
+        if not self.secret.text().strip():
+            self.form.set_error(self.secret, "请输入管理员密码或恢复码")
+            return
+        self.accept()
+
+    def auth(self) -> dict:
+        if self.method.currentData() == "recovery":
+            return {"recovery_code": self.secret.text()}
+        return {"admin": (self.username, self.secret.text())}
