@@ -193,3 +193,28 @@ def test_checklist_view_team_and_model_units(qtbot, ctx, store):
     assert done_count(annual_checklist(store, 2026)) == 4
     page.year.setValue(2025)
     assert page.progress.text() == "2025年“五个一”完成 0 / 5 项"
+
+
+def test_activity_form_keeps_a_draft(qtbot, ctx, store):
+    with store.unit_of_work() as s:
+        firm = fx.enterprise(s, "福州软件园某科技有限公司", "SOFTPARK")
+    form = ActivityForm(ctx, kind=ActivityKind.PARK_TOUR, today=TODAY)
+    qtbot.addWidget(form)
+    form.title.setText("宣讲进园区")
+    form.stops.setItem(0, 1, QTableWidgetItem("福州软件园"))
+    form.stops.setItem(0, 2, QTableWidgetItem("120"))
+    form.add_enterprise(firm.id, "宣讲企业")
+    form.tag_boxes["宪法宣传周"].setChecked(True)
+    form.drafts.save_now(wait=True)
+    again = ActivityForm(ctx, today=TODAY)
+    qtbot.addWidget(again)
+    assert again.drafts.offer_restore(ask=False)
+    assert again.current_kind() == ActivityKind.PARK_TOUR and again.title.text() == "宣讲进园区"
+    assert again.stops.rowCount() == 1 and again.stops.item(0, 1).text() == "福州软件园"
+    assert again.stops.item(0, 2).text() == "120"
+    assert again.enterprises.item(0, 0).text() == firm.name
+    assert again.tag_boxes["宪法宣传周"].isChecked()
+    again.reject()  # abandoned on purpose: the draft goes
+    third = ActivityForm(ctx, today=TODAY)
+    qtbot.addWidget(third)
+    assert not third.drafts.offer_restore(ask=False)

@@ -120,8 +120,7 @@ def test_follow_up_form_updates_the_ledger(qtbot, ctx, store, firm):
     section.activated()
     assert section.visits.model.rowCount() == 1
     section.visits.view.selectRow(0)
-    form = section.visits.new_visit(firm.id, section.visits.selected().id)
-    qtbot.addWidget(form)
+    form = section.visits.new_visit(firm.id, section.visits.selected().id)  # a child of the section
     assert VisitKind(form.kind.currentData()) == VisitKind.FOLLOW_UP
     assert form.follow_box.isVisibleTo(form)
     assert len(form.follow_rows) == 2
@@ -249,3 +248,31 @@ def test_sections_in_the_main_window(qtbot, store, firm):
         window.lock.unlock()
         window._signing_out = True
         window.close()
+
+
+def test_visit_form_keeps_a_draft(qtbot, ctx, store, firm):
+    form = VisitForm(ctx, enterprise_id=firm.id, today=TODAY)
+    qtbot.addWidget(form)
+    fill_problem(form, "wage_payment", "9月工资未发", "王经理", date(2026, 10, 30))
+    form.indicator_boxes[RiskIndicator.UNPAID_WAGES].setChecked(True)
+    form.notes.setPlainText("企业称资金周转困难")
+    form.drafts.save_now(wait=True)
+    # the program stops here (a crash); the next form offers the draft back
+    again = VisitForm(ctx, today=TODAY)
+    qtbot.addWidget(again)
+    assert again.drafts.offer_restore(ask=False)
+    assert again.enterprise_id == firm.id
+    row = again.rows["wage_payment"]
+    assert (row.selected(), row.note.text(), row.deadline.value(), row.responsible.text()) == (
+        CheckStatus.PROBLEM,
+        "9月工资未发",
+        date(2026, 10, 30),
+        "王经理",
+    )
+    assert again.indicator_boxes[RiskIndicator.UNPAID_WAGES].isChecked()
+    assert again.notes.toPlainText() == "企业称资金周转困难"
+    with qtbot.waitSignal(again.accepted, timeout=10000):
+        again.save()
+    third = VisitForm(ctx, today=TODAY)
+    qtbot.addWidget(third)
+    assert not third.drafts.offer_restore(ask=False)  # saved: the draft is gone

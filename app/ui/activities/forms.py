@@ -42,6 +42,7 @@ from app.domain.enums import FIVE_ONE, ActivityKind, TeamRole
 from app.store.errors import StoreError
 from app.store.models import Enterprise
 from app.ui.context import AppContext
+from app.ui.drafts import DraftKeeper
 from app.ui.visits.common import AttachmentList, DateEdit, OptionalDateEdit, error_label, set_error
 from app.ui.widgets.enterprise_picker import EnterprisePicker
 from app.visits.problems import InvalidInput, Problem
@@ -238,6 +239,73 @@ class ActivityForm(QDialog):
         elif kind is not None:
             self.kind.setCurrentIndex(self.kind.findData(ActivityKind(kind).value))
         self._kind_changed()
+        # typing is kept as an encrypted draft every few seconds (photos are not: pick them again)
+        self.drafts = DraftKeeper(ctx, self, f"activity:{activity_id or 'new'}", "活动登记")
+        self.rejected.connect(self.drafts.discard)
+
+    # ------------------------------------------------------------------ drafts
+
+    def draft_state(self) -> dict:
+        data, _problems = self.collect()
+        return {
+            "kind": self.kind.currentData(),
+            "title": data.title,
+            "held_on": data.held_on.isoformat(),
+            "ended_on": data.ended_on.isoformat() if data.ended_on else None,
+            "place": data.place,
+            "organiser": data.organiser,
+            "speaker": self.speaker.text(),
+            "participant_count": self.participant_count.value(),
+            "participants": data.participants,
+            "materials_count": self.materials_count.value(),
+            "summary": data.summary,
+            "tags": [t for t, cb in self.tag_boxes.items() if cb.isChecked()],
+            "other_tags": self.other_tags.text(),
+            "enterprises": data.enterprises,
+            "stops": [
+                {
+                    "held_on": self.stops.cellWidget(r, 0).value().isoformat(),
+                    **{
+                        key: (self.stops.item(r, c).text() if self.stops.item(r, c) else "")
+                        for c, key in ((1, "place"), (2, "audience"), (3, "note"))
+                    },
+                }
+                for r in range(self.stops.rowCount())
+            ],
+        }
+
+    def restore_draft_state(self, state: dict) -> None:
+        self.kind.setCurrentIndex(max(0, self.kind.findData(state.get("kind"))))
+        self.title.setText(state.get("title", ""))
+        self.held_on.set_value(date.fromisoformat(state["held_on"]))
+        ended = state.get("ended_on")
+        self.ended_on.set_value(date.fromisoformat(ended) if ended else None)
+        self.place.setText(state.get("place", ""))
+        self.organiser.setText(state.get("organiser", ""))
+        self.speaker.setText(state.get("speaker", ""))
+        self.participant_count.setValue(int(state.get("participant_count") or 0))
+        self.participants.setPlainText(state.get("participants", ""))
+        self.materials_count.setValue(int(state.get("materials_count") or 0))
+        self.summary.setPlainText(state.get("summary", ""))
+        for tag, cb in self.tag_boxes.items():
+            cb.setChecked(tag in state.get("tags", []))
+        self.other_tags.setText(state.get("other_tags", ""))
+        self.enterprises.setRowCount(0)
+        for enterprise_id, role in state.get("enterprises", []):
+            self.add_enterprise(enterprise_id, role)
+        self.stops.setRowCount(0)
+        for stop in state.get("stops", []):
+            self.add_stop(
+                StopInput(
+                    date.fromisoformat(stop["held_on"]),
+                    stop.get("place", ""),
+                    None,
+                    stop.get("note", ""),
+                )
+            )
+            self.stops.setItem(
+                self.stops.rowCount() - 1, 2, QTableWidgetItem(stop.get("audience", ""))
+            )
 
     # ------------------------------------------------------------------ behaviour
 
@@ -380,6 +448,7 @@ class ActivityForm(QDialog):
         )
 
     def _saved(self, activity_id: str) -> None:
+        self.drafts.discard()
         self.ctx.data_changed.emit("activity")
         self.saved.emit(activity_id)
         self.accept()

@@ -518,6 +518,7 @@ class ActivitiesSection(Section):
         if entity == "activity":
             form = ActivityForm(self.ctx, self, activity_id=record_id, today=self.today)
             form.open()
+            form.drafts.offer_restore()
             self.form = form
         elif entity in ("team_member", "team_training"):
             self.tabs.setCurrentWidget(self.team)

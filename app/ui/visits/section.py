@@ -138,6 +138,7 @@ class VisitListPage(QWidget):
         )
         form.saved.connect(lambda _id: self.reload())
         form.open()
+        form.drafts.offer_restore()
         return form
 
     def follow_selected(self) -> None:

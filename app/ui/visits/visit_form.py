@@ -36,6 +36,7 @@ from app.domain.visits import (
 )
 from app.store.errors import StoreError
 from app.ui.context import AppContext
+from app.ui.drafts import DraftKeeper
 from app.ui.visits.common import (
     AttachmentList,
     DateEdit,
@@ -57,6 +58,7 @@ from app.visits.service import (
 )
 
 UNCHANGED = "unchanged"
+DRAFT_KEY = "visit:new"
 
 
 @dataclass
@@ -139,6 +141,9 @@ class VisitForm(QDialog):
         if enterprise_id:
             self.picker.set_enterprise(enterprise_id)
             self.enterprise_chosen(enterprise_id)
+        # typing is kept as an encrypted draft every few seconds (photos are not: pick them again)
+        self.drafts = DraftKeeper(ctx, self, DRAFT_KEY, "企业走访登记")
+        self.rejected.connect(self.drafts.discard)
 
     # ------------------------------------------------------------------ building
 
@@ -346,6 +351,69 @@ class VisitForm(QDialog):
         self.follow_grid.setColumnStretch(3, 2)
         self.follow_box.show()
 
+    # ------------------------------------------------------------------ drafts
+
+    def draft_state(self) -> dict:
+        return {
+            "enterprise_id": self.enterprise_id,
+            "follow_up_of_id": self.follow_up_of_id,
+            "visited_on": self.visited_on.value().isoformat(),
+            "kind": self.kind.currentData(),
+            "visitors": self.visitors.text(),
+            "contact_name": self.contact_name.text(),
+            "contact_phone": self.contact_phone.text(),
+            "checklist": {
+                code: {
+                    "status": row.status.currentData(),
+                    "note": row.note.text(),
+                    "deadline": row.deadline.value().isoformat(),
+                    "responsible": row.responsible.text(),
+                }
+                for code, row in self.rows.items()
+            },
+            "assessed": self.assessed.isChecked(),
+            "indicators": [i.value for i, cb in self.indicator_boxes.items() if cb.isChecked()],
+            "follow_ups": {
+                fr.finding.id: {
+                    "status": fr.status.currentData(),
+                    "note": fr.note.text(),
+                    "untrustworthy": fr.untrustworthy.isChecked(),
+                }
+                for fr in self.follow_rows
+            },
+            "notes": self.notes.toPlainText(),
+        }
+
+    def restore_draft_state(self, state: dict) -> None:
+        self.follow_up_of_id = state.get("follow_up_of_id")
+        enterprise_id = state.get("enterprise_id")
+        if enterprise_id:
+            self.picker.set_enterprise(enterprise_id)
+            self.enterprise_chosen(enterprise_id)
+        self.visited_on.set_value(date.fromisoformat(state["visited_on"]))
+        self.kind.setCurrentIndex(max(0, self.kind.findData(state.get("kind"))))
+        self.visitors.setText(state.get("visitors", ""))
+        self.contact_name.setText(state.get("contact_name", ""))
+        self.contact_phone.setText(state.get("contact_phone", ""))
+        for code, entry in state.get("checklist", {}).items():
+            row = self.rows.get(code)
+            if row is None:
+                continue
+            row.status.setCurrentIndex(max(0, row.status.findData(entry.get("status") or "")))
+            row.note.setText(entry.get("note", ""))
+            row.deadline.set_value(date.fromisoformat(entry["deadline"]))
+            row.responsible.setText(entry.get("responsible", ""))
+        self.assessed.setChecked(state.get("assessed", True))
+        for indicator, cb in self.indicator_boxes.items():
+            cb.setChecked(indicator.value in state.get("indicators", []))
+        for fr in self.follow_rows:
+            entry = state.get("follow_ups", {}).get(fr.finding.id)
+            if entry:
+                fr.status.setCurrentIndex(max(0, fr.status.findData(entry.get("status"))))
+                fr.note.setText(entry.get("note", ""))
+                fr.untrustworthy.setChecked(bool(entry.get("untrustworthy")))
+        self.notes.setPlainText(state.get("notes", ""))
+
     # ------------------------------------------------------------------ saving
 
     def collect(self) -> VisitInput:
@@ -479,6 +547,7 @@ class VisitForm(QDialog):
         )
 
     def _saved(self, visit_id: str) -> None:
+        self.drafts.discard()
         self.ctx.data_changed.emit("enterprise_visit")
         self.saved.emit(visit_id)
         self.accept()
