@@ -82,13 +82,25 @@ def _empty_database(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture
-def district_url(postgres_url, tmp_path) -> str:
+def reset_database(url: str) -> None:
+    """Remove all data (the schema stays) and seed the stations and code lists again."""
+    engine = district_db.make_engine(url)
+    try:
+        with district_db.writer(engine).begin() as conn:
+            for table in reversed(DistrictBase.metadata.sorted_tables):
+                conn.execute(table.delete())
+        district_db.init_db(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def district_url(postgres_url, tmp_path_factory) -> str:
     """An empty district database: PostgreSQL when present, else an SQLite file."""
     if postgres_url:
         _empty_database(postgres_url)
         return postgres_url
-    return f"sqlite:///{tmp_path / 'district.sqlite'}"
+    return f"sqlite:///{tmp_path_factory.mktemp('district') / 'district.sqlite'}"
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +184,15 @@ class DistrictServer:
             self.proc.stderr.close()
 
     def enrollment_code(self, station: str) -> str:
-        return self.cli("enroll", station).stdout.strip().splitlines()[-1]
+        """A one-time code, made as ``labor-district enroll`` makes it (in-process: faster)."""
+        from app.district.auth import create_enrollment_code
+
+        engine = self.engine()
+        try:
+            with district_db.sessions(engine)() as s, s.begin():
+                return create_enrollment_code(s, station)[0]
+        finally:
+            engine.dispose()
 
     def engine(self):
         return district_db.make_engine(self.database_url)
@@ -181,13 +201,23 @@ class DistrictServer:
         return httpx.Client(base_url=self.url, verify=self.ssl_context(), trust_env=False, **kwargs)
 
 
-@pytest.fixture
-def district(district_url, certs):
+@pytest.fixture(scope="module")
+def district_server(district_url, certs):
+    """One server process per test module (initialised with the real ``init-db`` command)."""
     run_district("--database-url", district_url, "init-db")
     server = DistrictServer(district_url, certs, free_port())
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def district(district_server):
+    """The module's server with an emptied database, restarted if a test killed it."""
+    reset_database(district_server.database_url)
+    if district_server.proc is None or district_server.proc.poll() is not None:
+        district_server.start()
+    return district_server
 
 
 def make_station(tmp_path: Path, code: str) -> Store:
@@ -223,6 +253,8 @@ __all__ = [
     "DistrictServer",
     "certs",
     "district",
+    "district_server",
+    "reset_database",
     "district_url",
     "enrolled_station",
     "free_port",
