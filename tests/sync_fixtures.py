@@ -40,7 +40,9 @@ def postgres_reachable() -> bool:
             pass
         import psycopg
 
-        with psycopg.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=3):
+        with psycopg.connect(
+            host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=3
+        ):
             return True
     except Exception:
         return False
@@ -61,7 +63,9 @@ def postgres_url():
     import psycopg
 
     name = f"labor_district_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
@@ -108,7 +112,9 @@ def certs(tmp_path_factory):
     return make_certs(tmp_path_factory.mktemp("certs"), ["127.0.0.1", "localhost"])
 
 
-def run_district(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run_district(
+    *args: str, env: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "app.district.cli", *args],
         cwd=ROOT,
@@ -141,9 +147,20 @@ class DistrictServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "app.district.cli", "--database-url", self.database_url, "serve",
-                "--host", "127.0.0.1", "--port", str(self.port),
-                "--cert", str(self.certs.server_cert), "--key", str(self.certs.server_key),
+                sys.executable,
+                "-m",
+                "app.district.cli",
+                "--database-url",
+                self.database_url,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--cert",
+                str(self.certs.server_cert),
+                "--key",
+                str(self.certs.server_key),
             ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -154,7 +171,9 @@ class DistrictServer:
         with httpx.Client(verify=self.ssl_context(), trust_env=False) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("district server exited: " + self.proc.stderr.read().decode()[-2000:])
+                    raise RuntimeError(
+                        "district server exited: " + self.proc.stderr.read().decode()[-2000:]
+                    )
                 with contextlib.suppress(httpx.TransportError):
                     if client.get(self.url + "/openapi.json", timeout=2).status_code == 200:
                         return
@@ -248,18 +267,18 @@ def station_b(tmp_path, district):
 
 
 __all__ = [
+    "DistrictServer",
     "TcpRelay",
     "_loopback_without_proxy",
-    "DistrictServer",
     "certs",
     "district",
     "district_server",
-    "reset_database",
     "district_url",
     "enrolled_station",
     "free_port",
     "make_station",
     "postgres_url",
+    "reset_database",
     "run_district",
     "station_a",
     "station_b",

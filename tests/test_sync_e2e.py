@@ -24,16 +24,20 @@ from app.store.models import (
 )
 from app.sync import state, sync_once
 from tests.sync_fixtures import *  # noqa: F403
-from tests.sync_fixtures import TcpRelay, enrolled_station, make_station
+from tests.sync_fixtures import TcpRelay, make_station
 
 pytestmark = pytest.mark.slow
 
 
-def add_enterprises(store, n: int, prefix: str = "企业", credit_codes: list[str] | None = None) -> list[str]:
+def add_enterprises(
+    store, n: int, prefix: str = "企业", credit_codes: list[str] | None = None
+) -> list[str]:
     ids = []
     with store.unit_of_work() as s:
         for i in range(n):
-            e = Enterprise(name=f"{prefix}{i}", credit_code=credit_codes[i] if credit_codes else None)
+            e = Enterprise(
+                name=f"{prefix}{i}", credit_code=credit_codes[i] if credit_codes else None
+            )
             s.add(e)
             ids.append(e.id)
     return ids
@@ -78,8 +82,12 @@ def test_two_stations_sync_and_receive_district_data(district, station_a, statio
     with station_a.unit_of_work() as s:
         s.add(
             DisputeCase(
-                case_no="(2026)鼓楼鼓东劳调字第0001号", case_year=2026, case_seq=1,
-                status=CaseStatus.IN_MEDIATION, intake_channel="walk_in", received_on=date(2026, 3, 2),
+                case_no="(2026)鼓楼鼓东劳调字第0001号",
+                case_year=2026,
+                case_seq=1,
+                status=CaseStatus.IN_MEDIATION,
+                intake_channel="walk_in",
+                received_on=date(2026, 3, 2),
                 registered_at=station_a.station.created_at,
             )
         )
@@ -104,9 +112,13 @@ def test_two_stations_sync_and_receive_district_data(district, station_a, statio
     with station_a.read() as s:
         kinds = set(s.scalars(select(ReferenceItem.kind)))
         assert {"dispute_type", "intake_channel"} <= kinds
-        assert [n.title for n in s.scalars(select(DistrictNotice))] == ["关于报送年度五个一材料的通知"]
+        assert [n.title for n in s.scalars(select(DistrictNotice))] == [
+            "关于报送年度五个一材料的通知"
+        ]
     status = state.status(station_a)
-    assert status.waiting == 0 and status.last_problem is None and status.last_success_at is not None
+    assert (
+        status.waiting == 0 and status.last_problem is None and status.last_success_at is not None
+    )
     assert status.unread_notices == 1
 
     # an edit goes up as a new version; nothing else is sent again
@@ -156,7 +168,12 @@ def test_lost_acknowledgement_is_answered_as_a_replay(district, tmp_path):
         store = make_station(tmp_path, "GUDONG")
         from app.sync import enroll
 
-        enroll(store, f"https://127.0.0.1:{relay.port}", district.enrollment_code("GUDONG"), district.ca_pem)
+        enroll(
+            store,
+            f"https://127.0.0.1:{relay.port}",
+            district.enrollment_code("GUDONG"),
+            district.ca_pem,
+        )
         ids = add_enterprises(store, 300)
         relay.drop_reply_after(4000)  # the first batch's answer is lost after the server applied it
         result = sync_once(store, batch_records=150, retries=3, backoff=0.05)
@@ -209,7 +226,9 @@ def test_station_credentials_reach_only_their_own_records(district, station_a, s
     b_batch_id = None
     engine = district.engine()
     with engine.connect() as conn:
-        b_batch_id = conn.execute(select(SyncBatch.batch_id).where(SyncBatch.station_code == "GUXI")).scalar()
+        b_batch_id = conn.execute(
+            select(SyncBatch.batch_id).where(SyncBatch.station_code == "GUXI")
+        ).scalar()
     engine.dispose()
 
     # A's store holds a copy of one of B's records (a copied data folder) and edits it
@@ -319,19 +338,31 @@ def test_sync_goes_through_the_configured_proxy(district, station_a, monkeypatch
 
 
 def test_money_and_dates_arrive_as_text(district, station_a):
-    from app.store.models import AgreementTerm, MediationAgreement, PerformanceRecord
     from app.domain.enums import TermKind
+    from app.store.models import AgreementTerm, MediationAgreement, PerformanceRecord
 
     with station_a.unit_of_work() as s:
         case = DisputeCase(
-            case_no="(2026)鼓楼鼓东劳调字第0002号", case_year=2026, case_seq=2,
-            status=CaseStatus.PERFORMING, intake_channel="walk_in", received_on=date(2026, 4, 1),
+            case_no="(2026)鼓楼鼓东劳调字第0002号",
+            case_year=2026,
+            case_seq=2,
+            status=CaseStatus.PERFORMING,
+            intake_channel="walk_in",
+            received_on=date(2026, 4, 1),
             registered_at=station_a.station.created_at,
         )
         agreement = MediationAgreement(case_id=case.id)
-        term = AgreementTerm(agreement_id=agreement.id, seq=1, kind=TermKind.PAYMENT, description="工资",
-                             amount=Decimal("12345.67"), due_on=date(2026, 5, 1))
-        paid = PerformanceRecord(term_id=term.id, performed_on=date(2026, 4, 20), amount=Decimal("5000.10"))
+        term = AgreementTerm(
+            agreement_id=agreement.id,
+            seq=1,
+            kind=TermKind.PAYMENT,
+            description="工资",
+            amount=Decimal("12345.67"),
+            due_on=date(2026, 5, 1),
+        )
+        paid = PerformanceRecord(
+            term_id=term.id, performed_on=date(2026, 4, 20), amount=Decimal("5000.10")
+        )
         s.add_all([case, agreement, term, paid])
     assert sync_once(station_a).ok
     engine = district.engine()

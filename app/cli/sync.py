@@ -15,7 +15,9 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=None, help="每批记录数（默认500，上限2000）")
     p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("enroll", help="用区人社局提供的一次性登记码把本站登记到区级服务器（需站点管理员）")
+    p = sub.add_parser(
+        "enroll", help="用区人社局提供的一次性登记码把本站登记到区级服务器（需站点管理员）"
+    )
     add_data_dir(p)
     add_user_option(p)
     p.add_argument("--server", required=True, help="区级服务器地址，例如 https://10.1.2.3:8443")

@@ -47,7 +47,9 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(b"labor-enroll:" + normalise_code(code).encode()).hexdigest()
 
 
-def create_enrollment_code(s: Session, station_code: str, hours: float = 72) -> tuple[str, datetime]:
+def create_enrollment_code(
+    s: Session, station_code: str, hours: float = 72
+) -> tuple[str, datetime]:
     """A new one-time code for ``station_code``; earlier unused codes of that station stop working."""
     station = s.get(DistrictStation, station_code)
     if station is None:
@@ -100,7 +102,9 @@ def revoke_station(s: Session, station_code: str) -> int:
     now = utcnow()
     result = s.execute(
         update(StationCredential)
-        .where(StationCredential.station_code == station_code, StationCredential.revoked_at.is_(None))
+        .where(
+            StationCredential.station_code == station_code, StationCredential.revoked_at.is_(None)
+        )
         .values(revoked_at=now)
     )
     s.execute(
@@ -145,7 +149,9 @@ def hash_password(password: str, *, n: int = 2**14) -> str:
 def verify_password(stored: str, password: str) -> bool:
     try:
         _scheme, n, salt, digest = stored.split("$")
-        test = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=8, p=1, dklen=32)
+        test = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=8, p=1, dklen=32
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(test.hex(), digest)

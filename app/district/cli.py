@@ -49,7 +49,9 @@ def cmd_init_db(args) -> int:
     engine = _engine(args)
     try:
         db.init_db(engine)
-        print(f"区级数据库已就绪（数据版本 {db.head_revision()}）：{engine.url.render_as_string(hide_password=True)}")
+        print(
+            f"区级数据库已就绪（数据版本 {db.head_revision()}）：{engine.url.render_as_string(hide_password=True)}"
+        )
     finally:
         engine.dispose()
     return 0
@@ -73,7 +75,9 @@ def cmd_serve(args) -> int:
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert 和 --key 需要同时给出")
     if not args.cert and not _is_loopback(args.host):
-        raise CliError("对外提供服务必须使用 HTTPS：请用 --cert 和 --key 指定区级 CA 签发的服务器证书")
+        raise CliError(
+            "对外提供服务必须使用 HTTPS：请用 --cert 和 --key 指定区级 CA 签发的服务器证书"
+        )
     engine = db.make_engine(args.database_url)
     try:
         db.ensure_current(engine)
@@ -87,7 +91,9 @@ def cmd_serve(args) -> int:
         )
     )
     scheme = "https" if args.cert else "http"
-    print(f"区级同步服务已启动：{scheme}://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
+    print(
+        f"区级同步服务已启动：{scheme}://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True
+    )
     uvicorn.run(
         app,
         host=args.host,
@@ -108,7 +114,9 @@ def cmd_enroll(args) -> int:
     try:
         with _session(engine) as s, s.begin():
             try:
-                code, expires = auth.create_enrollment_code(s, args.station.upper(), hours=args.hours)
+                code, expires = auth.create_enrollment_code(
+                    s, args.station.upper(), hours=args.hours
+                )
             except auth.AuthError as exc:
                 raise CliError(str(exc)) from None
     finally:
@@ -176,7 +184,9 @@ def cmd_make_certs(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="labor-district", description="鼓楼区劳动关系服务站：区级同步服务器")
+    parser = argparse.ArgumentParser(
+        prog="labor-district", description="鼓楼区劳动关系服务站：区级同步服务器"
+    )
     parser.add_argument("--version", action="version", version=f"labor-district {__version__}")
     parser.add_argument(
         "--database-url",
@@ -191,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--cert", help="服务器证书（PEM，由区级 CA 签发）")
     p.add_argument("--key", help="服务器私钥（PEM）")
-    p.add_argument("--stale-days", type=float, default=3.0, help="超过几天未同步的站点在看板上突出显示")
+    p.add_argument(
+        "--stale-days", type=float, default=3.0, help="超过几天未同步的站点在看板上突出显示"
+    )
     p.add_argument("--access-log", action="store_true", help="记录每个请求（只含地址和状态码）")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("enroll", help="为站点生成一次性登记码")
@@ -201,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("revoke", help="撤销站点的同步凭据")
     p.add_argument("station", metavar="STATION_CODE")
     p.set_defaults(func=cmd_revoke)
-    p = sub.add_parser("create-admin", help=f"新增或重设区级管理员（密码取自 {PASSWORD_ENV} 或提示输入）")
+    p = sub.add_parser(
+        "create-admin", help=f"新增或重设区级管理员（密码取自 {PASSWORD_ENV} 或提示输入）"
+    )
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_create_admin)
     p = sub.add_parser("make-certs", help="生成区级 CA 和服务器证书")
@@ -213,7 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)

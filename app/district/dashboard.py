@@ -125,8 +125,12 @@ def install_dashboard(app: FastAPI) -> None:
         token = secrets.token_urlsafe(24)
         response = render("login.html", title="登录", login_csrf=token, error=error)
         response.set_cookie(
-            LOGIN_COOKIE, token, httponly=True, samesite="strict",
-            secure=request.app.state.config.secure_cookies, max_age=3600,
+            LOGIN_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.app.state.config.secure_cookies,
+            max_age=3600,
         )
         return response
 
@@ -135,8 +139,13 @@ def install_dashboard(app: FastAPI) -> None:
         form = await read_form(request)
         cookie = request.cookies.get(LOGIN_COOKIE, "")
         if not cookie or not hmac.compare_digest(cookie, form.get("csrf_token", "")):
-            return render("login.html", status=403, title="登录", login_csrf=cookie,
-                          error="登录页面已过期，请刷新后重新登录")
+            return render(
+                "login.html",
+                status=403,
+                title="登录",
+                login_csrf=cookie,
+                error="登录页面已过期，请刷新后重新登录",
+            )
         from starlette.concurrency import run_in_threadpool
 
         def go():
@@ -149,8 +158,12 @@ def install_dashboard(app: FastAPI) -> None:
             return render("login.html", status=401, title="登录", login_csrf=cookie, error=str(exc))
         response = RedirectResponse("/dashboard", status_code=303)
         response.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="strict",
-            secure=request.app.state.config.secure_cookies, max_age=auth.SESSION_HOURS * 3600,
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.app.state.config.secure_cookies,
+            max_age=auth.SESSION_HOURS * 3600,
         )
         response.delete_cookie(LOGIN_COOKIE)
         return response
@@ -194,7 +207,9 @@ def install_dashboard(app: FastAPI) -> None:
                     (
                         r.name,
                         _days_since(r.last_sync_at),
-                        "从未同步" if r.last_sync_at is None else f"{_days_since(r.last_sync_at):.1f}",
+                        "从未同步"
+                        if r.last_sync_at is None
+                        else f"{_days_since(r.last_sync_at):.1f}",
                     )
                     for r in rows
                 ],
@@ -244,14 +259,26 @@ def install_dashboard(app: FastAPI) -> None:
             merged = merged_enterprises(s)
             names = {r.code: r.name for r in station_rows(s, date.today().year)}
         return render(
-            "enterprises.html", title="企业合并视图", merged=merged, labels=FIELD_LABELS,
-            station_names=names, **base_context(sess, "enterprises"),
+            "enterprises.html",
+            title="企业合并视图",
+            merged=merged,
+            labels=FIELD_LABELS,
+            station_names=names,
+            **base_context(sess, "enterprises"),
         )
 
     def _notices_page(request: Request, sess, **extra) -> HTMLResponse:
         with request.app.state.sessions() as s:
-            notices = list(s.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(200)))
-        return render("notices.html", title="通知公告", notices=notices, **base_context(sess, "notices"), **extra)
+            notices = list(
+                s.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(200))
+            )
+        return render(
+            "notices.html",
+            title="通知公告",
+            notices=notices,
+            **base_context(sess, "notices"),
+            **extra,
+        )
 
     @app.get("/dashboard/notices", include_in_schema=False)
     def notices(request: Request, sess: Admin) -> HTMLResponse:
@@ -270,9 +297,17 @@ def install_dashboard(app: FastAPI) -> None:
 
     def _reference_page(request: Request, sess, **extra) -> HTMLResponse:
         with request.app.state.sessions() as s:
-            items = list(s.scalars(select(ReferenceEntry).order_by(ReferenceEntry.kind, ReferenceEntry.code)))
-        return render("reference.html", title="代码表", items=items, kinds=KINDS,
-                      **base_context(sess, "reference"), **extra)
+            items = list(
+                s.scalars(select(ReferenceEntry).order_by(ReferenceEntry.kind, ReferenceEntry.code))
+            )
+        return render(
+            "reference.html",
+            title="代码表",
+            items=items,
+            kinds=KINDS,
+            **base_context(sess, "reference"),
+            **extra,
+        )
 
     @app.get("/dashboard/reference", include_in_schema=False)
     def reference_page(request: Request, sess: Admin) -> HTMLResponse:
@@ -284,8 +319,13 @@ def install_dashboard(app: FastAPI) -> None:
         check_csrf(sess, form)
         try:
             with request.app.state.sessions() as s, s.begin():
-                upsert_item(s, form.get("kind", ""), form.get("code", ""), form.get("name", ""),
-                            active=form.get("active") == "1")
+                upsert_item(
+                    s,
+                    form.get("kind", ""),
+                    form.get("code", ""),
+                    form.get("name", ""),
+                    active=form.get("active") == "1",
+                )
         except ReferenceError as exc:
             return _reference_page(request, sess, error=str(exc))
         return _reference_page(request, sess, message="已保存，各站点下次同步时更新")
@@ -300,10 +340,18 @@ def install_dashboard(app: FastAPI) -> None:
             rows = station_rows(s, year, stale_days=request.app.state.config.stale_days)
         return [
             {
-                "station_code": r.code, "station_name": r.name, "cases": r.cases, "success": r.success,
-                "failed": r.failed, "success_rate": r.rate, "overdue": r.overdue,
-                "recovered": str(r.recovered), "visits": r.visits, "open_problems": r.open_problems,
-                "five_one": r.five_one, "last_sync_at": r.last_sync_at.isoformat() if r.last_sync_at else None,
+                "station_code": r.code,
+                "station_name": r.name,
+                "cases": r.cases,
+                "success": r.success,
+                "failed": r.failed,
+                "success_rate": r.rate,
+                "overdue": r.overdue,
+                "recovered": str(r.recovered),
+                "visits": r.visits,
+                "open_problems": r.open_problems,
+                "five_one": r.five_one,
+                "last_sync_at": r.last_sync_at.isoformat() if r.last_sync_at else None,
                 "stale": r.stale,
             }
             for r in rows

@@ -17,8 +17,19 @@ STALE_FILL = PatternFill("solid", fgColor="FDE2E1")
 KIND_LABELS = {"street": "街道", "town": "镇", "park": "园区"}
 
 COLUMNS = [
-    "街镇/园区", "类型", "案件数", "调解成功", "调解不成", "成功率", "逾期案件", "追回金额（元）",
-    "走访次数", "未整改问题", "五个一完成", "最后同步时间", "同步状态",
+    "街镇/园区",
+    "类型",
+    "案件数",
+    "调解成功",
+    "调解不成",
+    "成功率",
+    "逾期案件",
+    "追回金额（元）",
+    "走访次数",
+    "未整改问题",
+    "五个一完成",
+    "最后同步时间",
+    "同步状态",
 ]
 
 
@@ -77,7 +88,13 @@ def workbook_bytes(year: int, rows: list[StationRow], merged: list[MergedEnterpr
     ws = wb.create_sheet("五个一进度")
     _header(ws, ["街镇/园区", *[k.label for k in FIVE_ONE], "完成项数"])
     for r in rows:
-        ws.append([r.name, *["已完成" if r.five_one[k.value] else "未完成" for k in FIVE_ONE], r.five_one_done])
+        ws.append(
+            [
+                r.name,
+                *["已完成" if r.five_one[k.value] else "未完成" for k in FIVE_ONE],
+                r.five_one_done,
+            ]
+        )
     _widths(ws, [16, 24, 16, 24, 18, 26, 10])
 
     ws = wb.create_sheet("企业信息冲突")

@@ -86,7 +86,9 @@ def _money(value) -> Decimal:
         return Decimal(0)
 
 
-def station_rows(s: Session, year: int, today: date | None = None, stale_days: float = 3.0) -> list[StationRow]:
+def station_rows(
+    s: Session, year: int, today: date | None = None, stale_days: float = 3.0
+) -> list[StationRow]:
     today = today or date.today()
     now = datetime.now(UTC)
     rows = {

@@ -22,7 +22,9 @@ class ReferenceError(ValueError):
 
 
 def next_rev(s: Session) -> int:
-    counter = s.scalars(select(RevisionCounter).where(RevisionCounter.id == 1).with_for_update()).one()
+    counter = s.scalars(
+        select(RevisionCounter).where(RevisionCounter.id == 1).with_for_update()
+    ).one()
     counter.value += 1
     s.flush()
     return counter.value
@@ -33,15 +35,23 @@ def seed_reference(s: Session) -> None:
     for item in reference.dispute_types():
         s.add(
             ReferenceEntry(
-                id=str(uuid.uuid4()), kind="dispute_type", code=item.code, name=item.name,
-                data={"art16": item.art16}, rev=rev,
+                id=str(uuid.uuid4()),
+                kind="dispute_type",
+                code=item.code,
+                name=item.name,
+                data={"art16": item.art16},
+                rev=rev,
             )
         )
     for item in reference.intake_channels():
         s.add(
             ReferenceEntry(
-                id=str(uuid.uuid4()), kind="intake_channel", code=item.code, name=item.name,
-                data=None, rev=rev,
+                id=str(uuid.uuid4()),
+                kind="intake_channel",
+                code=item.code,
+                name=item.name,
+                data=None,
+                rev=rev,
             )
         )
 
@@ -55,9 +65,13 @@ def upsert_item(s: Session, kind: str, code: str, name: str, active: bool = True
     if not name or len(name) > 200:
         raise ReferenceError("名称：不能为空，且不超过200个字符")
     rev = next_rev(s)
-    item = s.scalar(select(ReferenceEntry).where(ReferenceEntry.kind == kind, ReferenceEntry.code == code))
+    item = s.scalar(
+        select(ReferenceEntry).where(ReferenceEntry.kind == kind, ReferenceEntry.code == code)
+    )
     if item is None:
-        item = ReferenceEntry(id=str(uuid.uuid4()), kind=kind, code=code, name=name, active=active, rev=rev)
+        item = ReferenceEntry(
+            id=str(uuid.uuid4()), kind=kind, code=code, name=name, active=active, rev=rev
+        )
         s.add(item)
     else:
         item.name, item.active = name, active
@@ -74,18 +88,31 @@ def publish_notice(s: Session, title: str, body: str, by: str | None) -> Notice:
     if not body or len(body) > 20000:
         raise ReferenceError("正文：不能为空，且不超过20000个字符")
     notice = Notice(
-        id=str(uuid.uuid4()), title=title, body=body, published_at=utcnow(), published_by=by,
+        id=str(uuid.uuid4()),
+        title=title,
+        body=body,
+        published_at=utcnow(),
+        published_by=by,
         rev=next_rev(s),
     )
     s.add(notice)
     return notice
 
 
-def reference_since(s: Session, since: int, limit: int = 1000) -> tuple[list[ReferenceEntry], list[Notice], int]:
+def reference_since(
+    s: Session, since: int, limit: int = 1000
+) -> tuple[list[ReferenceEntry], list[Notice], int]:
     items = list(
-        s.scalars(select(ReferenceEntry).where(ReferenceEntry.rev > since).order_by(ReferenceEntry.rev).limit(limit))
+        s.scalars(
+            select(ReferenceEntry)
+            .where(ReferenceEntry.rev > since)
+            .order_by(ReferenceEntry.rev)
+            .limit(limit)
+        )
     )
-    notices = list(s.scalars(select(Notice).where(Notice.rev > since).order_by(Notice.rev).limit(limit)))
+    notices = list(
+        s.scalars(select(Notice).where(Notice.rev > since).order_by(Notice.rev).limit(limit))
+    )
     current = s.scalar(select(RevisionCounter.value).where(RevisionCounter.id == 1)) or 0
     if len(items) == limit or len(notices) == limit:
         # more to come: report only as far as both lists are complete

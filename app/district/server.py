@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -11,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,7 @@ from app.district.models import DistrictStation, StationRecord, SyncBatch
 from app.district.reference import reference_since
 from app.district.schemas import (
     BatchAck,
+    BatchError,
     BatchIn,
     EnrollIn,
     EnrollOut,
@@ -32,6 +35,7 @@ from app.district.schemas import (
     ReferenceItemOut,
     ReferenceOut,
     StationStatus,
+    parse_batch,
 )
 from app.logsetup import describe_exception
 from app.sync import protocol
@@ -90,7 +94,9 @@ def station_principal(
         try:
             return auth.authenticate_station(s, authorization)
         except auth.AuthError as exc:
-            raise HTTPException(exc.status, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+            raise HTTPException(
+                exc.status, str(exc), headers={"WWW-Authenticate": "Bearer"}
+            ) from None
 
 
 async def signed_body(
@@ -104,6 +110,48 @@ async def signed_body(
     if not protocol.signature_ok(principal.signing_key, body, x_labor_signature):
         raise HTTPException(400, "批次签名不符：数据在传输中被改动，或不是由本站凭据发出，已拒收")
     return principal
+
+
+def _no_constants(name: str):
+    raise ValueError(name)
+
+
+async def signed_batch(
+    request: Request,
+    principal: Annotated[auth.StationPrincipal, Depends(signed_body)],
+) -> tuple[auth.StationPrincipal, BatchIn]:
+    """The batch, parsed only after its credential and signature were checked.
+
+    Parsed here rather than by FastAPI so that NaN and Infinity (not JSON) are refused.
+    """
+    body = await request.body()
+    try:
+        doc = json.loads(body, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise HTTPException(422, "请求格式不正确：内容不是有效的 JSON") from None
+    try:
+        return principal, parse_batch(doc)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+    except BatchError as exc:
+        raise RequestValidationError(exc.errors) from None
+
+
+def _with_batch_schema(app: FastAPI):
+    """Publish the batch body (parsed by hand, see ``signed_batch``) in the OpenAPI components."""
+    original = app.openapi
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        defs = BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.pop("$defs", {}))
+        components["BatchIn"] = defs
+        return schema
+
+    app.openapi = openapi
 
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
@@ -130,7 +178,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             for e in exc.errors()[:20]
         ]
         where = "；".join(f"{'/'.join(e['loc'])}：{e['msg']}" for e in errors[:3])
-        return JSONResponse({"detail": f"请求格式不正确：{where}", "errors": errors}, status_code=422)
+        return JSONResponse(
+            {"detail": f"请求格式不正确：{where}", "errors": errors}, status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
@@ -161,7 +211,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             raise HTTPException(429, "登记码尝试次数过多，请10分钟后再试")
         with _sessions(request)() as s, s.begin():
             try:
-                credential = auth.redeem_enrollment_code(s, body.station_code, body.code, body.store_id)
+                credential = auth.redeem_enrollment_code(
+                    s, body.station_code, body.code, body.store_id
+                )
             except auth.AuthError as exc:
                 throttle.failed(client)
                 raise HTTPException(exc.status, str(exc)) from None
@@ -172,18 +224,36 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             credential=credential,
         )
 
-    @app.post("/api/v1/sync/batches", response_model=BatchAck, responses=ERRORS, tags=["同步"])
+    @app.post(
+        "/api/v1/sync/batches",
+        response_model=BatchAck,
+        responses=ERRORS,
+        tags=["同步"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/BatchIn"}}
+                },
+            }
+        },
+    )
     def post_batch(
-        batch: BatchIn,
         request: Request,
-        principal: Annotated[auth.StationPrincipal, Depends(signed_body)],
+        signed: Annotated[tuple[auth.StationPrincipal, BatchIn], Depends(signed_batch)],
     ) -> BatchAck:
         """上报一批记录。同一批次编号重复上报时返回原确认，不作任何改动。"""
+        principal, batch = signed
         ack = apply_batch(_sessions(request), principal.station_code, batch)
         log.info(
             "batch seq %s from %s: +%s ~%s =%s rejected %s%s",
-            ack.seq, principal.station_code, ack.inserted, ack.updated, ack.unchanged,
-            len(ack.rejected), " (replay)" if ack.duplicate else "",
+            ack.seq,
+            principal.station_code,
+            ack.inserted,
+            ack.updated,
+            ack.unchanged,
+            len(ack.rejected),
+            " (replay)" if ack.duplicate else "",
         )
         return ack
 
@@ -211,9 +281,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         with _sessions(request)() as s:
             st = s.get(DistrictStation, principal.station_code)
             count = s.scalar(
-                select(func.count()).select_from(StationRecord).where(
-                    StationRecord.station_code == principal.station_code
-                )
+                select(func.count())
+                .select_from(StationRecord)
+                .where(StationRecord.station_code == principal.station_code)
             )
             return StationStatus(
                 station_code=st.code,
@@ -236,13 +306,19 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 rev=rev,
                 items=[
                     ReferenceItemOut(
-                        kind=i.kind, code=i.code, name=i.name, data=i.data, active=i.active,
+                        kind=i.kind,
+                        code=i.code,
+                        name=i.name,
+                        data=i.data,
+                        active=i.active,
                         version=i.version,
                     )
                     for i in items
                 ],
                 notices=[
-                    NoticeOut(id=n.id, title=n.title, body=n.body, published_at=n.published_at.isoformat())
+                    NoticeOut(
+                        id=n.id, title=n.title, body=n.body, published_at=n.published_at.isoformat()
+                    )
                     for n in notices
                 ],
             )
@@ -250,4 +326,5 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     from app.district.dashboard import install_dashboard
 
     install_dashboard(app)
+    _with_batch_schema(app)
     return app

@@ -31,6 +31,8 @@ class Batch:
     records: list[dict] = field(default_factory=list)
     #: outbox entries covered (for counts)
     entries: int = 0
+    #: the encoded request, made ahead (see ``DistrictClient.encode``); valid for ``seq``
+    encoded: tuple | None = None
 
     def payload(self, station_code: str) -> dict:
         return {
@@ -50,15 +52,29 @@ class AckResult:
     duplicate: bool
 
 
-def serialise(model, row) -> dict:
-    return {col.key: protocol.plain(row[col.key]) for col in model.__table__.columns}
+_SIMPLE = (str, int, bool, float, type(None))
 
 
-def _load_records(s, entries: list[OutboxEntry]) -> list[dict]:
+def serialise(keys: tuple[str, ...], row) -> dict:
+    """A row as JSON-ready values (see :func:`protocol.plain`); fast path for plain values."""
+    plain = protocol.plain
+    return {k: v if type(v) in _SIMPLE else plain(v) for k, v in zip(keys, row, strict=True)}
+
+
+def _entries(s, *conditions, limit: int | None = None) -> list[tuple[int, str, str, str]]:
+    """``(seq, entity, entity_id, op)`` of outbox entries, oldest first (Core: no ORM objects)."""
+    t = OutboxEntry.__table__
+    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op).where(*conditions).order_by(t.c.seq)
+    if limit:
+        q = q.limit(limit)
+    return [tuple(r) for r in s.execute(q)]
+
+
+def _load_records(s, entries: list[tuple[int, str, str, str]]) -> list[dict]:
     """The current state of each record named by ``entries`` (once per record)."""
-    wanted: dict[str, dict[str, OutboxEntry]] = defaultdict(dict)
-    for e in entries:
-        wanted[e.entity][e.entity_id] = e
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
+    for _seq, entity, entity_id, op in entries:
+        wanted[entity][entity_id] = str(op)
     records = []
     for entity, by_id in wanted.items():
         model = MODEL_BY_ENTITY.get(entity)
@@ -66,17 +82,24 @@ def _load_records(s, entries: list[OutboxEntry]) -> list[dict]:
             log.warning("outbox entries for unknown entity %s skipped", entity)
             continue
         table = model.__table__
+        keys = tuple(c.key for c in table.columns)
         ids = list(by_id)
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
-            for row in s.execute(select(table).where(table.c.id.in_(chunk))).mappings():
-                data = serialise(model, row)
+            for row in s.execute(select(table).where(table.c.id.in_(chunk))):
+                data = serialise(keys, row)
                 deleted = bool(data.get("deleted"))
-                op = "delete" if deleted else by_id[data["id"]].op.value
+                op = "delete" if deleted else by_id[data["id"]]
                 if op == "delete" and not deleted:
-                    op = "update"
+                    op = "update"  # a tombstone taken back
                 records.append(
-                    {"entity": entity, "id": data["id"], "version": data["version"], "op": op, "data": data}
+                    {
+                        "entity": entity,
+                        "id": data["id"],
+                        "version": data["version"],
+                        "op": op,
+                        "data": data,
+                    }
                 )
     return records
 
@@ -89,24 +112,18 @@ def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | No
     with state.transaction(store) as s:
         pending = state.get(s, state.PENDING)
         if pending:
-            entries = list(
-                s.scalars(
-                    select(OutboxEntry)
-                    .where(OutboxEntry.seq <= pending["last_outbox_seq"])
-                    .order_by(OutboxEntry.seq)
-                )
-            )
+            entries = _entries(s, OutboxEntry.seq <= pending["last_outbox_seq"])
             if entries:
                 batch = Batch(pending["batch_id"], pending["seq"], pending["last_outbox_seq"])
                 batch.records = _load_records(s, entries)
                 batch.entries = len(entries)
                 return batch
             state.put(s, state.PENDING, None)  # nothing left under it: start afresh
-        entries = list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq).limit(limit)))
+        entries = _entries(s, limit=limit)
         if not entries:
             return None
         seq = int(state.get(s, state.NEXT_SEQ, 1))
-        batch = Batch(str(uuid.uuid4()), seq, entries[-1].seq)
+        batch = Batch(str(uuid.uuid4()), seq, entries[-1][0])
         batch.records = _load_records(s, entries)
         batch.entries = len(entries)
         state.put(
@@ -116,6 +133,36 @@ def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | No
         )
         state.put(s, state.NEXT_SEQ, seq + 1)
         return batch
+
+
+def prepare_after(store, after_outbox_seq: int, seq: int, limit: int) -> Batch | None:
+    """Read the batch that will follow the one in flight (read only; see :func:`adopt`)."""
+    with state.reading(store) as s:
+        entries = _entries(s, OutboxEntry.seq > after_outbox_seq, limit=limit)
+        if not entries:
+            return None
+        batch = Batch(str(uuid.uuid4()), seq, entries[-1][0])
+        batch.records = _load_records(s, entries)
+        batch.entries = len(entries)
+        return batch
+
+
+def adopt(store, batch: Batch) -> bool:
+    """Make a batch read ahead the pending one, unless the state moved on meanwhile."""
+    with state.transaction(store) as s:
+        if state.get(s, state.PENDING) or int(state.get(s, state.NEXT_SEQ, 1)) != batch.seq:
+            return False
+        state.put(
+            s,
+            state.PENDING,
+            {
+                "batch_id": batch.batch_id,
+                "seq": batch.seq,
+                "last_outbox_seq": batch.last_outbox_seq,
+            },
+        )
+        state.put(s, state.NEXT_SEQ, batch.seq + 1)
+        return True
 
 
 def renumber_pending(store, expected_seq: int) -> None:
@@ -142,14 +189,24 @@ def apply_ack(store, batch: Batch, ack: dict) -> AckResult:
         removed = s.execute(delete(OutboxEntry).where(OutboxEntry.seq <= watermark)).rowcount or 0
         open_quarantine = {
             (q.entity, q.entity_id): q
-            for q in s.scalars(select(QuarantinedRecord).where(QuarantinedRecord.resolved_at.is_(None)))
+            for q in s.scalars(
+                select(QuarantinedRecord).where(QuarantinedRecord.resolved_at.is_(None))
+            )
         }
         quarantined = []
         for (entity, rid), r in rejected.items():
             reason = str(r.get("reason") or "区级服务器未说明原因")[:2000]
             row = open_quarantine.get((entity, rid))
             if row is None:
-                s.add(QuarantinedRecord(entity=entity, entity_id=rid, version=int(r["version"]), reason=reason, at=now))
+                s.add(
+                    QuarantinedRecord(
+                        entity=entity,
+                        entity_id=rid,
+                        version=int(r["version"]),
+                        reason=reason,
+                        at=now,
+                    )
+                )
             else:
                 row.version, row.reason, row.at = int(r["version"]), reason, now
             quarantined.append((entity, rid, reason))
@@ -170,9 +227,19 @@ def requeue(store, quarantine_id: int) -> None:
         model = MODEL_BY_ENTITY.get(q.entity)
         if model is None:
             return
-        row = s.execute(select(model.__table__.c.version).where(model.__table__.c.id == q.entity_id)).first()
+        row = s.execute(
+            select(model.__table__.c.version).where(model.__table__.c.id == q.entity_id)
+        ).first()
         if row is None:
             return
         from app.domain.enums import ChangeOp
 
-        s.add(OutboxEntry(entity=q.entity, entity_id=q.entity_id, version=row[0], op=ChangeOp.UPDATE, created_at=utcnow()))
+        s.add(
+            OutboxEntry(
+                entity=q.entity,
+                entity_id=q.entity_id,
+                version=row[0],
+                op=ChangeOp.UPDATE,
+                created_at=utcnow(),
+            )
+        )

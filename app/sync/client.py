@@ -24,7 +24,14 @@ TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 class SyncProblem(Exception):
     """A sync failure explained in plain Chinese (``str()``); ``retry``: worth trying again later."""
 
-    def __init__(self, message: str, *, retry: bool = False, status: int | None = None, body: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry: bool = False,
+        status: int | None = None,
+        body: dict | None = None,
+    ):
         super().__init__(message)
         self.retry = retry
         self.status = status
@@ -42,7 +49,9 @@ def normalise_server_url(url: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SyncProblem(f"服务器地址格式不正确：{url}（应类似 https://10.1.2.3:8443）")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise SyncProblem("为保护数据，与区级服务器的连接必须使用 https：请把地址改为 https:// 开头")
+        raise SyncProblem(
+            "为保护数据，与区级服务器的连接必须使用 https：请把地址改为 https:// 开头"
+        )
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
@@ -64,7 +73,9 @@ def pinned_context(ca_pem: str) -> ssl.SSLContext:
     try:
         ctx = ssl.create_default_context(cadata=ca_pem)
     except (ssl.SSLError, ValueError) as exc:
-        raise SyncProblem("区级 CA 证书文件无效：请选择区人社局提供的 CA 证书（.pem 文件）") from exc
+        raise SyncProblem(
+            "区级 CA 证书文件无效：请选择区人社局提供的 CA 证书（.pem 文件）"
+        ) from exc
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
 
@@ -83,7 +94,9 @@ class DistrictClient:
         self.host = urlsplit(self.server_url).hostname or ""
         if self.server_url.startswith("https://"):
             if not ca_pem:
-                raise SyncProblem("尚未导入区级 CA 证书：请在“同步”页面选择区人社局提供的 CA 证书文件")
+                raise SyncProblem(
+                    "尚未导入区级 CA 证书：请在“同步”页面选择区人社局提供的 CA 证书文件"
+                )
             verify: ssl.SSLContext | bool = pinned_context(ca_pem)
         else:
             verify = False
@@ -132,13 +145,15 @@ class DistrictClient:
             ) from None
         except httpx.TimeoutException:
             raise SyncProblem(
-                f"连接区级服务器（{self.host}）超时：网络可能较慢或服务器繁忙，稍后会自动重试", retry=True
+                f"连接区级服务器（{self.host}）超时：网络可能较慢或服务器繁忙，稍后会自动重试",
+                retry=True,
             ) from None
         except httpx.ProxyError:
             raise SyncProblem("通过代理服务器连接失败：请检查本机的代理设置", retry=True) from None
         except httpx.TransportError:
             raise SyncProblem(
-                f"与区级服务器（{self.host}）的连接中断：稍后会自动重试，已发送的数据不会重复", retry=True
+                f"与区级服务器（{self.host}）的连接中断：稍后会自动重试，已发送的数据不会重复",
+                retry=True,
             ) from None
         return self._answer(response)
 
@@ -157,12 +172,15 @@ class DistrictClient:
         if status == 401:
             raise SyncProblem(
                 detail or "本站的同步凭据无效或已被撤销：请向区人社局申请新的登记码，重新登记",
-                status=status, body=body,
+                status=status,
+                body=body,
             )
         if status in (408, 429) or status >= 500:
             raise SyncProblem(
                 f"区级服务器暂时无法处理（{status}）{('：' + detail) if detail else ''}，稍后会自动重试",
-                retry=True, status=status, body=body,
+                retry=True,
+                status=status,
+                body=body,
             )
         raise SyncProblem(
             f"区级服务器拒绝了请求（{status}）：{detail or '原因未说明'}", status=status, body=body
@@ -170,10 +188,13 @@ class DistrictClient:
 
     def enroll(self, station_code: str, code: str, store_id: str | None) -> dict:
         return self._request(
-            "POST", "/api/v1/enroll", json={"station_code": station_code, "code": code, "store_id": store_id}
+            "POST",
+            "/api/v1/enroll",
+            json={"station_code": station_code, "code": code, "store_id": store_id},
         )
 
-    def send_batch(self, payload: dict) -> dict:
+    def encode(self, payload: dict) -> tuple[bytes, dict[str, str]]:
+        """The compressed body and headers of a batch request (thread-safe: no I/O)."""
         body = protocol.dumps(payload)
         headers = {
             **self._headers(),
@@ -182,13 +203,22 @@ class DistrictClient:
         }
         if self.encoding != "identity":
             headers["Content-Encoding"] = self.encoding
-        return self._request("POST", "/api/v1/sync/batches", content=protocol.compress(body, self.encoding), headers=headers)
+        return protocol.compress(body, self.encoding), headers
+
+    def send_encoded(self, encoded: tuple[bytes, dict[str, str]]) -> dict:
+        content, headers = encoded
+        return self._request("POST", "/api/v1/sync/batches", content=content, headers=headers)
+
+    def send_batch(self, payload: dict) -> dict:
+        return self.send_encoded(self.encode(payload))
 
     def status(self) -> dict:
         return self._request("GET", "/api/v1/sync/status", headers=self._headers())
 
     def reference(self, since: int) -> dict:
-        return self._request("GET", "/api/v1/reference", params={"since": since}, headers=self._headers())
+        return self._request(
+            "GET", "/api/v1/reference", params={"since": since}, headers=self._headers()
+        )
 
 
 def _is_certificate_error(exc: BaseException) -> bool:
@@ -196,7 +226,9 @@ def _is_certificate_error(exc: BaseException) -> bool:
     for _ in range(6):
         if seen is None:
             break
-        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

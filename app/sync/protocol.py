@@ -21,7 +21,7 @@ import zstandard
 PROTOCOL_VERSION = 1
 
 #: Records in one batch sent by a station (the server refuses more than ``MAX_BATCH_RECORDS``).
-DEFAULT_BATCH_RECORDS = 500
+DEFAULT_BATCH_RECORDS = 1000
 MAX_BATCH_RECORDS = 2000
 #: Bytes of one request body as sent (compressed) and after decompression.
 MAX_BODY_BYTES = 8 * 1024 * 1024

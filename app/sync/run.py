@@ -7,6 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +15,14 @@ from sqlalchemy import delete, select
 
 from app.logsetup import describe_exception
 from app.store.errors import StoreError
-from app.store.models import DistrictNotice, OutboxEntry, QuarantinedRecord, ReferenceItem, SyncLogEntry, utcnow
+from app.store.models import (
+    DistrictNotice,
+    OutboxEntry,
+    QuarantinedRecord,
+    ReferenceItem,
+    SyncLogEntry,
+    utcnow,
+)
 from app.sync import batches, protocol, state
 from app.sync.client import DistrictClient, SyncProblem, normalise_server_url
 
@@ -87,7 +95,11 @@ def _quarantine_single(store, batch: batches.Batch, reason: str) -> int:
         for rec in batch.records:
             s.add(
                 QuarantinedRecord(
-                    entity=rec["entity"], entity_id=rec["id"], version=int(rec["version"]), reason=reason, at=now
+                    entity=rec["entity"],
+                    entity_id=rec["id"],
+                    version=int(rec["version"]),
+                    reason=reason,
+                    at=now,
                 )
             )
         s.execute(delete(OutboxEntry).where(OutboxEntry.seq <= batch.last_outbox_seq))
@@ -95,14 +107,24 @@ def _quarantine_single(store, batch: batches.Batch, reason: str) -> int:
     return len(batch.records)
 
 
-def _send(client: DistrictClient, store, batch: batches.Batch, station_code: str, retries: int,
-          backoff: float, sleep: Callable[[float], None], cancel) -> dict:
+def _send(
+    client: DistrictClient,
+    store,
+    batch: batches.Batch,
+    station_code: str,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    cancel,
+) -> dict:
     attempt = 0
     renumbered = False
     while True:
         _check_cancel(cancel)
+        if batch.encoded is None or batch.encoded[0] != batch.seq:
+            batch.encoded = (batch.seq, client.encode(batch.payload(station_code)))
         try:
-            return client.send_batch(batch.payload(station_code))
+            return client.send_encoded(batch.encoded[1])
         except SyncProblem as problem:
             expected = problem.body.get("expected_seq") if problem.status == 409 else None
             if isinstance(expected, int) and not renumbered:
@@ -142,28 +164,38 @@ def sync_once(
     total = _waiting(store)
     try:
         station_code = store.station.code
-        with _client(store, server_url, encoding) as client:
-            while True:
+        with _client(store, server_url, encoding) as client, ThreadPoolExecutor(1) as ahead:
+
+            def read_ahead(after: batches.Batch) -> batches.Batch | None:
+                nxt = batches.prepare_after(store, after.last_outbox_seq, after.seq + 1, limit)
+                if nxt is not None:
+                    nxt.encoded = (nxt.seq, client.encode(nxt.payload(station_code)))
+                return nxt
+
+            batch = batches.next_batch(store, limit)
+            while batch is not None:
                 _check_cancel(cancel)
-                batch = batches.next_batch(store, limit)
-                if batch is None:
-                    break
+                # the next batch is read and encoded while this one travels and is applied
+                upcoming = ahead.submit(read_ahead, batch)
                 try:
                     ack = _send(client, store, batch, station_code, retries, backoff, sleep, cancel)
                 except SyncProblem as problem:
+                    upcoming.result()
                     if problem.status == 413 and batch.entries > 1:
                         _drop_pending(store)
                         limit = max(1, batch.entries // 2)
+                        batch = batches.next_batch(store, limit)
                         continue
                     if problem.status == 422:
                         # one malformed record must not block the queue: halve until it is alone
                         _drop_pending(store)
                         if batch.entries > 1:
                             limit = max(1, batch.entries // 2)
-                            continue
-                        n = _quarantine_single(store, batch, f"区级服务器拒收：{problem}")
-                        result.quarantined += n
-                        result.reasons.append(str(problem))
+                        else:
+                            n = _quarantine_single(store, batch, f"区级服务器拒收：{problem}")
+                            result.quarantined += n
+                            result.reasons.append(str(problem))
+                        batch = batches.next_batch(store, limit)
                         continue
                     raise
                 result.sent += len(batch.records)
@@ -174,7 +206,14 @@ def sync_once(
                 result.reasons.extend(reason for _e, _i, reason in outcome.quarantined)
                 result.replayed += int(outcome.duplicate)
                 if progress:
-                    progress(min(result.acknowledged, total), max(total, result.acknowledged), "正在发送")
+                    progress(
+                        min(result.acknowledged, total), max(total, result.acknowledged), "正在发送"
+                    )
+                nxt = upcoming.result()
+                if nxt is not None and nxt.entries >= min(limit, 1) and batches.adopt(store, nxt):
+                    batch = nxt
+                else:
+                    batch = batches.next_batch(store, limit)
             result.received = _pull_reference(client, store)
         result.ok = True
     except SyncProblem as problem:
@@ -185,7 +224,9 @@ def sync_once(
         result.problem = f"读写本机数据时出错：{exc}"
     except Exception as exc:  # never let the worker die silently; no personal data in the log
         log.error("sync pass failed: %s", describe_exception(exc))
-        result.problem = "同步时发生意外错误，已记录错误位置（不含个人信息）。待发送的数据保存在本机，不会丢失"
+        result.problem = (
+            "同步时发生意外错误，已记录错误位置（不含个人信息）。待发送的数据保存在本机，不会丢失"
+        )
     result.waiting = _waiting(store)
     _finish(store, result, started)
     return result
@@ -223,7 +264,9 @@ def _pull_reference(client: DistrictClient, store) -> int:
         with state.transaction(store) as s:
             for item in items:
                 row = s.scalar(
-                    select(ReferenceItem).where(ReferenceItem.kind == item["kind"], ReferenceItem.code == item["code"])
+                    select(ReferenceItem).where(
+                        ReferenceItem.kind == item["kind"], ReferenceItem.code == item["code"]
+                    )
                 )
                 if row is None:
                     row = ReferenceItem(kind=item["kind"], code=item["code"])
@@ -237,7 +280,9 @@ def _pull_reference(client: DistrictClient, store) -> int:
                 if s.get(DistrictNotice, n["id"]) is None:
                     s.add(
                         DistrictNotice(
-                            id=n["id"], title=n["title"], body=n["body"],
+                            id=n["id"],
+                            title=n["title"],
+                            body=n["body"],
                             published_at=datetime.fromisoformat(n["published_at"]),
                         )
                     )
@@ -258,7 +303,9 @@ def enroll(store, server_url: str, code: str, ca_pem: str | None) -> str:
     if url.startswith("https://") and ca_pem:
         text = ca_pem.strip()
         if "BEGIN CERTIFICATE" not in text:
-            raise SyncProblem("所选文件不是 PEM 格式的证书：请选择区人社局提供的 CA 证书（.pem 文件）")
+            raise SyncProblem(
+                "所选文件不是 PEM 格式的证书：请选择区人社局提供的 CA 证书（.pem 文件）"
+            )
         ca_pem = text + "\n"
     if not (code or "").strip():
         raise SyncProblem("请填写区人社局提供的登记码")

@@ -76,7 +76,11 @@ class SyncStatus:
         """One line for the status bar."""
         if not self.enrolled:
             return "同步：尚未登记到区级服务器"
-        when = self.last_success_at.astimezone().strftime("%m-%d %H:%M") if self.last_success_at else "从未"
+        when = (
+            self.last_success_at.astimezone().strftime("%m-%d %H:%M")
+            if self.last_success_at
+            else "从未"
+        )
         text = f"同步：上次成功 {when}，待发送 {self.waiting} 条"
         if self.quarantined:
             text += f"，{self.quarantined} 条被退回"
@@ -88,12 +92,22 @@ class SyncStatus:
 def status(store) -> SyncStatus:
     with reading(store) as s:
         waiting = s.scalar(select(func.count(func.distinct(OutboxEntry.entity_id)))) or 0
-        quarantined = s.scalar(
-            select(func.count()).select_from(QuarantinedRecord).where(QuarantinedRecord.resolved_at.is_(None))
-        ) or 0
-        unread = s.scalar(
-            select(func.count()).select_from(DistrictNotice).where(DistrictNotice.read_at.is_(None))
-        ) or 0
+        quarantined = (
+            s.scalar(
+                select(func.count())
+                .select_from(QuarantinedRecord)
+                .where(QuarantinedRecord.resolved_at.is_(None))
+            )
+            or 0
+        )
+        unread = (
+            s.scalar(
+                select(func.count())
+                .select_from(DistrictNotice)
+                .where(DistrictNotice.read_at.is_(None))
+            )
+            or 0
+        )
         last = get(s, LAST_SUCCESS)
         return SyncStatus(
             server_url=get(s, SERVER_URL),
@@ -124,7 +138,11 @@ def quarantined(store, include_resolved: bool = False) -> list[QuarantinedRecord
 
 def notices(store, limit: int = 50) -> list[DistrictNotice]:
     with reading(store) as s:
-        return list(s.scalars(select(DistrictNotice).order_by(DistrictNotice.published_at.desc()).limit(limit)))
+        return list(
+            s.scalars(
+                select(DistrictNotice).order_by(DistrictNotice.published_at.desc()).limit(limit)
+            )
+        )
 
 
 def mark_notices_read(store) -> None:

@@ -4,7 +4,6 @@ The server passes an open connection in ``config.attributes["connection"]``.
 """
 
 from alembic import context
-
 from sqlalchemy import TypeDecorator
 from sqlalchemy.types import TypeEngine
 
