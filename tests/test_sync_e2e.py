@@ -135,7 +135,7 @@ def test_server_killed_mid_pass_every_record_exactly_once(district, station_a):
     for target in (3, 9):
         results = []
         worker = threading.Thread(
-            target=lambda: results.append(sync_once(station_a, batch_records=100, retries=0))
+            target=lambda out=results: out.append(sync_once(station_a, batch_records=100, retries=0))
         )
         worker.start()
         deadline = time.monotonic() + 60
@@ -154,7 +154,7 @@ def test_server_killed_mid_pass_every_record_exactly_once(district, station_a):
     rows = server_rows(district, "GUDONG")
     assert set(rows) == {("enterprise", i) for i in ids}
     assert all(v == 1 for v in rows.values())
-    batches, inserted, updated, unchanged = batch_totals(district, "GUDONG")
+    _batches, inserted, updated, unchanged = batch_totals(district, "GUDONG")
     # every record applied exactly once; a batch applied before the kill whose answer was lost
     # was answered from the server's record of it, not applied again
     assert (inserted, updated) == (2400, 0)

@@ -24,10 +24,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.district.models import DistrictStation, StationRecord
+from app.domain import reference
 from app.domain.enums import FIVE_ONE, ActivityKind
 from app.store.models import ROSTER_FIELDS
 
 MEDIATION_DAYS = 15
+#: the order of the plan: the ten streets/towns, then the two parks
+_ORDER = {st.code: i for i, st in enumerate(reference.stations())}
 OPEN_STATUSES = {"registered", "accepted", "in_mediation"}
 SUCCESS_STATUSES = {"agreement_reached", "performing"}
 OPEN_FINDINGS = {"open", "rectifying"}
@@ -93,7 +96,7 @@ def station_rows(
     now = datetime.now(UTC)
     rows = {
         st.code: StationRow(code=st.code, name=st.name, kind=st.kind, last_sync_at=st.last_sync_at)
-        for st in s.scalars(select(DistrictStation).order_by(DistrictStation.code))
+        for st in sorted(s.scalars(select(DistrictStation)), key=lambda st: _ORDER.get(st.code, 99))
     }
     for row in rows.values():
         row.stale = row.last_sync_at is None or now - row.last_sync_at > timedelta(days=stale_days)
