@@ -36,15 +36,22 @@ from tests.sync_fixtures import *  # noqa: F403
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 ADMIN_PASSWORD = "District-pass-2026"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Debian chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="no Debian chromium at /usr/bin/chromium"
+    ),
 ]
 
 
@@ -52,7 +59,9 @@ def fill_station(store, today: date, credit_code: str, phone: str) -> None:
     """Cases in each outcome, payments, visits, open problems and three of the five "one"."""
     year = today.year
     with store.unit_of_work() as s:
-        ent = Enterprise(name="福州闽江软件科技有限公司", credit_code=credit_code, phone=phone, employee_count=80)
+        ent = Enterprise(
+            name="福州闽江软件科技有限公司", credit_code=credit_code, phone=phone, employee_count=80
+        )
         s.add(ent)
         n = 0
 
@@ -60,26 +69,53 @@ def fill_station(store, today: date, credit_code: str, phone: str) -> None:
             nonlocal n
             n += 1
             c = DisputeCase(
-                case_no=f"({year})鼓楼{store.station.short_name}劳调字第{n:04d}号", case_year=year, case_seq=n,
-                status=status, intake_channel="walk_in", received_on=received,
-                registered_at=store.station.created_at, respondent_id=ent.id, **kw,
+                case_no=f"({year})鼓楼{store.station.short_name}劳调字第{n:04d}号",
+                case_year=year,
+                case_seq=n,
+                status=status,
+                intake_channel="walk_in",
+                received_on=received,
+                registered_at=store.station.created_at,
+                respondent_id=ent.id,
+                **kw,
             )
             s.add(c)
             return c
 
         won = case(CaseStatus.PERFORMING, today - timedelta(days=5))
-        agreement = MediationAgreement(case_id=won.id, status=AgreementStatus.SIGNED, signed_on=today)
-        term = AgreementTerm(agreement_id=agreement.id, seq=1, kind=TermKind.PAYMENT, description="拖欠工资",
-                             amount=Decimal("18000.00"), due_on=today)
-        s.add_all([agreement, term, PerformanceRecord(term_id=term.id, performed_on=today, amount=Decimal("12000.50"))])
+        agreement = MediationAgreement(
+            case_id=won.id, status=AgreementStatus.SIGNED, signed_on=today
+        )
+        term = AgreementTerm(
+            agreement_id=agreement.id,
+            seq=1,
+            kind=TermKind.PAYMENT,
+            description="拖欠工资",
+            amount=Decimal("18000.00"),
+            due_on=today,
+        )
+        s.add_all(
+            [
+                agreement,
+                term,
+                PerformanceRecord(term_id=term.id, performed_on=today, amount=Decimal("12000.50")),
+            ]
+        )
         case(CaseStatus.AGREEMENT_REACHED, today - timedelta(days=3))
         case(CaseStatus.FAILED, today - timedelta(days=2))
         case(CaseStatus.IN_MEDIATION, today - timedelta(days=40))  # past its 15 days: overdue
         case(CaseStatus.REGISTERED, today)
         visit = EnterpriseVisit(enterprise_id=ent.id, visited_on=today)
         s.add(visit)
-        s.add(Finding(enterprise_id=ent.id, visit_id=visit.id, category="labor_contract",
-                      description="未签订书面劳动合同", status=FindingStatus.OPEN))
+        s.add(
+            Finding(
+                enterprise_id=ent.id,
+                visit_id=visit.id,
+                category="labor_contract",
+                description="未签订书面劳动合同",
+                status=FindingStatus.OPEN,
+            )
+        )
         s.add(TeamMember(name="林协调", role=TeamRole.SERVICE_STAFF))
         for kind in (ActivityKind.EXPERT_LECTURE, ActivityKind.PARK_TOUR):
             s.add(Activity(kind=kind, year=year, title=kind.label, held_on=today))
@@ -106,7 +142,9 @@ def test_dashboard_compares_stations_and_exports(district, station_a, station_b,
     today = date.today()
     district.cli("create-admin", "quju", env={"LABOR_DISTRICT_PASSWORD": ADMIN_PASSWORD})
     fill_station(station_a, today, "91350102MA2XYZ1234", "0591-87000001")
-    fill_station(station_b, today, "91350102MA2XYZ1234", "0591-87000002")  # same enterprise, other phone
+    fill_station(
+        station_b, today, "91350102MA2XYZ1234", "0591-87000002"
+    )  # same enterprise, other phone
     assert sync_once(station_a).ok and sync_once(station_b).ok
     # GUDONG's last sync is old: it should stand out
     engine = district.engine()
@@ -120,8 +158,12 @@ def test_dashboard_compares_stations_and_exports(district, station_a, station_b,
         )
     engine.dispose()
 
-    context = browser.new_context(ignore_https_errors=True, accept_downloads=True, locale="zh-CN",
-                                  viewport={"width": 1500, "height": 1100})
+    context = browser.new_context(
+        ignore_https_errors=True,
+        accept_downloads=True,
+        locale="zh-CN",
+        viewport={"width": 1500, "height": 1100},
+    )
     page = context.new_page()
     login(page, district, password="wrong-password-1")
     assert "用户名或密码不正确" in page.inner_text(".error")
@@ -168,8 +210,11 @@ def test_dashboard_compares_stations_and_exports(district, station_a, station_b,
     page.fill("#body", "请各站点组织辖区企业开展集体协商要约。")
     page.click("button.primary")
     assert "通知已发布" in page.inner_text(".message")
-    forged = page.request.post(district.url + "/dashboard/notices",
-                               form={"title": "伪造", "body": "伪造"}, fail_on_status_code=False)
+    forged = page.request.post(
+        district.url + "/dashboard/notices",
+        form={"title": "伪造", "body": "伪造"},
+        fail_on_status_code=False,
+    )
     assert forged.status == 403
     assert sync_once(station_a).ok
     with station_a.read() as s:

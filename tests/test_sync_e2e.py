@@ -135,7 +135,9 @@ def test_server_killed_mid_pass_every_record_exactly_once(district, station_a):
     for target in (3, 9):
         results = []
         worker = threading.Thread(
-            target=lambda out=results: out.append(sync_once(station_a, batch_records=100, retries=0))
+            target=lambda out=results: out.append(
+                sync_once(station_a, batch_records=100, retries=0)
+            )
         )
         worker.start()
         deadline = time.monotonic() + 60

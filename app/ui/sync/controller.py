@@ -61,7 +61,11 @@ class SyncController(QObject):
             self.task.cancel()
 
     def _schedule_next(self, ok: bool) -> None:
-        interval = (self.last_status.interval_minutes if self.last_status else state.DEFAULT_INTERVAL_MINUTES)
+        interval = (
+            self.last_status.interval_minutes
+            if self.last_status
+            else state.DEFAULT_INTERVAL_MINUTES
+        )
         minutes = interval if ok else min(interval, 2 ** min(self.failures - 1, 8))
         self.timer.start(int(minutes * 60_000))
 
@@ -120,5 +124,9 @@ class SyncController(QObject):
             if then_schedule is not None:
                 self._schedule_next(then_schedule)
 
-        self.ctx.run(state.status, self.ctx.store, on_done=shown,
-                     on_failed=lambda exc: self.ctx.sync_status.emit("同步：状态读取失败"))
+        self.ctx.run(
+            state.status,
+            self.ctx.store,
+            on_done=shown,
+            on_failed=lambda exc: self.ctx.sync_status.emit("同步：状态读取失败"),
+        )

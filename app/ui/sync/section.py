@@ -50,10 +50,10 @@ class RowsModel(QAbstractTableModel):
         self.rows, self.keys = rows, keys
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return len(self.headers)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -61,7 +61,7 @@ class RowsModel(QAbstractTableModel):
             return str(self.rows[index.row()][index.column()])
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.headers[section]
         return None
@@ -122,7 +122,9 @@ class SyncSection(Section):
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.interval = QComboBox()
         for minutes in state.INTERVAL_CHOICES:
-            self.interval.addItem(f"每 {minutes} 分钟" if minutes < 60 else f"每 {minutes // 60} 小时", minutes)
+            self.interval.addItem(
+                f"每 {minutes} 分钟" if minutes < 60 else f"每 {minutes // 60} 小时", minutes
+            )
         self.interval.activated.connect(self._interval_chosen)
         buttons = QHBoxLayout()
         self.sync_button = QPushButton("立即同步")
@@ -147,7 +149,9 @@ class SyncSection(Section):
         self.requeue_button = QPushButton("重新发送所选记录")
         self.requeue_button.clicked.connect(self._requeue)
         col.addWidget(self.quarantine_view)
-        col.addWidget(QLabel("修改被退回的记录后会自动重新发送；若原因已由区级排除，可选中后点“重新发送”。"))
+        col.addWidget(
+            QLabel("修改被退回的记录后会自动重新发送；若原因已由区级排除，可选中后点“重新发送”。")
+        )
         col.addWidget(self.requeue_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(box, 1)
 
@@ -185,10 +189,14 @@ class SyncSection(Section):
         rows = []
         for q in quarantined:
             model = MODEL_BY_ENTITY.get(q.entity)
-            rows.append((model.label if model else q.entity, q.entity_id[:8], q.reason, _when(q.at)))
+            rows.append(
+                (model.label if model else q.entity, q.entity_id[:8], q.reason, _when(q.at))
+            )
         self.quarantine_model.set_rows(rows, [q.id for q in quarantined])
         self._notices = notices
-        self.notice_model.set_rows([(_when(n.published_at), n.title) for n in notices], [n.id for n in notices])
+        self.notice_model.set_rows(
+            [(_when(n.published_at), n.title) for n in notices], [n.id for n in notices]
+        )
         if enrolled_at:
             from datetime import datetime
 
@@ -233,13 +241,19 @@ class SyncSection(Section):
             QMessageBox.warning(self, "无法读取证书", f"无法读取文件：{path}")
             return
         if "BEGIN CERTIFICATE" not in text:
-            QMessageBox.warning(self, "不是证书文件", "所选文件不是 PEM 格式的证书，请选择区人社局提供的 CA 证书（.pem）")
+            QMessageBox.warning(
+                self,
+                "不是证书文件",
+                "所选文件不是 PEM 格式的证书，请选择区人社局提供的 CA 证书（.pem）",
+            )
             return
         self.ca_pem = text
         self.ca_label.setText(Path(path).name)
 
     def _choose_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择区级 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择区级 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)"
+        )
         if path:
             self.load_ca_file(Path(path))
 
@@ -261,8 +275,13 @@ class SyncSection(Section):
             self.controller.sync_now()
 
         self.ctx.run(
-            enroll, self.ctx.store, self.server_edit.text(), self.code_edit.text(), self.ca_pem,
-            on_done=done, on_failed=failed,
+            enroll,
+            self.ctx.store,
+            self.server_edit.text(),
+            self.code_edit.text(),
+            self.ca_pem,
+            on_done=done,
+            on_failed=failed,
         )
 
     def _interval_chosen(self, index: int) -> None:
@@ -273,7 +292,9 @@ class SyncSection(Section):
         if not rows:
             return
         qid = self.quarantine_model.keys[rows[0].row()]
-        self.ctx.run(batches.requeue, self.ctx.store, qid, on_done=lambda _r: self.controller.sync_now())
+        self.ctx.run(
+            batches.requeue, self.ctx.store, qid, on_done=lambda _r: self.controller.sync_now()
+        )
 
     def _show_notice(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and current.row() < len(self._notices):
