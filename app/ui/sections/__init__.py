@@ -34,6 +34,7 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("workbench", "工作台", "app.ui.workbench.section:WorkbenchSection", 10),
     SectionSpec("visits", "企业走访", "app.ui.visits.section:VisitsSection", 40),
     SectionSpec("activities", "五个一活动", "app.ui.activities.section:ActivitiesSection", 50),
+    SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),
     SectionSpec("settings", "设置与用户", "app.ui.sections.settings:SettingsSection", 90),
 ]
 
