@@ -93,6 +93,8 @@ def test_workbench_shows_the_month_and_the_year(qtbot, store, station):
     assert [s.label() for s in series.barSets()] == ["本月", "本年累计"]
     assert series.barSets()[1].at(0) == 2  # wages: one in October, one in March
     assert section.outcome_chart.series()[0].count() == 3  # success, failed, withdrawn
+    labels = [piece.label() for piece in section.status_chart.series()[0].slices()]
+    assert labels == ["调解不成 1", "已结案 1"]  # October's two cases by their current state
     # the daily risk refresh ran once and cleared the stale level
     assert store.get_setting(RISK_SETTING) == "2026-10-20"
     with store.read() as s:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.enums import RiskLevel
+from app.domain.enums import CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures
 from app.reports.workbench import WorkbenchData, workbench_data
 from app.ui.context import AppContext
@@ -45,14 +45,26 @@ MONTH_COLOUR = QColor("#2f6fb0")
 YEAR_COLOUR = QColor("#9bb5d3")
 #: short names of the dispute types for the chart's axis
 SHORT_TYPE_NAMES = {
-    "wages": "劳动报酬",
-    "overtime": "加班费",
-    "compensation": "经济补偿",
-    "termination": "解除终止",
-    "social_insurance": "社会保险",
-    "work_injury": "工伤待遇",
-    "rest_leave": "休息休假",
+    "wages": "工资",
+    "overtime": "加班",
+    "compensation": "补偿",
+    "termination": "解除",
+    "social_insurance": "社保",
+    "work_injury": "工伤",
+    "rest_leave": "休假",
     "other": "其他",
+}
+STATUS_COLOURS = {
+    CaseStatus.REGISTERED: "#9bb5d3",
+    CaseStatus.ACCEPTED: "#6f9fd0",
+    CaseStatus.IN_MEDIATION: "#2f6fb0",
+    CaseStatus.AGREEMENT_REACHED: "#7cc49a",
+    CaseStatus.PERFORMING: "#4caf7a",
+    CaseStatus.CLOSED: "#2e8b57",
+    CaseStatus.ARCHIVED: "#1e5f3b",
+    CaseStatus.FAILED: "#c0504d",
+    CaseStatus.WITHDRAWN: "#9aa5b1",
+    CaseStatus.DECLINED: "#f0a35e",
 }
 OUTCOME_COLOURS = {
     Outcome.SUCCESS: "#2e8b57",
@@ -161,10 +173,12 @@ class WorkbenchSection(Section):
         self.cards["overdue"].setToolTip("点击查看逾期未整改的问题")
 
         self.types_chart, types_view = _chart("按争议类型的受理案件（件）")
+        self.status_chart, status_view = _chart("本月受理案件当前状态")
         self.outcome_chart, outcome_view = _chart("本年受理案件办理结果")
         charts = QHBoxLayout()
-        charts.addWidget(types_view, 3)
-        charts.addWidget(outcome_view, 2)
+        charts.addWidget(types_view, 5)
+        charts.addWidget(status_view, 3)
+        charts.addWidget(outcome_view, 3)
 
         self.five_box = QGroupBox("“五个一”创建活动")
         self.five_row = QHBoxLayout(self.five_box)
@@ -276,6 +290,7 @@ class WorkbenchSection(Section):
         )
         self.cards["five"].set(f"{y.five_one_done} / 5", f"{y.five_one_year}年")
         self._draw_types(m, y)
+        self._draw_statuses(m)
         self._draw_outcomes(y)
         self._draw_five(y)
         self._fill_overdue(data)
@@ -304,7 +319,7 @@ class WorkbenchSection(Section):
         series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
         chart.addSeries(series)
         categories = QBarCategoryAxis()
-        categories.append([SHORT_TYPE_NAMES.get(r.code, r.name[:4]) for r in y.by_type])
+        categories.append([SHORT_TYPE_NAMES.get(r.code, r.name[:2]) for r in y.by_type])
         chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(categories)
         values = QValueAxis()
@@ -315,6 +330,23 @@ class WorkbenchSection(Section):
         values.setLabelFormat("%d")
         chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(values)
+
+    def _draw_statuses(self, m: StationFigures) -> None:
+        chart = self.status_chart
+        chart.removeAllSeries()
+        series = QPieSeries()
+        for status, n in m.by_status.items():
+            if n:
+                piece = series.append(f"{status.label} {n}", n)
+                piece.setColor(QColor(STATUS_COLOURS.get(status, "#9aa5b1")))
+                piece.setLabelVisible(True)
+        total = sum(m.by_status.values())
+        chart.setTitle(
+            f"本月受理案件当前状态（{total}件）" if total else "本月受理案件当前状态（暂无案件）"
+        )
+        series.setPieSize(0.55)
+        chart.addSeries(series)
+        chart.legend().setVisible(False)
 
     def _draw_outcomes(self, y: StationFigures) -> None:
         chart = self.outcome_chart
