@@ -1,0 +1,5 @@
+"""Enterprise roster: spreadsheet import and export, the enterprise service (issue 3). No Qt.
+
+Importing this package installs the ORM events that keep ``Enterprise.name_initials`` and
+``Enterprise.local_edits`` up to date (:mod:`app.roster.events`).
+"""
