@@ -17,23 +17,22 @@ Speed: rows are tuples, the store is read once into dictionaries, and the writes
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import itertools
 import logging
-import os
-import threading
-import uuid
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, update
-
-from app.domain.enums import ChangeOp
+from app.domain.enums import ChangeOp, EnterpriseSize
+from app.roster.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
 from app.roster.errors import MappingError, RosterFileError
 from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, header_key
-from app.roster.initials import name_initials, warm
+from app.roster.initials import name_initials
 from app.roster.mapping import Header, clean_mapping, load_remembered, remember_mapping
-from app.roster.normalize import SLOT, Bad, Overridable, display, parser_for
+from app.roster.normalize import SLOT, Overridable, display, parse_column
 from app.roster.source import RosterSource
 from app.store import changes
 from app.store.errors import PermissionDenied
@@ -53,6 +52,24 @@ _NAME_HEADERS = {header_key(a) for a in (FIELD_BY_KEY["name"].label, *FIELD_BY_K
 
 class ImportCancelled(Exception):
     """The user cancelled; the transaction was rolled back and nothing was written."""
+
+
+@contextlib.contextmanager
+def _bulk_mode():
+    """No cyclic garbage collection while millions of short-lived tuples are made (a full
+    collection walks every tracked object: it made row handling several times slower)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+#: page cache of the import's write transaction, in KiB (the store's default is 32 MB); random
+#: keys (credit codes, names) touch index pages all over, and spilling them costs most
+IMPORT_CACHE_KIB = 128 * 1024
 
 
 def _is_cancelled(cancel) -> bool:
@@ -77,8 +94,8 @@ def _check_cancel(cancel) -> None:
 class InvalidRow:
     row: int
     reasons: list[str]
-    #: the row's cells as read (from column ``source.sheet.start_col``)
-    cells: list
+    #: the mapped cells as read: field -> value
+    cells: dict
 
     @property
     def reason(self) -> str:
@@ -113,6 +130,7 @@ class _Update:
     existing: dict
     changes: dict[str, tuple[object, object]]
     conflicts: list[ConflictItem]
+    accepted_codes: frozenset[str] | set[str] = frozenset()
 
 
 @dataclass
@@ -196,16 +214,16 @@ class ImportResult:
 # ---------------------------------------------------------------- reading and validating rows
 
 
-def _merged_fill(source: RosterSource, mapped_cols: set[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """Row number -> [(column, anchor row number, anchor column)] for vertically merged data cells."""
-    fill: dict[int, list[tuple[int, int, int]]] = {}
-    first = source.header.data_start if source.header else 1
-    for (r1, c1), (r2, _c2) in source.sheet.merged:
-        if r2 <= r1 or c1 not in mapped_cols or r2 + 1 < first:
-            continue
-        for r in range(max(r1 + 2, first), r2 + 2):
-            fill.setdefault(r, []).append((c1, r1 + 1, c1))
-    return fill
+def _fill_merged(source: RosterSource, col: int, numbers: range, column: list) -> None:
+    """Give the cells of a vertically merged block in ``column`` the value of its first cell."""
+    blocks = [(r1, r2) for (r1, c1), (r2, _c2) in source.sheet.merged if c1 == col and r2 > r1]
+    first = numbers.start
+    for r1, r2 in blocks:
+        anchor = r1 + 1 - first
+        value = column[anchor] if 0 <= anchor < len(column) else ""
+        for i in range(max(r1 + 2 - first, 0), min(r2 + 2 - first, len(column))):
+            if column[i] in ("", None):
+                column[i] = value
 
 
 def read_rows(
@@ -215,163 +233,188 @@ def read_rows(
     progress: Progress | None = None,
     cancel=None,
 ) -> tuple[list[tuple[int, tuple]], list[InvalidRow], list[tuple[int, int]], int, dict[int, str]]:
-    """Normalise and validate each data row: (rows, invalid, duplicates, skipped, overridable)."""
+    """Normalise and validate each data row: (rows, invalid, duplicates, skipped, overridable).
+
+    Works a column at a time (see :func:`normalize.parse_column`); only mapped cells are kept.
+    """
     start_col = source.sheet.start_col
-    columns = [(col - start_col, SLOT[key], parser_for(key), FIELD_BY_KEY[key].label)
-               for col, key in sorted(mapping.items())]  # fmt: skip
-    name_at = next((c for c, s, _p, _l in columns if s == NAME), None)
-    fill = _merged_fill(source, set(mapping))
-    anchors: dict[tuple[int, int], object] = {}
-    anchor_cols: dict[int, set[int]] = {}
-    for items in fill.values():
-        for _col, r, c in items:
-            anchor_cols.setdefault(r, set()).add(c)
-    width = len(FIELD_KEYS)
-    empty = ("", None)
-    total = source.sheet.start_row + source.sheet.height
+    ordered = sorted(mapping.items())
+    positions = [col - start_col for col, _key in ordered]
+    keys = [key for _col, key in ordered]
+    # the first column too: footers (合计, 填表人) usually start there
+    pick = operator.itemgetter(*positions, 0)
+    width = max(positions) + 1
+    total = source.sheet.height
+    first_number = source.data_start
+    rows_iter = itertools.islice(
+        source.sheet.iter_rows(), first_number - source.sheet.start_row - 1, None
+    )
+    picked: list[tuple] = []
+    while True:
+        _check_cancel(cancel)
+        chunk = list(itertools.islice(rows_iter, 20_000))
+        if not chunk:
+            break
+        try:
+            picked.extend(map(pick, chunk))
+        except IndexError:  # a short row (calamine pads rows; other readers may not)
+            padding = [""] * (width + 1)
+            picked.extend(pick([*r, *padding]) for r in chunk)
+        if progress:
+            progress(len(picked), total, "正在读取数据…")
+    numbers = range(first_number, first_number + len(picked))
+    if progress:
+        progress(0, 0, "正在检查数据…")
+    columns = [list(c) for c in zip(*picked, strict=True)][:-1] if picked else [[] for _ in keys]
+    parsed: dict[str, list] = {}
+    errors: dict[int, list[str]] = {}
+    overridable: dict[int, str] = {}
+    for col, key, column in zip((c for c, _k in ordered), keys, columns, strict=True):
+        _check_cancel(cancel)
+        _fill_merged(source, col, numbers, column)
+        values, bad = parse_column(key, column)
+        parsed[key] = values
+        label = FIELD_BY_KEY[key].label
+        for i, exc in bad.items():
+            message = f"{label}：{str(exc).removeprefix(label)}"
+            if isinstance(exc, Overridable):
+                overridable[i] = message
+            else:
+                errors.setdefault(i, []).append(message)
+    none = [None] * len(numbers)
+    slots = [parsed.get(key, none) for key in FIELD_KEYS]
+    all_values = list(zip(*slots, strict=True)) if numbers else []
+    codes, names = parsed.get("credit_code", none), parsed.get("name", none)
+    name_pos = keys.index("name") if "name" in keys else None
+    code_pos = keys.index("credit_code") if "credit_code" in keys else None
+    empty_row = ("",) * (len(keys) + 1)
     rows: list[tuple[int, tuple]] = []
     invalid: list[InvalidRow] = []
     duplicates: list[tuple[int, int]] = []
-    overridable: dict[int, str] = {}
-    first_row_of: dict[str, int] = {}
-    index_of: dict[str, int] = {}
+    plan_overridable: dict[int, str] = {}
+    first_row_of: dict[str, tuple[int, int]] = {}  # code -> (row number, index in rows)
     skipped = 0
-    report_every = 5_000
-    for number, cells in source.data_rows():
-        if number % report_every == 0:
-            _check_cancel(cancel)
-            if progress:
-                progress(number, total, "正在检查数据…")
-        if anchor_cols:
-            for c in anchor_cols.get(number, ()):
-                if 0 <= c - start_col < len(cells):
-                    anchors[(number, c)] = cells[c - start_col]
-            if number in fill:
-                cells = list(cells)
-                for col, ar, ac in fill[number]:
-                    j = col - start_col
-                    if 0 <= j < len(cells) and cells[j] in empty:
-                        cells[j] = anchors.get((ar, ac), "")
-        n = len(cells)
-        values = [None] * width
-        reasons = None
-        blank = True
-        check_message = None
-        for j, slot, parse, label in columns:
-            if j >= n:
+
+    for i, number in enumerate(numbers):
+        code = codes[i]
+        if code is not None and names[i] is not None and i not in errors:
+            seen = first_row_of.get(code)
+            if seen is None:
+                first_row_of[code] = (number, len(rows))
+                if i in overridable:
+                    plan_overridable[len(rows)] = overridable[i]
+                rows.append((number, all_values[i]))
                 continue
-            raw = cells[j]
-            if raw in empty:
-                continue
-            blank = False
-            try:
-                values[slot] = parse(raw)
-            except Overridable as exc:
-                values[slot] = exc.code
-                check_message = f"{label}：{str(exc).removeprefix(label)}"
-            except Bad as exc:
-                if reasons is None:
-                    reasons = []
-                reasons.append(f"{label}：{exc}")
-        if blank:
-            skipped += 1
-            continue
-        code, name = values[CODE], values[NAME]
-        lead = next((str(c).strip() for c in cells if c not in empty), "")
-        if lead.startswith(_FOOTER_WORDS) or (
-            code is None and name_at is not None and name_at < n
-            and header_key(cells[name_at]) in _NAME_HEADERS
-        ):  # fmt: skip
-            skipped += 1
-            continue
-        if (
-            code is None
-            and reasons is None
-            and check_message is None
-            and all(cells[j] in empty for j, s, _p, _l in columns if s != CODE and j < n)
-        ):
-            skipped += 1
-            continue
-        if code is None and not (reasons and any(r.startswith("统一社会信用代码") for r in reasons)):
-            reasons = [*(reasons or []), "统一社会信用代码：不能为空"]
-        if name is None:
-            reasons = [*(reasons or []), "企业名称：不能为空"]
-        if reasons:
-            invalid.append(InvalidRow(number, reasons, list(cells)))
-            continue
-        row = tuple(values)
-        first = first_row_of.get(code)
-        if first is not None:
-            if rows[index_of[code]][1] == row:
+            raw = picked[i][:-1]
+            first, index = seen
+            if rows[index][1] == all_values[i]:
                 duplicates.append((number, first))
             else:
-                invalid.append(
-                    InvalidRow(number, [f"统一社会信用代码：与第{first}行相同，但其他内容不同，请核对后只保留一行"],
-                               list(cells))  # fmt: skip
-                )
+                message = f"统一社会信用代码：与第{first}行相同，但其他内容不同，请核对后只保留一行"
+                invalid.append(InvalidRow(number, [message], dict(zip(keys, raw, strict=True))))
             continue
-        first_row_of[code] = number
-        index_of[code] = len(rows)
-        if check_message:
-            overridable[len(rows)] = check_message
-        rows.append((number, row))
-    return rows, invalid, duplicates, skipped, overridable
+        raw = picked[i][:-1]
+        if picked[i] == empty_row or all(v == "" or v is None for v in raw):
+            skipped += 1
+            continue
+        reasons = errors.get(i)
+        lead = next(
+            (str(v).strip() for v in (picked[i][-1], *raw) if v != "" and v is not None), ""
+        )
+        name_cell = raw[name_pos] if name_pos is not None else ""
+        if lead.startswith(_FOOTER_WORDS) or header_key(name_cell) in _NAME_HEADERS:
+            skipped += 1
+            continue
+        others = [v for j, v in enumerate(raw) if j != code_pos]
+        if code is None and not reasons and all(v == "" or v is None for v in others):
+            skipped += 1
+            continue
+        if code is None and not (
+            reasons and any(r.startswith("统一社会信用代码") for r in reasons)
+        ):
+            reasons = [*(reasons or []), "统一社会信用代码：不能为空"]
+        if names[i] is None:
+            reasons = [*(reasons or []), "企业名称：不能为空"]
+        invalid.append(InvalidRow(number, reasons or [], dict(zip(keys, raw, strict=True))))
+    return rows, invalid, duplicates, skipped, plan_overridable
 
 
 # ---------------------------------------------------------------- comparing with the store
 
 _EXISTING_COLUMNS = ("id", "version", "credit_code", "credit_code_accepted", "source",
                      "last_import_at", "local_edits", "updated_at", *ROSTER_FIELDS)  # fmt: skip
+_FIRST_FIELD = _EXISTING_COLUMNS.index(ROSTER_FIELDS[0])
+_BOOL_FIELDS = frozenset(k for k in ROSTER_FIELDS if FIELD_BY_KEY[k].kind == "bool")
 
 
-def _load_existing(session) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Live enterprises by credit code, and those without a code by exact name."""
+def _load_existing(session) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """Live enterprises as stored (raw tuples), by credit code and, without a code, by name."""
     table = Enterprise.__table__
-    cols = [table.c[c] for c in _EXISTING_COLUMNS]
-    by_code: dict[str, dict] = {}
-    by_name: dict[str, dict] = {}
-    result = session.execute(select(*cols).where(table.c.deleted.is_(False)))
-    for row in result:
-        record = dict(zip(_EXISTING_COLUMNS, row, strict=True))
-        if record["credit_code"]:
-            by_code[record["credit_code"]] = record
-        by_name.setdefault(record["name"], record)
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(_EXISTING_COLUMNS)} FROM {table.name} WHERE deleted = 0")
+        records = cursor.fetchall()
+    finally:
+        cursor.close()
+    by_code: dict[str, tuple] = {}
+    by_name: dict[str, tuple] = {}
+    for record in records:
+        if record[2]:
+            by_code[record[2]] = record
+        by_name.setdefault(record[_FIRST_FIELD], record)
     return by_code, by_name
 
 
-def _same(old, new) -> bool:
-    return old == new
+def _existing_dict(session, record: tuple) -> dict:
+    """A stored record with its values as the model gives them (bools, times, JSON)."""
+    out = dict(zip(_EXISTING_COLUMNS, record, strict=True))
+    dialect = session.get_bind().dialect
+    table = Enterprise.__table__
+    for key in ("last_import_at", "updated_at", "local_edits"):
+        proc = table.c[key].type._cached_result_processor(dialect, None)
+        if proc is not None:
+            out[key] = proc(out[key])
+    for key in (*_BOOL_FIELDS, "credit_code_accepted"):
+        if out[key] is not None:
+            out[key] = bool(out[key])
+    return out
 
 
 def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
     by_code, by_name = _load_existing(session)
     diff = Diff()
     compare = [k for k in plan.mapped if k != "credit_code"]
+    pick_new = operator.itemgetter(*[SLOT[k] for k in compare], CODE)
+    pick_old = operator.itemgetter(*[_EXISTING_COLUMNS.index(k) for k in compare], 2)
     claimed: set[str] = set()
     for index, (number, values) in enumerate(plan.rows):
         code = values[CODE]
-        existing = by_code.get(code)
+        record = by_code.get(code)
         if index in plan.overridable:
-            already = existing is not None and existing["credit_code_accepted"]
+            already = record is not None and record[3]
             if already or (plan.options.accept_check_digit and allow_accept):
                 diff.accepted_codes.add(code)
             else:
                 hint = "" if allow_accept else "（只有站点管理员可以确认）"
-                diff.invalid.append(InvalidRow(number, [plan.overridable[index] + hint], []))
+                diff.invalid.append(InvalidRow(number, [plan.overridable[index] + hint], {}))
                 continue
+        if record is not None and pick_new(values) == pick_old(record):
+            diff.unchanged += 1
+            continue
         name = values[NAME]
-        if existing is None:
+        if record is None:
             same_name = by_name.get(name)
-            if same_name is not None and not same_name["credit_code"] and same_name["id"] not in claimed:
-                existing = same_name
-            elif same_name is not None and same_name["credit_code"]:
+            if same_name is not None and not same_name[2] and same_name[0] not in claimed:
+                record = same_name
+            elif same_name is not None and same_name[2]:
                 diff.invalid.append(InvalidRow(number, [
-                    f"企业名称：与已有企业同名，但已有企业的统一社会信用代码为{same_name['credit_code']}，请核对"
-                ], []))  # fmt: skip
+                    f"企业名称：与已有企业同名，但已有企业的统一社会信用代码为{same_name[2]}，请核对"
+                ], {}))  # fmt: skip
                 continue
-        if existing is None:
+        if record is None:
             diff.new.append(index)
             continue
+        existing = _existing_dict(session, record)
         claimed.add(existing["id"])
         protected = existing["local_edits"] or {}
         never_imported = existing["last_import_at"] is None
@@ -384,7 +427,7 @@ def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
             if new is None:
                 continue
             old = existing[key]
-            if old is not None and _same(old, new):
+            if old is not None and old == new:
                 continue
             if old is not None and (key in protected or never_imported):
                 conflicts.append(ConflictItem(number, existing["id"], existing["credit_code"],
@@ -394,7 +437,7 @@ def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
                 found[key] = (old, new)
         if found or conflicts:
             diff.updates.append(_Update(index, existing["id"], existing["version"], existing,
-                                        found, conflicts))  # fmt: skip
+                                        found, conflicts, diff.accepted_codes))  # fmt: skip
             diff.conflicts.extend(conflicts)
         else:
             diff.unchanged += 1
@@ -410,10 +453,11 @@ def analyse(
     mapping: dict | None = None,
     options: ImportOptions | None = None,
     *,
+    preview: bool = True,
     progress: Progress | None = None,
     cancel=None,
 ) -> ImportPlan:
-    """Read and check every row and compare with the store. Writes nothing."""
+    """Read and check every row and (``preview``) compare with the store. Writes nothing."""
     if source.header is None:
         raise RosterFileError("没有找到表头，无法导入。", path=source.path, sheet=source.sheet_name)
     header = source.header
@@ -428,12 +472,10 @@ def analyse(
             path=source.path,
             sheet=source.sheet_name,
         )
-    warmer = threading.Thread(target=warm, daemon=True)
-    warmer.start()
-    rows, invalid, duplicates, skipped, overridable = read_rows(
-        source, header.mapping, progress=progress, cancel=cancel
-    )
-    warmer.join()
+    with _bulk_mode():
+        rows, invalid, duplicates, skipped, overridable = read_rows(
+            source, header.mapping, progress=progress, cancel=cancel
+        )
     plan = ImportPlan(
         path=source.path,
         sheet=source.sheet_name,
@@ -447,27 +489,86 @@ def analyse(
         options=options or ImportOptions(),
     )
     _check_cancel(cancel)
-    if progress:
-        progress(0, 0, "正在与已有企业比对…")
-    with store.read() as s:
-        plan.preview = compute_diff(s, plan, allow_accept=store.user.is_admin)
+    if preview:
+        if progress:
+            progress(0, 0, "正在与已有企业比对…")
+        with store.read() as s:
+            plan.preview = compute_diff(s, plan, allow_accept=store.user.is_admin)
     return plan
 
 
 # ---------------------------------------------------------------- apply (one transaction)
 
 
-def _uuids(count: int) -> list[str]:
-    """``count`` random (version 4) UUID strings, made in one go."""
-    data = os.urandom(16 * count)
-    out = []
-    for i in range(count):
-        out.append(str(uuid.UUID(bytes=data[16 * i : 16 * i + 16], version=4)))
-    return out
-
-
 def _plain(value):
     return value.value if hasattr(value, "value") else value
+
+
+_INSERT_COLUMNS = ("id", "station_code", "created_at", "created_by", "updated_at", "updated_by",
+                   "version", "deleted", "credit_code", "credit_code_accepted", "name_initials",
+                   *ROSTER_FIELDS, "risk_level", "source", "last_import_at", "local_edits")  # fmt: skip
+_UPDATE_COLUMNS = ("id", "credit_code", "credit_code_accepted", "name_initials", *ROSTER_FIELDS,
+                   "version", "updated_at", "updated_by", "last_import_at", "local_edits")  # fmt: skip
+_CONSTANT_COLUMNS = ("station_code", "created_at", "created_by", "updated_at", "updated_by",
+                     "version", "deleted", "risk_level", "source", "last_import_at", "local_edits",
+                     "credit_code_accepted", "size_class", *_BOOL_FIELDS)  # fmt: skip
+
+
+@dataclass
+class _UpdateOutcome:
+    row: tuple | None
+    audit: dict
+    accepted: int
+    skipped: int
+
+
+def _update_row(plan, item: _Update, mapped, accepted_all, accepted, now, stamp) -> _UpdateOutcome:
+    """The UPDATE row for one enterprise after the conflict rule (None: nothing to write)."""
+    existing = item.existing
+    written = dict(item.changes)
+    edits = dict(existing["local_edits"] or {})
+    edited_at = existing["updated_at"].isoformat()
+    n_accepted = n_skipped = 0
+    for conflict in item.conflicts:
+        if accepted_all or conflict.key in accepted:
+            written[conflict.field] = (conflict.local_value, conflict.import_value)
+            edits.pop(conflict.field, None)
+            n_accepted += 1
+        else:
+            edits.setdefault(conflict.field, conflict.edited_at or edited_at)
+            n_skipped += 1
+    for key in written:
+        edits.pop(key, None)
+    if existing["last_import_at"] is None:
+        # a record entered by hand: its values not confirmed by this import stay local
+        values = plan.rows[item.index][1]
+        for key in ROSTER_FIELDS:
+            new = values[SLOT[key]] if key in mapped else None
+            confirmed = new is not None and existing[key] == new
+            if existing[key] is not None and key not in written and not confirmed:
+                edits.setdefault(key, edited_at)
+    if not written and edits == (existing["local_edits"] or {}) and existing["last_import_at"]:
+        return _UpdateOutcome(None, {}, n_accepted, n_skipped)
+    final = {k: existing[k] for k in ROSTER_FIELDS}
+    final["credit_code"] = existing["credit_code"]
+    for key, (_old, new) in written.items():
+        final[key] = new
+    code = final["credit_code"]
+    row = (
+        item.enterprise_id,
+        code,
+        bool(existing["credit_code_accepted"]) or code in item.accepted_codes,
+        name_initials(final["name"]),
+        *(_plain(final[k]) for k in ROSTER_FIELDS),
+        item.version + 1,
+        now,
+        stamp["updated_by"],
+        now,
+        edits or None,
+    )
+    audit = {k: ("changed" if k in changes.PERSONAL_FIELDS else [_plain(old), _plain(new)])
+             for k, (old, new) in written.items()}  # fmt: skip
+    return _UpdateOutcome(row, audit, n_accepted, n_skipped)
 
 
 def apply(
@@ -483,47 +584,71 @@ def apply(
     if plan.options.accept_check_digit and plan.overridable and not store.user.is_admin:
         raise PermissionDenied("只有站点管理员可以确认校验位不符的统一社会信用代码")
     result = ImportResult(invalid=len(plan.invalid), duplicates=len(plan.duplicates))
-    table = Enterprise.__table__
-    with store.unit_of_work() as s:
-        diff = compute_diff(s, plan, allow_accept=store.user.is_admin)
-        result.invalid += len(diff.invalid)
-        result.unchanged = diff.unchanged
-        result.conflicts = len(diff.conflicts)
-        now = utcnow()
-        naive_now = now.astimezone(UTC).replace(tzinfo=None)
-        stamp = changes.stamp_new(s, now)
-        stamp["created_at"] = stamp["updated_at"] = naive_now
-        total = len(diff.new) + len(diff.updates)
-        done = 0
-        mapped = set(plan.mapped)
-        roster_cols = [k for k in ROSTER_FIELDS]
-        # --- new enterprises
-        ids = _uuids(len(diff.new))
-        insert_stmt = insert(table)
+    entity = Enterprise.entity_name()
+    with _bulk_mode(), store.unit_of_work() as s:
+        connection = s.connection()
+        default_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            _apply_in(s, plan, result, entity, accept, progress, cancel, store.user.is_admin)
+        finally:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
+    result.written = True
+    log.info("roster import: %d new, %d updated, %d unchanged, %d invalid, %d conflicts",
+             result.new, result.updated, result.unchanged, result.invalid, result.conflicts)  # fmt: skip
+    return result
+
+
+def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> None:
+    _check_cancel(cancel)
+    if progress:
+        progress(0, 0, "正在与已有企业比对…")
+    diff = compute_diff(s, plan, allow_accept=is_admin)
+    result.invalid += len(diff.invalid)
+    result.unchanged = diff.unchanged
+    result.conflicts = len(diff.conflicts)
+    now = utcnow()
+    stamp = changes.stamp_new(s, now)
+    total = len(diff.new) + len(diff.updates)
+    done = 0
+    mapped = set(plan.mapped)
+    writer = BackgroundWriter(s)
+    try:
+        # --- new enterprises (ids sorted: the indexes on id then grow at one end)
+        inserter = RawTable(s, Enterprise.__table__, _INSERT_COLUMNS)
+        ids = sorted(new_ids(len(diff.new)))
+        bound = inserter.value
+        head = (bound("station_code", stamp["station_code"]), bound("created_at", now),
+                stamp["created_by"], bound("updated_at", now), stamp["updated_by"], 1,
+                bound("deleted", False))  # fmt: skip
+        tail = (bound("risk_level", "none"), "import", bound("last_import_at", now),
+                bound("local_edits", None))  # fmt: skip
+        yes_no = inserter.value_map("credit_code_accepted", (None, True, False))
+        # roster fields whose stored form differs from the Python value (yes/no, enums)
+        converted = [
+            (i, inserter.value_map(k, (None, True, False) if k in _BOOL_FIELDS else
+                                   (None, *(m.value for m in EnterpriseSize))))
+            for i, k in enumerate(ROSTER_FIELDS) if k in _BOOL_FIELDS or k == "size_class"
+        ]  # fmt: skip
+        field_slots = operator.itemgetter(*[SLOT[k] for k in ROSTER_FIELDS])
+        accepted_codes = diff.accepted_codes
         for start in range(0, len(diff.new), BATCH):
             _check_cancel(cancel)
             chunk = diff.new[start : start + BATCH]
-            params = []
+            rows = []
             for offset, index in enumerate(chunk):
                 values = plan.rows[index][1]
-                row = dict(stamp)
-                row["id"] = ids[start + offset]
-                for k in roster_cols:
-                    row[k] = values[SLOT[k]]
+                fields = list(field_slots(values))
+                for i, table in converted:
+                    fields[i] = table[fields[i]]
                 code = values[CODE]
-                row["credit_code"] = code
-                row["credit_code_accepted"] = code in diff.accepted_codes
-                row["name_initials"] = name_initials(values[NAME])
-                row["source"] = "import"
-                row["last_import_at"] = naive_now
-                row["local_edits"] = None
-                row["risk_level"] = "none"
-                params.append(row)
-            s.execute(insert_stmt, params)
-            changes.record_bulk(
-                s, Enterprise.entity_name(), [(p["id"], 1, ChangeOp.INSERT) for p in params],
-                action="import", summary="名录导入新增",
-            )
+                rows.append((ids[start + offset], *head, code, yes_no[code in accepted_codes],
+                             name_initials(values[NAME]), *fields, *tail))  # fmt: skip
+            writer.put([
+                (inserter.insert_sql, rows),
+                *audit_statements(s, entity, [(r[0], 1, ChangeOp.INSERT) for r in rows],
+                                  action="import", summary="名录导入新增"),
+            ])  # fmt: skip
             done += len(chunk)
             if progress:
                 progress(done, total, f"正在写入：新增 {done:,} 家")
@@ -531,75 +656,35 @@ def apply(
         # --- updates
         accepted_all = accept is True
         accepted = accept if isinstance(accept, set) else set()
-        update_cols = ["credit_code", "credit_code_accepted", "name_initials", *roster_cols]
-        update_stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(c) for c in [*update_cols, "version", "updated_at", "updated_by",
-                                                 "last_import_at", "local_edits"]})
-        )  # fmt: skip
-        batch: list[dict] = []
+        updater = RawTable(s, Enterprise.__table__, _UPDATE_COLUMNS)
+        batch: list[tuple] = []
         records: list[tuple[str, int, ChangeOp]] = []
         audit: list[dict] = []
         updated = 0
 
         def flush() -> None:
             if batch:
-                s.execute(update_stmt, batch)
-                changes.record_bulk(s, Enterprise.entity_name(), records, action="import",
-                                    summary="名录导入更新", changes=audit)  # fmt: skip
+                prepared = updater.for_update(updater.prepare(batch, cached=_CONSTANT_COLUMNS))
+                writer.put([
+                    (updater.update_sql, prepared),
+                    *audit_statements(s, entity, list(records), action="import",
+                                      summary="名录导入更新", changes=list(audit)),
+                ])  # fmt: skip
                 batch.clear()
                 records.clear()
                 audit.clear()
 
         for item in diff.updates:
-            existing = item.existing
-            final = {k: existing[k] for k in roster_cols}
-            final["credit_code"] = existing["credit_code"]
-            written = dict(item.changes)
-            edits = dict(existing["local_edits"] or {})
-            for conflict in item.conflicts:
-                if accepted_all or conflict.key in accepted:
-                    written[conflict.field] = (conflict.local_value, conflict.import_value)
-                    edits.pop(conflict.field, None)
-                    result.conflicts_accepted += 1
-                else:
-                    edits.setdefault(conflict.field, conflict.edited_at or existing["updated_at"].isoformat())
-                    result.conflicts_skipped += 1
-            for key in written:
-                edits.pop(key, None)
-            if existing["last_import_at"] is None:
-                # a record entered by hand: its values not confirmed by this import stay local
-                values = plan.rows[item.index][1]
-                for key in roster_cols:
-                    confirmed = key in mapped and values[SLOT[key]] is not None and _same(
-                        existing[key], values[SLOT[key]]
-                    )
-                    if existing[key] is not None and key not in written and not confirmed:
-                        edits.setdefault(key, existing["updated_at"].isoformat())
-            if not written and edits == (existing["local_edits"] or {}) and existing["last_import_at"]:
+            outcome = _update_row(plan, item, mapped, accepted_all, accepted, now, stamp)
+            result.conflicts_accepted += outcome.accepted
+            result.conflicts_skipped += outcome.skipped
+            if outcome.row is None:
                 result.unchanged += 1
                 continue
-            for key, (_old, new) in written.items():
-                final[key] = new
-            code = final["credit_code"]
-            row = {k: _plain(final[k]) for k in roster_cols}
-            row.update(
-                b_id=item.enterprise_id,
-                credit_code=code,
-                credit_code_accepted=bool(existing["credit_code_accepted"]) or code in diff.accepted_codes,
-                name_initials=name_initials(final["name"]),
-                version=item.version + 1,
-                updated_at=naive_now,
-                updated_by=stamp["updated_by"],
-                last_import_at=naive_now,
-                local_edits=edits or None,
-            )
-            batch.append(row)
+            batch.append(outcome.row)
             records.append((item.enterprise_id, item.version + 1, ChangeOp.UPDATE))
-            audit.append({k: ("changed" if k in changes.PERSONAL_FIELDS else
-                              [_plain(old), _plain(new)]) for k, (old, new) in written.items()})  # fmt: skip
-            if written:
+            audit.append(outcome.audit)
+            if outcome.audit:
                 updated += 1
             else:
                 result.unchanged += 1
@@ -611,15 +696,15 @@ def apply(
                     progress(done, total, f"正在写入：更新 {updated:,} 家")
         _check_cancel(cancel)
         flush()
-        result.updated = updated
-        remember_mapping(s, plan.header)
-        _check_cancel(cancel)
-        if progress:
-            progress(total, total, "正在保存…")
-    result.written = True
-    log.info("roster import: %d new, %d updated, %d unchanged, %d invalid, %d conflicts",
-             result.new, result.updated, result.unchanged, result.invalid, result.conflicts)  # fmt: skip
-    return result
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish()
+    result.updated = updated
+    remember_mapping(s, plan.header)
+    _check_cancel(cancel)
+    if progress:
+        progress(total, total, "正在保存…")
 
 
 def dry_run_result(plan: ImportPlan) -> ImportResult:
@@ -648,7 +733,8 @@ def import_file(
 ) -> tuple[ImportPlan, ImportResult]:
     """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path."""
     with RosterSource.open(path, sheet, progress=progress) as source:
-        plan = analyse(store, source, mapping, options, progress=progress, cancel=cancel)
+        plan = analyse(store, source, mapping, options, preview=dry_run, progress=progress,
+                       cancel=cancel)  # fmt: skip
     if dry_run:
         return plan, dry_run_result(plan)
     return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel)

@@ -51,9 +51,12 @@ def build_table() -> dict:
     ambiguous = {ch for ch, count in exceptions.items() if count >= MIN_EXCEPTIONS}
     phrases = {}
     for phrase, readings in PHRASES_DICT.items():
-        if len(readings) == len(phrase) and 2 <= len(phrase) <= MAX_PHRASE:
-            if any(ch in ambiguous for ch in phrase):
-                phrases[phrase] = "".join(_first_letter(r[0]) or "-" for r in readings)
+        if (
+            len(readings) == len(phrase)
+            and 2 <= len(phrase) <= MAX_PHRASE
+            and any(ch in ambiguous for ch in phrase)
+        ):
+            phrases[phrase] = "".join(_first_letter(r[0]) or "-" for r in readings)
     blocks = [
         [start, "".join(letters.get(code, "-") for code in range(start, end))]
         for start, end in BLOCKS

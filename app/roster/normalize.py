@@ -11,6 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 from app.domain import reference
 from app.domain.enums import EnterpriseSize
+from app.domain.validators import (
+    CREDIT_CODE_CHARS as _CHARS,
+)
 from app.domain.validators import check_credit_code, check_phone, normalize_code, to_halfwidth
 from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, RosterField
 
@@ -92,11 +95,15 @@ def parse_credit_code(value: object) -> str | None:
         return None
     if isinstance(value, float | int) and not isinstance(value, bool):
         if isinstance(value, float) and (not value.is_integer() or abs(value) >= 1e15):
-            raise Bad("被Excel存成了数字（科学计数法），末几位已丢失；请把该列设为“文本”格式后重新填写")
+            raise Bad(
+                "被Excel存成了数字（科学计数法），末几位已丢失；请把该列设为“文本”格式后重新填写"
+            )
         value = str(int(value))
     if value.__class__ is str:
         if _SCIENTIFIC.match(value.strip()):
-            raise Bad(f"“{value.strip()}”是科学计数法，末几位已丢失；请把该列设为“文本”格式后重新填写")
+            raise Bad(
+                f"“{value.strip()}”是科学计数法，末几位已丢失；请把该列设为“文本”格式后重新填写"
+            )
         if len(value) > 60:
             raise Bad(f"内容过长（{len(value)}个字符），不是统一社会信用代码")
         # Fast path for the usual clean ASCII code; the validator decides everything else.
@@ -113,6 +120,8 @@ def parse_credit_code(value: object) -> str | None:
     raise Bad(result.message.removeprefix("统一社会信用代码"))
 
 
+#: a landline already written as check_phone writes it (0591-87654321)
+_PLAIN_LANDLINE = re.compile(r"0\d{2,3}-[2-9]\d{6,7}")
 _PHONE_SPLIT = re.compile(r"[/、,，;；]|或")
 
 
@@ -241,3 +250,87 @@ def parser_for(key: str) -> Callable[[object], object]:
         "size": lambda: parse_size,
         "text": lambda: _text(field),
     }[field.kind]()
+
+
+# ---------------------------------------------------------------- whole columns at once
+#
+# The importer parses a column at a time: low-cardinality columns (streets, yes/no, sizes,
+# counts) parse each distinct value once; the others take a fast path for the common clean value
+# and fall back to the scalar parser above for anything else, so both give the same results.
+
+MISS = object()
+#: kinds whose columns have few distinct values
+CACHED_KINDS = frozenset({"bool", "street", "size", "int"})
+
+
+# GB 32100's weights are 3^i mod 31, so the weighted sum mod 31 of the first 17 characters is
+# the value (mod 31) of those characters, last first, read as a base-34 number (34 = 3 mod 31).
+_CODE_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_BASE34_DIGIT = {ord(c): "0123456789abcdefghijklmnopqrstu"[i] for i, c in enumerate(_CHARS)}
+
+
+def fast_code_ok(code: str) -> bool:
+    """True when ``code`` is an upper-case 18-character code that passes GB 32100's check.
+
+    Equivalent to ``check_credit_code(code).ok`` for such strings (a property test holds it to
+    that); anything it does not accept goes through ``check_credit_code`` itself.
+    """
+    if _CODE_SHAPE.fullmatch(code) is None:
+        return False
+    total = int(code[16::-1].translate(_BASE34_DIGIT), 34)
+    return _CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def parse_column(key: str, column: list | tuple) -> tuple[list, dict[int, Bad]]:
+    """Parsed values (None for blank) and {position: Bad} for the cells that failed."""
+    field = FIELD_BY_KEY[key]
+    scalar = parser_for(key)
+    errors: dict[int, Bad] = {}
+    if field.kind in CACHED_KINDS:
+        table: dict = {}
+        for value in set(column):
+            try:
+                table[value] = None if value == "" or value is None else scalar(value)
+            except Bad as exc:
+                table[value] = exc
+        out = [table[v] for v in column]
+        if any(isinstance(r, Bad) for r in table.values()):
+            for i, v in enumerate(out):
+                if isinstance(v, Bad):
+                    errors[i] = v
+                    out[i] = None
+        return out, errors
+    if field.kind == "code":
+        out = [
+            v if v.__class__ is str and fast_code_ok(v) else MISS
+            for v in (c.upper() if c.__class__ is str else c for c in column)
+        ]
+    elif field.kind == "phone":
+        landline = _PLAIN_LANDLINE.fullmatch
+        out = [
+            v if v.__class__ is str and ((len(v) == 11 and v.isdigit() and v[0] == "1"
+                                         and v[1] in "3456789") or landline(v))
+            else MISS
+            for v in (str(int(c)) if c.__class__ is float and c.is_integer() and c < 1e15 else c
+                      for c in column)
+        ]  # fmt: skip
+    else:
+        limit = field.max_length or 10_000
+        out = [
+            (v.strip() or None)
+            if v.__class__ is str and v.isprintable() and "  " not in v and len(v) <= limit
+            else MISS
+            for v in column
+        ]
+    for i, v in enumerate(out):
+        if v is MISS:
+            raw = column[i]
+            if raw == "" or raw is None:
+                out[i] = None
+                continue
+            try:
+                out[i] = scalar(raw)
+            except Bad as exc:  # includes Overridable: the caller looks at the type
+                errors[i] = exc
+                out[i] = exc.code if isinstance(exc, Overridable) else None
+    return out, errors

@@ -9,6 +9,7 @@ left it out, from a streaming scan of the sheet) before calamine loads the sheet
 
 from __future__ import annotations
 
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -214,10 +215,7 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     targets = {}
     for rel in rels.iter(f"{NS_PKG_REL}Relationship"):
         target = rel.get("Target", "")
-        if target.startswith("/"):
-            part = target.lstrip("/")
-        else:
-            part = str(PurePosixPath("xl") / target)
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
         targets[rel.get("Id")] = part
     parts = {}
     for sheet in workbook.iter(f"{NS_MAIN}sheet"):
@@ -329,10 +327,8 @@ class Workbook:
             raise _fail("工作簿中没有任何工作表。", self.path)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already closed
             self._wb.close()
-        except Exception:  # already closed
-            pass
 
     def __enter__(self) -> Workbook:
         return self
@@ -350,7 +346,9 @@ class Workbook:
             raise _too_many_rows(self.path, name, rows)
         if cols is not None and cols > MAX_COLUMNS:
             raise _fail(
-                f"工作表有{cols}列，超过上限{MAX_COLUMNS}列；请删除多余的列后再导入。", self.path, name
+                f"工作表有{cols}列，超过上限{MAX_COLUMNS}列；请删除多余的列后再导入。",
+                self.path,
+                name,
             )
 
     def load(self, name: str) -> Sheet:

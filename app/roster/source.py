@@ -49,7 +49,9 @@ class RosterSource:
             if sheet is not None:
                 loaded = workbook.load(sheet)
                 if loaded.height == 0:
-                    raise RosterFileError("工作表是空的，没有任何数据。", path=workbook.path, sheet=sheet)
+                    raise RosterFileError(
+                        "工作表是空的，没有任何数据。", path=workbook.path, sheet=sheet
+                    )
                 header = cls._header(loaded)
                 if header is None and require_header:
                     raise cls._no_header(workbook, loaded)
@@ -68,7 +70,9 @@ class RosterSource:
                     return cls(workbook, loaded, header)
                 first_with_data = first_with_data or loaded
             if first_with_data is None:
-                raise RosterFileError("工作簿中没有任何数据（所有工作表都是空的）。", path=workbook.path)
+                raise RosterFileError(
+                    "工作簿中没有任何数据（所有工作表都是空的）。", path=workbook.path
+                )
             if require_header:
                 raise cls._no_header(workbook, first_with_data)
             return cls(workbook, first_with_data, None)
@@ -99,6 +103,12 @@ class RosterSource:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def data_start(self) -> int:
+        """Sheet row number of the first data row (below the header)."""
+        first_in_sheet = self.sheet.start_row + 1
+        return max(self.header.data_start, first_in_sheet) if self.header else first_in_sheet
 
     def data_rows(self) -> Iterator[tuple[int, list]]:
         """(sheet row number, cells from column ``sheet.start_col``) below the header."""
