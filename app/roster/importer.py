@@ -50,6 +50,10 @@ _FOOTER_WORDS = ("合计", "总计", "小计", "共计", "填表人", "制表人
 _NAME_HEADERS = {header_key(a) for a in (FIELD_BY_KEY["name"].label, *FIELD_BY_KEY["name"].aliases)}
 
 
+#: rows whose name starts with this are the template's example and are not imported
+EXAMPLE_PREFIX = "（示例）"
+
+
 class ImportCancelled(Exception):
     """The user cancelled; the transaction was rolled back and nothing was written."""
 
@@ -298,6 +302,9 @@ def read_rows(
     for i, number in enumerate(numbers):
         code = codes[i]
         if code is not None and names[i] is not None and i not in errors:
+            if names[i].startswith(EXAMPLE_PREFIX):  # the template's example row
+                skipped += 1
+                continue
             seen = first_row_of.get(code)
             if seen is None:
                 first_row_of[code] = (number, len(rows))
