@@ -303,15 +303,7 @@ class Workbook:
         self._sizes: dict[str, tuple[int | None, int | None]] = {}
         if self.format == "xlsx":
             self._sizes = xlsx_sheet_sizes(self.path)
-        try:
-            self._wb = calamine.CalamineWorkbook.from_filelike(self.path.open("rb"))
-        except calamine.PasswordError as exc:
-            raise _fail(
-                "工作簿设置了打开密码（已加密），无法读取。请在Excel或WPS中打开，取消打开密码后另存，再导入。",
-                self.path,
-            ) from exc
-        except (calamine.CalamineError, OSError, ValueError) as exc:
-            raise _corrupt(self.path) from exc
+        self._wb = self._open_calamine()
         self.sheets = [
             SheetInfo(
                 meta.name,
@@ -326,9 +318,35 @@ class Workbook:
             self.close()
             raise _fail("工作簿中没有任何工作表。", self.path)
 
+    def _open_calamine(self):
+        encrypted = _fail(
+            "工作簿设置了打开密码（已加密），无法读取。请在Excel或WPS中打开，取消打开密码后另存，再导入。",
+            self.path,
+        )
+        self._fh = self.path.open("rb")
+        try:
+            # by content: a workbook named with the wrong extension is still read
+            return calamine.CalamineWorkbook.from_filelike(self._fh)
+        except calamine.PasswordError as exc:
+            raise encrypted from exc
+        except (calamine.CalamineError, OSError, ValueError) as exc:
+            first = exc
+        if self.format == "xls" and self.path.suffix.lower() == ".xls":
+            # calamine does not recognise some .xls (e.g. password-protected) from content alone
+            try:
+                return calamine.CalamineWorkbook.from_path(str(self.path))
+            except calamine.PasswordError as exc:
+                raise encrypted from exc
+            except (calamine.CalamineError, OSError, ValueError):
+                pass
+        self._fh.close()
+        raise _corrupt(self.path) from first
+
     def close(self) -> None:
         with contextlib.suppress(Exception):  # already closed
             self._wb.close()
+        with contextlib.suppress(Exception):
+            self._fh.close()
 
     def __enter__(self) -> Workbook:
         return self
