@@ -294,7 +294,8 @@ def test_template_has_validation_and_its_example_row_is_skipped(store, tmp_path)
     assert "填写说明" in wb.sheetnames
     _plan, result = import_file(store, path)
     assert (result.new, result.invalid) == (0, 0)
-    ws.append([code(91), "福州模板填写有限公司", "张三", "13900000091", "华大街道", 5, "微型", "否"])
+    ws.append([code(91), "福州模板填写有限公司", "张三", "13900000091", "福州市鼓楼区华大路1号",
+               "华大街道", "零售", 5, "微型", "否"])
     wb.save(path)
     _plan, result = import_file(store, path)
     assert result.new == 1 and by_code(store, code(91)).street_code == "HUADA"

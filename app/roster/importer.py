@@ -340,7 +340,7 @@ def read_rows(
             reasons and any(r.startswith("统一社会信用代码") for r in reasons)
         ):
             reasons = [*(reasons or []), "统一社会信用代码：不能为空"]
-        if names[i] is None:
+        if names[i] is None and not (reasons and any(r.startswith("企业名称") for r in reasons)):
             reasons = [*(reasons or []), "企业名称：不能为空"]
         invalid.append(InvalidRow(number, reasons or [], dict(zip(keys, raw, strict=True))))
     return rows, invalid, duplicates, skipped, plan_overridable
