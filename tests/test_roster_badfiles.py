@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def counts(store) -> tuple[int, int, int]:
     with store.read() as s:
         return tuple(
-            s.scalar(select(func.count()).select_from(m)) for m in (Enterprise, AuditEvent, OutboxEntry)
+            s.scalar(select(func.count()).select_from(m))
+            for m in (Enterprise, AuditEvent, OutboxEntry)
         )
 
 
@@ -130,7 +131,10 @@ def _sheet_zip(path: Path, sheet_xml: str) -> Path:
             '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
             "</Relationships>"))  # fmt: skip
-        zf.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0"?><worksheet {ns}>{sheet_xml}</worksheet>')
+        zf.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<?xml version="1.0"?><worksheet {ns}>{sheet_xml}</worksheet>',
+        )
     return path
 
 
@@ -165,11 +169,16 @@ def test_a_million_rows_is_refused_before_loading(store, tmp_path):
 def test_very_long_cells_name_the_row_and_field(store, tmp_path):
     rows = [[code(1), "福州" + "长" * 40_000 + "有限公司", "张三"],
             [code(2), "福州正常有限公司", "李" * 100]]  # fmt: skip
-    path = write_roster(tmp_path / "长.xlsx", rows, header=["统一社会信用代码", "企业名称", "法定代表人"])
+    path = write_roster(
+        tmp_path / "长.xlsx", rows, header=["统一社会信用代码", "企业名称", "法定代表人"]
+    )
     plan, result = import_file(store, path, dry_run=True)
     reasons = {r.row: r.reason for r in plan.all_invalid}
     # (the reader gets at most Excel's 32,767 characters of a cell)
-    assert reasons[3].startswith("企业名称：内容过长：最多200个字符，实际") and "不能为空" not in reasons[3]
+    assert (
+        reasons[3].startswith("企业名称：内容过长：最多200个字符，实际")
+        and "不能为空" not in reasons[3]
+    )
     assert "法定代表人：内容过长：最多60个字符" in reasons[4]
     assert result.new == 0
     assert counts(store) == (0, 0, 0)

@@ -21,7 +21,8 @@ DATA = Path(__file__).parent / "data" / "roster"
 def counts(store) -> tuple[int, int, int]:
     with store.read() as s:
         return tuple(
-            s.scalar(select(func.count()).select_from(m)) for m in (Enterprise, AuditEvent, OutboxEntry)
+            s.scalar(select(func.count()).select_from(m))
+            for m in (Enterprise, AuditEvent, OutboxEntry)
         )
 
 
@@ -66,7 +67,12 @@ def test_messy_openpyxl_roster_is_normalised_and_checked(store, tmp_path):
     e = by_code(store, code(2))
     assert (e.phone, e.street_code, e.employee_count) == ("0591-87654321", "GUXI", 30)
     e = by_code(store, code(3))
-    assert (e.phone, e.street_code, e.employee_count, e.source) == ("13800138000", "WUFENG", 15, "import")
+    assert (e.phone, e.street_code, e.employee_count, e.source) == (
+        "13800138000",
+        "WUFENG",
+        15,
+        "import",
+    )
     assert by_code(store, code(1)).name_initials == "FZMJKJYXGS"
     # one audit event and one outbox entry per new enterprise, in the same transaction
     assert counts(store) == (before[0] + 3, before[1] + 3, before[2] + 3)
@@ -118,7 +124,9 @@ def test_xls_written_by_xlwt(store, tmp_path):
 
 
 def test_xlsx_named_xls_is_read_by_content(store, tmp_path):
-    path = write_roster(tmp_path / "real.xlsx", [[code(31), "福州某某有限公司"]], header=["信用代码", "企业名称"])
+    path = write_roster(
+        tmp_path / "real.xlsx", [[code(31), "福州某某有限公司"]], header=["信用代码", "企业名称"]
+    )
     renamed = tmp_path / "名录.xls"
     renamed.write_bytes(path.read_bytes())
     _plan, result = import_file(store, renamed)
@@ -140,24 +148,38 @@ def test_two_row_header_and_sheet_choice(store, tmp_path):
         assert source.sheet_name == "数据"
         assert source.header.rows == (1, 2)
         assert sorted(source.header.mapping.values()) == sorted(
-            ["credit_code", "name", "has_union", "has_mediation_committee", "has_collective_contract"]
+            [
+                "credit_code",
+                "name",
+                "has_union",
+                "has_mediation_committee",
+                "has_collective_contract",
+            ]
         )
         plan = analyse(store, source)
     apply(store, plan)
     e = by_code(store, code(41))
-    assert (e.has_union, e.has_mediation_committee, e.has_collective_contract) == (True, False, True)
+    assert (e.has_union, e.has_mediation_committee, e.has_collective_contract) == (
+        True,
+        False,
+        True,
+    )
 
 
 def test_corrected_mapping_is_remembered_for_the_same_layout(store, tmp_path):
     header = ["信用代码", "企业名称", "联系人电话", "代码备注"]
-    first = write_roster(tmp_path / "a.xlsx", [[code(51), "福州甲公司", "13900000001", "x"]], header=header)
+    first = write_roster(
+        tmp_path / "a.xlsx", [[code(51), "福州甲公司", "13900000001", "x"]], header=header
+    )
     with RosterSource.open(first) as source:
         mapping = dict(source.header.mapping)
         phone_col = next(c for c, k in mapping.items() if k == "phone")
         del mapping[phone_col]  # the user: that phone is a contact's, not the enterprise's
         apply(store, analyse(store, source, mapping))
     assert by_code(store, code(51)).phone is None
-    second = write_roster(tmp_path / "b.xlsx", [[code(52), "福州乙公司", "13900000002", "y"]], header=header)
+    second = write_roster(
+        tmp_path / "b.xlsx", [[code(52), "福州乙公司", "13900000002", "y"]], header=header
+    )
     with RosterSource.open(second) as source:
         plan = analyse(store, source)
         assert plan.header.remembered and "phone" not in plan.header.mapping.values()
@@ -214,7 +236,9 @@ def test_local_edit_after_import_is_a_conflict_to_accept_or_skip(store, tmp_path
 
 def test_enterprise_entered_by_hand_is_not_overwritten_silently(store, tmp_path):
     service = EnterpriseService(store)
-    service.create({"credit_code": code(71), "name": "福州屏山建设工程有限公司", "phone": "13911110000"})
+    service.create(
+        {"credit_code": code(71), "name": "福州屏山建设工程有限公司", "phone": "13911110000"}
+    )
     service.create({"name": "福州西湖家政服务有限公司", "legal_rep": "陈七"})  # no code yet
     rows = [[code(71), "福州屏山建设工程有限公司", "王一", "13922220000", None, None],
             [code(72), "福州西湖家政服务有限公司", "陈七", "13933330000", None, None]]  # fmt: skip
@@ -228,6 +252,7 @@ def test_enterprise_entered_by_hand_is_not_overwritten_silently(store, tmp_path)
 
 
 # ---------------------------------------------------------------- cancel
+
 
 def test_cancel_mid_import_leaves_the_store_as_before(store, tmp_path):
     import bench.roster_import as bench
@@ -257,7 +282,9 @@ def test_export_of_a_filtered_list_imports_back_unchanged(store, tmp_path):
     import_file(store, write_roster(tmp_path / "r.xlsx", MESSY_ROWS))
     service = EnterpriseService(store)
     service.update(by_code(store, code(1)).id, {"has_union": True})
-    path, count = export_enterprises(store, EnterpriseFilter(street_code="GUDONG"), tmp_path / "out.xlsx")
+    path, count = export_enterprises(
+        store, EnterpriseFilter(street_code="GUDONG"), tmp_path / "out.xlsx"
+    )
     assert count == 1
     path, count = export_enterprises(store, None, tmp_path / "all.xlsx")
     assert count == 3
@@ -294,8 +321,20 @@ def test_template_has_validation_and_its_example_row_is_skipped(store, tmp_path)
     assert "填写说明" in wb.sheetnames
     _plan, result = import_file(store, path)
     assert (result.new, result.invalid) == (0, 0)
-    ws.append([code(91), "福州模板填写有限公司", "张三", "13900000091", "福州市鼓楼区华大路1号",
-               "华大街道", "零售", 5, "微型", "否"])
+    ws.append(
+        [
+            code(91),
+            "福州模板填写有限公司",
+            "张三",
+            "13900000091",
+            "福州市鼓楼区华大路1号",
+            "华大街道",
+            "零售",
+            5,
+            "微型",
+            "否",
+        ]
+    )
     wb.save(path)
     _plan, result = import_file(store, path)
     assert result.new == 1 and by_code(store, code(91)).street_code == "HUADA"

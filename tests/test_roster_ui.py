@@ -78,14 +78,18 @@ def test_section_lists_searches_and_filters(ctx, store, qtbot):
     qtbot.addWidget(section)
     qtbot.waitUntil(lambda: section.model.rowCount() == 2, timeout=10_000)
     section.search.setText("fzrj")
-    qtbot.waitUntil(lambda: section.model.rowCount() == 1 and not section.model.busy, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: section.model.rowCount() == 1 and not section.model.busy, timeout=10_000
+    )
     assert section.model.data(section.model.index(0, 0)) == "福州软件园开发有限公司"
     section.search.setText("陈六")
     qtbot.waitUntil(lambda: section.model.rows and section.model.rows[0][1].startswith("鼓楼"),
                     timeout=10_000)  # fmt: skip
     section.search.clear()
     section.union.setCurrentIndex(section.union.findData(True))
-    qtbot.waitUntil(lambda: section.model.rowCount() == 1 and not section.model.busy, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: section.model.rowCount() == 1 and not section.model.busy, timeout=10_000
+    )
     assert section.model.rows[0][1] == "福州软件园开发有限公司"
     section.open_enterprise(section.model.enterprise_id(0))
     assert section.stack.currentIndex() == 1

@@ -25,6 +25,17 @@ MAX_PHRASE = 3
 MIN_EXCEPTIONS = 2
 
 
+#: place names the dictionary lacks, so that segmentation does not read 福州长乐 as 州长 (Z)
+LOCAL_PHRASES = {
+    "福州": "FZ", "福州市": "FZS", "福建": "FJ", "福建省": "FJS", "鼓楼": "GL", "鼓楼区": "GLQ",
+    "长乐": "CL", "长乐区": "CLQ", "长乐市": "CLS", "仓山": "CS", "晋安": "JA", "台江": "TJ",
+    "马尾": "MW", "闽侯": "MH", "连江": "LJ", "罗源": "LY", "闽清": "MQ", "永泰": "YT",
+    "平潭": "PT", "福清": "FQ", "厦门": "XM", "厦门市": "XMS", "泉州": "QZ", "漳州": "ZZ",
+    "莆田": "PT", "重庆": "CQ", "重庆市": "CQS", "长汀": "CT", "长泰": "CT", "屏南": "PN",
+    "屏山": "PS", "朝阳": "ZY",
+}  # fmt: skip
+
+
 def _first_letter(reading: str) -> str:
     base = unicodedata.normalize("NFD", reading.strip())[:1]
     return base.upper() if base.isascii() and base.isalpha() else ""
@@ -49,14 +60,13 @@ def build_table() -> dict:
             if default and options and _first_letter(options[0]) not in ("", default):
                 exceptions[ch] = exceptions.get(ch, 0) + 1
     ambiguous = {ch for ch, count in exceptions.items() if count >= MIN_EXCEPTIONS}
+    # every 2-3 character phrase: names are segmented by forward maximum matching, so that
+    # 福州长乐 reads 福州/长乐 (C), not 州长 (Z)
     phrases = {}
     for phrase, readings in PHRASES_DICT.items():
-        if (
-            len(readings) == len(phrase)
-            and 2 <= len(phrase) <= MAX_PHRASE
-            and any(ch in ambiguous for ch in phrase)
-        ):
+        if len(readings) == len(phrase) and 2 <= len(phrase) <= MAX_PHRASE:
             phrases[phrase] = "".join(_first_letter(r[0]) or "-" for r in readings)
+    phrases.update(LOCAL_PHRASES)
     blocks = [
         [start, "".join(letters.get(code, "-") for code in range(start, end))]
         for start, end in BLOCKS
@@ -98,17 +108,30 @@ def _tables() -> tuple[dict, re.Pattern, dict[str, str]]:
     return table, ambiguous, data["phrases"]
 
 
-def _in_context(name: str, i: int, phrases: dict[str, str]) -> str | None:
-    """The initial of ``name[i]`` as read in the longest known phrase around it (3, then 2)."""
+def _segmented(
+    name: str, letters: list[str], ambiguous: re.Pattern, phrases: dict[str, str]
+) -> None:
+    """Read ambiguous characters in the phrases that forward maximum matching finds.
+
+    Matching starts at the beginning (names are short) and stops after the last one.
+    """
+    found_at = [m.start() for m in ambiguous.finditer(name)]
     n = len(name)
     get = phrases.get
-    for size in (3, 2):
-        for start in range(i - size + 1, i + 1):
-            if start >= 0 and start + size <= n:
-                letters = get(name[start : start + size])
-                if letters and letters[i - start] != "-":
-                    return letters[i - start]
-    return None
+    j = 0
+    last = found_at[-1]
+    while j <= last and j < n - 1:
+        for size in (3, 2):
+            if j + size <= n:
+                found = get(name[j : j + size])
+                if found:
+                    for k in range(size):
+                        if found[k] != "-" and ambiguous.match(name, j + k):
+                            letters[j + k] = found[k]
+                    j += size
+                    break
+        else:
+            j += 1
 
 
 def name_initials(name: str | None) -> str | None:
@@ -119,10 +142,7 @@ def name_initials(name: str | None) -> str | None:
     letters = name.translate(table)
     if ambiguous.search(name):
         chars = list(letters)
-        for m in ambiguous.finditer(name):
-            better = _in_context(name, m.start(), phrases)
-            if better:
-                chars[m.start()] = better
+        _segmented(name, chars, ambiguous, phrases)
         letters = "".join(chars)
     return letters.replace(_NONE, "")[:200] or None
 

@@ -33,16 +33,63 @@ def source_rows():
     rows = [
         ["鼓楼区企业名录（LibreOffice）"],
         ["填报单位：鼓东街道　　填报日期：2026-03-31"],
-        ["序号", "统一社会信用代码", "企业名称", "法定代表人", "联系电话", "所属街道", "从业人数",
-         "是否规上", "成立日期"],
-        [1, code(11), "福州闽江科技有限公司", "张三", 13912345678, "鼓东街道", 120, "是", date(2015, 3, 1)],
-        [2, code(12).lower(), "福州榕城银行股份有限公司", "李四", "0591-87654321", None, 30.0, "否",
-         date(2016, 5, 20)],
-        [3, code(13).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}), "福州三坊餐饮有限公司",
-         "王五", "138 0013 8000", None, "15人", "否", None],
+        [
+            "序号",
+            "统一社会信用代码",
+            "企业名称",
+            "法定代表人",
+            "联系电话",
+            "所属街道",
+            "从业人数",
+            "是否规上",
+            "成立日期",
+        ],
+        [
+            1,
+            code(11),
+            "福州闽江科技有限公司",
+            "张三",
+            13912345678,
+            "鼓东街道",
+            120,
+            "是",
+            date(2015, 3, 1),
+        ],
+        [
+            2,
+            code(12).lower(),
+            "福州榕城银行股份有限公司",
+            "李四",
+            "0591-87654321",
+            None,
+            30.0,
+            "否",
+            date(2016, 5, 20),
+        ],
+        [
+            3,
+            code(13).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}),
+            "福州三坊餐饮有限公司",
+            "王五",
+            "138 0013 8000",
+            None,
+            "15人",
+            "否",
+            None,
+        ],
         [],
         [5, code(14), "福州七巷贸易有限公司", "赵六", "12345", "五凤", 8, "否", None],
-        [6, code(11), "福州闽江科技有限公司", "张三", 13912345678, "鼓东街道", 120, "是", date(2015, 3, 1)],
+        [
+            6,
+            code(11),
+            "福州闽江科技有限公司",
+            "张三",
+            13912345678,
+            "鼓东街道",
+            120,
+            "是",
+            date(2015, 3, 1),
+        ],
         [7, code(15), "长乐重工机械有限公司", "钱七", 13800138000, "洪山镇", 900, "是", None],
         ["合计：6家"],
     ]
@@ -64,7 +111,7 @@ def write_source(path: Path) -> None:
     wb.save(path)
 
 
-UNO_SCRIPT = r'''
+UNO_SCRIPT = r"""
 import sys, time, uno
 from com.sun.star.beans import PropertyValue
 
@@ -89,7 +136,7 @@ try:
     desktop.terminate()
 except Exception:
     pass
-'''
+"""
 
 
 def main() -> None:
@@ -100,7 +147,11 @@ def main() -> None:
         tmp = Path(tmp)
         source = tmp / "source.xlsx"
         write_source(source)
-        for ext, name in (("xlsx", "lo_roster.xlsx"), ("xls", "lo_roster.xls"), ("ods", "lo_roster.ods")):
+        for ext, name in (
+            ("xlsx", "lo_roster.xlsx"),
+            ("xls", "lo_roster.xls"),
+            ("ods", "lo_roster.ods"),
+        ):
             subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile",
                             "--convert-to", ext, "--outdir", str(tmp / ext), str(source)],
                            check=True, capture_output=True)  # fmt: skip
