@@ -62,7 +62,7 @@ def test_messy_openpyxl_roster_is_normalised_and_checked(store, tmp_path):
     assert "校验位不符" in reasons[11] and "站点管理员" in reasons[11]
     assert "不能为空" in reasons[12]
 
-    plan, result = import_file(store, path)
+    _plan, result = import_file(store, path)
     assert (result.new, result.invalid) == (3, 5)
     e = by_code(store, code(2))
     assert (e.phone, e.street_code, e.employee_count) == ("0591-87654321", "GUXI", 30)
@@ -288,7 +288,7 @@ def test_export_of_a_filtered_list_imports_back_unchanged(store, tmp_path):
     assert count == 1
     path, count = export_enterprises(store, None, tmp_path / "all.xlsx")
     assert count == 3
-    plan, result = import_file(store, path)
+    _plan, result = import_file(store, path)
     assert (result.new, result.updated, result.unchanged, result.invalid) == (0, 0, 3, 0)
 
 

@@ -32,7 +32,7 @@ from app.roster.errors import MappingError, RosterFileError
 from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, header_key
 from app.roster.initials import name_initials
 from app.roster.mapping import Header, clean_mapping, load_remembered, remember_mapping
-from app.roster.normalize import SLOT, Overridable, display, parse_column
+from app.roster.normalize import CACHED_KINDS, SLOT, Overridable, display, parse_column
 from app.roster.source import RosterSource
 from app.store import changes
 from app.store.errors import PermissionDenied
@@ -73,7 +73,15 @@ def _bulk_mode():
 
 #: page cache of the import's write transaction, in KiB (the store's default is 32 MB); random
 #: keys (credit codes, names) touch index pages all over, and spilling them costs most
-IMPORT_CACHE_KIB = 128 * 1024
+IMPORT_CACHE_KIB = 48 * 1024
+
+
+def _trim_heap() -> None:
+    """Give memory freed by the workbook back to the system (glibc keeps it otherwise)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _is_cancelled(cancel) -> bool:
@@ -236,6 +244,7 @@ def read_rows(
     *,
     progress: Progress | None = None,
     cancel=None,
+    release: bool = False,
 ) -> tuple[list[tuple[int, tuple]], list[InvalidRow], list[tuple[int, int]], int, dict[int, str]]:
     """Normalise and validate each data row: (rows, invalid, duplicates, skipped, overridable).
 
@@ -253,23 +262,47 @@ def read_rows(
     rows_iter = itertools.islice(
         source.sheet.iter_rows(), first_number - source.sheet.start_row - 1, None
     )
-    picked: list[tuple] = []
+    all_columns: list[list] = [[] for _ in range(len(keys) + 1)]
+    # Columns with few distinct values (streets, yes/no, sizes) share one object per value:
+    # the reader makes a new string for every cell, and 100,000 rows of them add up.
+    shared = [
+        {} if j == len(keys) or FIELD_BY_KEY[keys[j]].kind in CACHED_KINDS or keys[j] == "industry"
+        else None
+        for j in range(len(keys) + 1)
+    ]  # fmt: skip
+    count = 0
     while True:
         _check_cancel(cancel)
         chunk = list(itertools.islice(rows_iter, 20_000))
         if not chunk:
             break
         try:
-            picked.extend(map(pick, chunk))
+            picked = list(map(pick, chunk))
         except IndexError:  # a short row (calamine pads rows; other readers may not)
             padding = [""] * (width + 1)
-            picked.extend(pick([*r, *padding]) for r in chunk)
+            picked = [pick([*r, *padding]) for r in chunk]
+        del chunk
+        for j, values in enumerate(zip(*picked, strict=True)):
+            table = shared[j]
+            if table is None:
+                all_columns[j].extend(values)
+            else:
+                all_columns[j].extend([table.setdefault(v, v) for v in values])
+        count += len(picked)
+        del picked
         if progress:
-            progress(len(picked), total, "正在读取数据…")
-    numbers = range(first_number, first_number + len(picked))
+            progress(count, total, "正在读取数据…")
+    numbers = range(first_number, first_number + count)
     if progress:
         progress(0, 0, "正在检查数据…")
-    columns = [list(c) for c in zip(*picked, strict=True)][:-1] if picked else [[] for _ in keys]
+    if release:
+        source.release()  # the rows are read: free the workbook's copy before parsing
+        _trim_heap()
+    columns, lead_column = all_columns[:-1], all_columns[-1]
+
+    def raw_of(i: int) -> tuple:
+        return kept_raw[i]
+
     parsed: dict[str, list] = {}
     errors: dict[int, list[str]] = {}
     overridable: dict[int, str] = {}
@@ -286,12 +319,27 @@ def read_rows(
             else:
                 errors.setdefault(i, []).append(message)
     none = [None] * len(numbers)
+    codes, names = parsed.get("credit_code", none), parsed.get("name", none)
+    # Keep the cells as read only for the rows that need them (problems, blanks, footers): the
+    # rest of the raw cells (hundreds of thousands of small strings) are freed here.
+    kept_raw = {
+        i: tuple(col[i] for col in columns)
+        for i in range(len(numbers))
+        if codes[i] is None or names[i] is None or i in errors
+    }
+    duplicate_codes: dict[str, int] = {}
+    for c in codes:
+        if c is not None:
+            duplicate_codes[c] = duplicate_codes.get(c, 0) + 1
+    for i, c in enumerate(codes):
+        if c is not None and duplicate_codes[c] > 1:
+            kept_raw[i] = tuple(col[i] for col in columns)
+    del columns, all_columns, duplicate_codes
     slots = [parsed.get(key, none) for key in FIELD_KEYS]
     all_values = list(zip(*slots, strict=True)) if numbers else []
-    codes, names = parsed.get("credit_code", none), parsed.get("name", none)
+    del slots, parsed
     name_pos = keys.index("name") if "name" in keys else None
     code_pos = keys.index("credit_code") if "credit_code" in keys else None
-    empty_row = ("",) * (len(keys) + 1)
     rows: list[tuple[int, tuple]] = []
     invalid: list[InvalidRow] = []
     duplicates: list[tuple[int, int]] = []
@@ -312,7 +360,7 @@ def read_rows(
                     plan_overridable[len(rows)] = overridable[i]
                 rows.append((number, all_values[i]))
                 continue
-            raw = picked[i][:-1]
+            raw = raw_of(i)
             first, index = seen
             if rows[index][1] == all_values[i]:
                 duplicates.append((number, first))
@@ -320,13 +368,13 @@ def read_rows(
                 message = f"统一社会信用代码：与第{first}行相同，但其他内容不同，请核对后只保留一行"
                 invalid.append(InvalidRow(number, [message], dict(zip(keys, raw, strict=True))))
             continue
-        raw = picked[i][:-1]
-        if picked[i] == empty_row or all(v == "" or v is None for v in raw):
+        raw = raw_of(i)
+        if all(v == "" or v is None for v in raw) and lead_column[i] in ("", None):
             skipped += 1
             continue
         reasons = errors.get(i)
         lead = next(
-            (str(v).strip() for v in (picked[i][-1], *raw) if v != "" and v is not None), ""
+            (str(v).strip() for v in (lead_column[i], *raw) if v != "" and v is not None), ""
         )
         name_cell = raw[name_pos] if name_pos is not None else ""
         if lead.startswith(_FOOTER_WORDS) or header_key(name_cell) in _NAME_HEADERS:
@@ -461,6 +509,7 @@ def analyse(
     options: ImportOptions | None = None,
     *,
     preview: bool = True,
+    release: bool = False,
     progress: Progress | None = None,
     cancel=None,
 ) -> ImportPlan:
@@ -481,7 +530,7 @@ def analyse(
         )
     with _bulk_mode():
         rows, invalid, duplicates, skipped, overridable = read_rows(
-            source, header.mapping, progress=progress, cancel=cancel
+            source, header.mapping, progress=progress, cancel=cancel, release=release
         )
     plan = ImportPlan(
         path=source.path,
@@ -740,8 +789,8 @@ def import_file(
 ) -> tuple[ImportPlan, ImportResult]:
     """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path."""
     with RosterSource.open(path, sheet, progress=progress) as source:
-        plan = analyse(store, source, mapping, options, preview=dry_run, progress=progress,
-                       cancel=cancel)  # fmt: skip
+        plan = analyse(store, source, mapping, options, preview=dry_run, release=True,
+                       progress=progress, cancel=cancel)  # fmt: skip
     if dry_run:
         return plan, dry_run_result(plan)
     return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel)

@@ -95,8 +95,17 @@ class RosterSource:
             sheet=sheet.name,
         )
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Free the loaded sheet and the workbook (the header stays); rows cannot be read again."""
+        self.sheet._sheet = None
         self.workbook.close()
+
+    @property
+    def released(self) -> bool:
+        return self.sheet._sheet is None and self.sheet.height > 0
+
+    def close(self) -> None:
+        self.release()
 
     def __enter__(self) -> RosterSource:
         return self
