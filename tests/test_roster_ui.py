@@ -94,3 +94,102 @@ def test_section_lists_searches_and_filters(ctx, store, qtbot):
     section.open_enterprise(section.model.enterprise_id(0))
     assert section.stack.currentIndex() == 1
     assert "福州软件园开发有限公司" in section.page.title.text()
+
+
+def make_notes_tab(ctx, enterprise_id):
+    """A tab another area might add (registered by "module:factory")."""
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel(f"走访记录：{enterprise_id[:8]}")
+    label.setWindowTitle("走访记录")
+    return label
+
+
+def broken_tab(ctx, enterprise_id):
+    raise RuntimeError("this area's tab is broken")
+
+
+def test_enterprise_page_takes_tabs_from_other_areas(ctx, store, qtbot, monkeypatch):
+    from app.ui.roster import enterprise_page
+    from app.ui.roster.enterprise_page import EnterprisePage, register_enterprise_tab
+
+    monkeypatch.setattr(enterprise_page, "ENTERPRISE_TABS", [])
+    register_enterprise_tab("tests.test_roster_ui:make_notes_tab")
+    register_enterprise_tab("tests.test_roster_ui:broken_tab")
+    e = EnterpriseService(store).create({"credit_code": code(5), "name": "福州鼓山机械有限公司"})
+    page = EnterprisePage(ctx)
+    qtbot.addWidget(page)
+    page.show_enterprise(e.id)
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert titles == ["基本信息", "走访记录"]
+    assert page.details.values["name"].text() == "福州鼓山机械有限公司"
+
+
+def test_form_shows_messages_next_to_fields_and_admin_accepts_a_rare_code(ctx, store, qtbot):
+    from app.ui.roster.enterprise_form import EnterpriseDialog
+    from tests.roster_files import bad_check_digit
+
+    dialog = EnterpriseDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.inputs["credit_code"].setText(bad_check_digit(9))
+    dialog.inputs["phone"].setText("12345")
+    dialog.save()
+    errors = dialog.form.errors()
+    assert "校验位不符" in errors["credit_code"] and "手机号码应为11位" in errors["phone"]
+    assert errors["name"] == "不能为空"
+    assert dialog.accept_code.isVisibleTo(dialog) is False  # other fields are wrong too
+    dialog.inputs["name"].setText("福州少见代码有限公司")
+    dialog.inputs["phone"].setText("13912345678")
+    dialog.save()
+    assert dialog.accept_code.isVisibleTo(dialog) and dialog.accept_code.isEnabled()
+    assert dialog.result() == 0 and _count(store) == 0
+    dialog.accept_code.setChecked(True)
+    dialog.save()
+    assert dialog.saved_id is not None
+    saved = EnterpriseService(store).get(dialog.saved_id)
+    assert saved.credit_code_accepted and saved.name_initials == "FZSJDMYXGS"
+
+    edit = EnterpriseDialog(ctx, saved)
+    qtbot.addWidget(edit)
+    assert edit.inputs["name"].text() == "福州少见代码有限公司"
+    edit.inputs["employee_count"].setValue(35)
+    edit.save()
+    assert EnterpriseService(store).get(saved.id).employee_count == 35
+
+
+def test_import_can_be_cancelled_from_the_dialog(ctx, store, qtbot, tmp_path):
+    import bench.roster_import as bench
+    from app.ui.roster.import_dialog import ImportDialog
+
+    path = tmp_path / "big.xlsx"
+    bench.write_excel_like(path, bench.roster_rows(15_000))
+    dialog = ImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.open_file(path)
+    qtbot.waitUntil(lambda: dialog.source is not None and not dialog.busy, timeout=20_000)
+    dialog.check()
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=30_000)
+    dialog.start_import()
+    qtbot.waitUntil(lambda: "写入" in dialog.status.text() or not dialog.busy, timeout=30_000)
+    assert dialog.cancel_button.isVisibleTo(dialog) or not dialog.busy
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    if dialog.result is None:  # cancelled in time (the usual case)
+        assert "已取消" in dialog.status.text()
+        assert _count(store) == 0
+    else:  # the machine finished the transaction before the click landed: all or nothing
+        assert _count(store) == dialog.result.new
+
+
+def test_main_window_has_the_roster_section(store, qtbot):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert "企业名录" in titles
+    window.show_section("roster")
+    from app.ui.roster.section import RosterSection
+
+    assert isinstance(window.sections["roster"], RosterSection)
+    window.ctx.pool.waitForDone(10_000)

@@ -673,6 +673,8 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
         # --- new enterprises (ids sorted: the indexes on id then grow at one end)
         inserter = RawTable(s, Enterprise.__table__, _INSERT_COLUMNS)
         ids = sorted(new_ids(len(diff.new)))
+        # in credit-code order, so that the unique code index also grows at one end
+        diff.new.sort(key=lambda i: plan.rows[i][1][CODE])
         bound = inserter.value
         head = (bound("station_code", stamp["station_code"]), bound("created_at", now),
                 stamp["created_by"], bound("updated_at", now), stamp["updated_by"], 1,

@@ -160,7 +160,10 @@ class EnterpriseService:
             try:
                 clean[key] = parser_for(key)(raw)
             except Overridable as exc:
-                if accept_code and self.store.user.is_admin:
+                if enterprise_id and self._already_accepted(enterprise_id, exc.code):
+                    clean[key] = exc.code
+                    clean["credit_code_accepted"] = True
+                elif accept_code and self.store.user.is_admin:
                     clean[key] = exc.code
                     clean["credit_code_accepted"] = True
                 elif accept_code:
@@ -200,6 +203,12 @@ class EnterpriseService:
             only_code = overridable and set(errors) == {"credit_code"}
             raise EnterpriseInvalid(errors, overridable=only_code)
         return clean
+
+    def _already_accepted(self, enterprise_id: str, code: str) -> bool:
+        """The record's own code, accepted earlier by a station head, needs no new acceptance."""
+        with self.store.read() as s:
+            e = s.get(Enterprise, enterprise_id)
+            return e is not None and e.credit_code == code and bool(e.credit_code_accepted)
 
     # ------------------------------------------------------------ writing
 
