@@ -242,7 +242,7 @@ def test_enterprise_entered_by_hand_is_not_overwritten_silently(store, tmp_path)
     service.create({"name": "福州西湖家政服务有限公司", "legal_rep": "陈七"})  # no code yet
     rows = [[code(71), "福州屏山建设工程有限公司", "王一", "13922220000", None, None],
             [code(72), "福州西湖家政服务有限公司", "陈七", "13933330000", None, None]]  # fmt: skip
-    plan, result = import_file(store, write_roster(tmp_path / "r.xlsx", rows))
+    _plan, result = import_file(store, write_roster(tmp_path / "r.xlsx", rows))
     manual = by_code(store, code(71))
     assert manual.phone == "13911110000" and manual.legal_rep == "王一"  # blank filled, value kept
     assert "phone" in manual.local_edits

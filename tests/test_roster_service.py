@@ -68,7 +68,9 @@ def test_check_digit_failure_only_a_station_head_may_accept(store, data_dir):
         service.create({"credit_code": bad, "name": "另一家"}, accept_code=True)
 
 
-def test_every_path_that_sets_a_name_fills_initials_and_edits_are_recorded(store):
+def test_every_path_that_sets_a_name_fills_initials_and_edits_are_recorded(store, tmp_path):
+    from app.roster.importer import import_file
+
     with store.unit_of_work() as s:
         e = Enterprise(name="中国银行福州分行", source="manual")
         s.add(e)
@@ -80,7 +82,19 @@ def test_every_path_that_sets_a_name_fills_initials_and_edits_are_recorded(store
     with store.read() as s:
         again = s.get(Enterprise, e.id)
         assert again.name_initials == "XMYHFZFH"
-        assert set(again.local_edits) == {"name", "phone"}
+        assert again.local_edits is None  # never imported: all its values count as local
+    import_file(
+        store, write_roster(tmp_path / "r.xlsx", [[code(3), "福州三坊科技有限公司", "张三"]])
+    )
+    imported = EnterpriseService(store).find_by_code(code(3))
+    with store.unit_of_work() as s:
+        loaded = s.get(Enterprise, imported.id)
+        loaded.name = "福州七巷科技有限公司"
+        loaded.legal_rep = "李四"
+    with store.read() as s:
+        again = s.get(Enterprise, imported.id)
+        assert again.name_initials == "FZQXKJYXGS"
+        assert set(again.local_edits) == {"name", "legal_rep"}
 
 
 def test_search_by_name_code_legal_rep_and_initials(store):

@@ -1,8 +1,10 @@
 """ORM events on ``Enterprise`` that every path setting its fields goes through.
 
 * Setting ``name`` fills ``name_initials`` (pinyin initials, for search).
-* Changing a roster field of a stored enterprise records the time in ``local_edits``: the next
-  roster import then shows that field as a conflict instead of overwriting it.
+* Changing a roster field of a stored enterprise that came from (or was matched by) a roster
+  import records the time in ``local_edits``: the next import then shows that field as a
+  conflict instead of overwriting it. An enterprise never imported needs no record: the import
+  treats every value of it as local.
 
 The bulk import writes with Core and fills both itself. Code that applies changes which are not
 local edits (e.g. records received from the district) wraps them in
@@ -43,6 +45,8 @@ def _tracker(key: str):
     def on_set(target: Enterprise, value, old, _initiator) -> None:
         if _suppressed.get() or not inspect(target).has_identity:
             return  # a new record, or changes that are not local edits
+        if target.last_import_at is None:
+            return  # never imported: the import treats all its values as local anyway
         if value == old:
             return
         edits = dict(target.local_edits or {})

@@ -160,10 +160,9 @@ class EnterpriseService:
             try:
                 clean[key] = parser_for(key)(raw)
             except Overridable as exc:
-                if enterprise_id and self._already_accepted(enterprise_id, exc.code):
-                    clean[key] = exc.code
-                    clean["credit_code_accepted"] = True
-                elif accept_code and self.store.user.is_admin:
+                if (enterprise_id and self._already_accepted(enterprise_id, exc.code)) or (
+                    accept_code and self.store.user.is_admin
+                ):
                     clean[key] = exc.code
                     clean["credit_code_accepted"] = True
                 elif accept_code:

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -107,8 +106,11 @@ class RosterSection(Section):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.view.setColumnWidth(1, 170)
+        header = self.view.horizontalHeader()
+        header.setDefaultSectionSize(72)
+        header.setStretchLastSection(True)
+        for column, width in ((0, 300), (1, 170), (2, 90), (3, 100), (4, 110)):
+            self.view.setColumnWidth(column, width)
         self.view.activated.connect(
             lambda index: self.open_enterprise(self.model.enterprise_id(index.row()))
         )
