@@ -266,7 +266,7 @@ def read_rows(
     # Columns with few distinct values (streets, yes/no, sizes) share one object per value:
     # the reader makes a new string for every cell, and 100,000 rows of them add up.
     shared = [
-        {} if j == len(keys) or FIELD_BY_KEY[keys[j]].kind in CACHED_KINDS or keys[j] == "industry"
+        {} if j < len(keys) and (FIELD_BY_KEY[keys[j]].kind in CACHED_KINDS or keys[j] == "industry")
         else None
         for j in range(len(keys) + 1)
     ]  # fmt: skip

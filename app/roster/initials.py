@@ -108,30 +108,29 @@ def _tables() -> tuple[dict, re.Pattern, dict[str, str]]:
     return table, ambiguous, data["phrases"]
 
 
-def _segmented(
-    name: str, letters: list[str], ambiguous: re.Pattern, phrases: dict[str, str]
-) -> None:
+def _segmented(name: str, letters: list[str], found_at: list[int], phrases: dict[str, str]) -> None:
     """Read ambiguous characters in the phrases that forward maximum matching finds.
 
     Matching starts at the beginning (names are short) and stops after the last one.
     """
-    found_at = [m.start() for m in ambiguous.finditer(name)]
     n = len(name)
     get = phrases.get
+    wanted = set(found_at)
     j = 0
     last = found_at[-1]
     while j <= last and j < n - 1:
-        for size in (3, 2):
-            if j + size <= n:
-                found = get(name[j : j + size])
-                if found:
-                    for k in range(size):
-                        if found[k] != "-" and ambiguous.match(name, j + k):
-                            letters[j + k] = found[k]
-                    j += size
-                    break
-        else:
+        found = get(name[j : j + 3]) if j + 3 <= n else None
+        size = 3
+        if found is None:
+            found = get(name[j : j + 2])
+            size = 2
+        if found is None:
             j += 1
+            continue
+        for k in range(size):
+            if j + k in wanted and found[k] != "-":
+                letters[j + k] = found[k]
+        j += size
 
 
 def name_initials(name: str | None) -> str | None:
@@ -142,7 +141,7 @@ def name_initials(name: str | None) -> str | None:
     letters = name.translate(table)
     if ambiguous.search(name):
         chars = list(letters)
-        _segmented(name, chars, ambiguous, phrases)
+        _segmented(name, chars, [m.start() for m in ambiguous.finditer(name)], phrases)
         letters = "".join(chars)
     return letters.replace(_NONE, "")[:200] or None
 
