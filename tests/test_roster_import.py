@@ -123,11 +123,12 @@ def test_xls_written_by_xlwt(store, tmp_path):
     assert by_code(store, code(22)).street_code == "WENQUAN"
 
 
-def test_xlsx_named_xls_is_read_by_content(store, tmp_path):
+@pytest.mark.parametrize("suffix", [".xls", ".xlsm", ".XLSX"])
+def test_xlsx_under_another_extension_is_read_by_content(store, tmp_path, suffix):
     path = write_roster(
         tmp_path / "real.xlsx", [[code(31), "福州某某有限公司"]], header=["信用代码", "企业名称"]
     )
-    renamed = tmp_path / "名录.xls"
+    renamed = tmp_path / f"名录{suffix}"
     renamed.write_bytes(path.read_bytes())
     _plan, result = import_file(store, renamed)
     assert result.new == 1

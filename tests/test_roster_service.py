@@ -127,6 +127,18 @@ def test_fast_code_check_agrees_with_the_validator(text):
     assert fast_code_ok(text) == check_credit_code(text).ok
 
 
+def test_codes_with_an_e_are_not_taken_for_scientific_notation():
+    from app.roster.normalize import Bad, parse_credit_code
+
+    first17 = "913501020000060E8"
+    from app.domain.validators import credit_code_check_char
+
+    valid = first17 + credit_code_check_char(first17)
+    assert parse_credit_code(f" {valid} ") == valid
+    with pytest.raises(Bad, match="科学计数法"):
+        parse_credit_code("9.13501E+17")
+
+
 def test_fast_code_check_on_valid_codes():
     assert all(fast_code_ok(code(i)) for i in range(200))
     assert not any(fast_code_ok(bad_check_digit(i)) for i in range(200))

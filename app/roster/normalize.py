@@ -33,7 +33,7 @@ class Overridable(Bad):
 
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$")  # as Excel shows 9.13501E+17
 
 
 def clean_text(value: object) -> str:
