@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.store.engine import writer
 from app.store.models import DistrictNotice, OutboxEntry, QuarantinedRecord, Setting, SyncLogEntry
 
 SERVER_URL = "sync.server_url"
@@ -35,7 +34,7 @@ INTERVAL_CHOICES = (5, 10, 15, 30, 60, 120, 240)
 @contextlib.contextmanager
 def transaction(store) -> Iterator[Session]:
     """One write transaction for sync bookkeeping (BEGIN IMMEDIATE)."""
-    with Session(writer(store.engine), expire_on_commit=False) as s, s.begin():
+    with store.system_transaction() as s:
         yield s
 
 
