@@ -12,6 +12,7 @@ import random
 from datetime import date
 from pathlib import Path
 
+import app.roster  # noqa: F401  (name initials and local edits for every enterprise made here)
 from app.domain import reference
 from app.domain.enums import EnterpriseSize, Role, Sex
 from app.domain.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_check_digit
@@ -20,6 +21,7 @@ from app.store.store import Store
 
 DEMO_STEPS = [
     "app.demo:demo_enterprises",
+    "app.roster.demo:demo_roster",
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"

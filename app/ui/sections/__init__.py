@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
+import app.roster  # noqa: F401  (Enterprise name initials and local edits in every GUI process)
 from app.ui.context import AppContext
 
 
@@ -31,6 +32,7 @@ class SectionSpec:
 # Navigation order of the plan: 工作台 10, 企业名录 20, 调解案件 30, 企业走访 40, 五个一活动 50,
 # 同步 60, 设置与用户 90.
 SECTIONS: list[SectionSpec] = [
+    SectionSpec("roster", "企业名录", "app.ui.roster.section:RosterSection", 20),
     SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),
     SectionSpec("settings", "设置与用户", "app.ui.sections.settings:SettingsSection", 90),
 ]
