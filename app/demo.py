@@ -12,6 +12,7 @@ import random
 from datetime import date
 from pathlib import Path
 
+import app.roster  # noqa: F401  (name initials and local edits for every enterprise made here)
 from app.domain import reference
 from app.domain.enums import EnterpriseSize, Role, Sex
 from app.domain.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_check_digit
@@ -20,6 +21,7 @@ from app.store.store import Store
 
 DEMO_STEPS = [
     "app.demo:demo_enterprises",
+    "app.roster.demo:demo_roster",
     "app.visits.demo:demo_visits",
     "app.activities.demo:demo_activities",
 ]

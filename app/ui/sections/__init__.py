@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
+import app.roster  # noqa: F401  (Enterprise name initials and local edits in every GUI process)
 from app.ui.context import AppContext
 
 
@@ -34,6 +35,7 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("workbench", "工作台", "app.ui.workbench.section:WorkbenchSection", 10),
     SectionSpec("visits", "企业走访", "app.ui.visits.section:VisitsSection", 40),
     SectionSpec("activities", "五个一活动", "app.ui.activities.section:ActivitiesSection", 50),
+    SectionSpec("roster", "企业名录", "app.ui.roster.section:RosterSection", 20),
     SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),
     SectionSpec("settings", "设置与用户", "app.ui.sections.settings:SettingsSection", 90),
 ]
