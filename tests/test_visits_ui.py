@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -276,3 +276,43 @@ def test_visit_form_keeps_a_draft(qtbot, ctx, store, firm):
     third = VisitForm(ctx, today=TODAY)
     qtbot.addWidget(third)
     assert not third.drafts.offer_restore(ask=False)  # saved: the draft is gone
+
+
+def test_enterprise_page_shows_visits_ledger_risk_credit_and_activities(qtbot, ctx, store, firm):
+    from app.activities.service import ActivityInput, save_activity
+    from app.domain.enums import ActivityKind
+    from app.ui.roster.enterprise_page import EnterprisePage
+
+    form = VisitForm(ctx, enterprise_id=firm.id, today=date.today())
+    qtbot.addWidget(form)
+    form.visited_on.set_value(date.today() - timedelta(days=40))
+    fill_problem(form, "wage_payment", "工资延发", "王经理", date.today() - timedelta(days=10))
+    form.indicator_boxes[RiskIndicator.UNPAID_WAGES].setChecked(True)
+    with qtbot.waitSignal(form.accepted, timeout=10000):
+        form.save()
+    credit.add_credit_note(store, firm.id, CreditNoteKind.UNTRUSTWORTHY, date.today(), "拖欠工资")
+    save_activity(
+        store,
+        ActivityInput(
+            kind=ActivityKind.OBSERVATION,
+            title="观摩学习",
+            held_on=date.today(),
+            enterprises=[(firm.id, "观摩企业")],
+        ),
+    )
+    page = EnterprisePage(ctx)
+    qtbot.addWidget(page)
+    page.show_enterprise(firm.id)
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert titles[:3] == ["基本信息", "走访与信用", "参与活动"]
+    visits_tab = page.tabs.widget(1)
+    assert "欠薪风险：中" in visits_tab.risk.text() and "拖欠工资" in visits_tab.risk.text()
+    assert visits_tab.standing.text() == "信用状况：失信"
+    assert visits_tab.visits.rowCount() == 1 and visits_tab.findings.rowCount() == 1
+    assert visits_tab.findings.item(0, 4).text() == "10"  # days overdue
+    activities_tab = page.tabs.widget(2)
+    assert activities_tab.table.item(0, 2).text() == "观摩学习"
+    asked = []
+    ctx.navigate_requested.connect(lambda key, kw: asked.append((key, kw)))
+    visits_tab.findChildren(type(form.save_button))[0].click()  # 新增走访…
+    assert asked == [("visits", {"new_visit_for": firm.id})]
