@@ -12,7 +12,6 @@ import random
 from datetime import date
 from pathlib import Path
 
-import app.roster  # noqa: F401  (name initials and local edits for every enterprise made here)
 from app.domain import reference
 from app.domain.enums import EnterpriseSize, Role, Sex
 from app.domain.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_check_digit

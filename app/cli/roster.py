@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import app.roster  # noqa: F401  (Enterprise name initials and local edits in every CLI process)
 from app.cli.common import CliError, add_data_dir, add_user_option, open_store
 from app.domain import reference
 from app.domain.enums import EnterpriseSize, RiskLevel

@@ -18,7 +18,6 @@ import contextvars
 from collections.abc import Iterator
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import configure_mappers
 
 from app.roster.initials import name_initials
 from app.store.models import ROSTER_FIELDS, Enterprise, utcnow
@@ -63,9 +62,6 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    # The foundation's "init" listener (ids at construction) fails on a model made before the
-    # mappers are configured; configuring here keeps Enterprise(...) safe wherever it is first made.
-    configure_mappers()
     event.listen(Enterprise.name, "set", _on_name)
     for key in ROSTER_FIELDS:
         event.listen(getattr(Enterprise, key), "set", _tracker(key), active_history=True)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, TypeDecorator, event
+from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -107,6 +107,12 @@ class Synced:
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    def __init__(self, **kwargs):
+        # The UUID is made with the record, so related rows can refer to it before a flush.
+        if kwargs.get("id") is None:
+            kwargs["id"] = new_id()
+        super().__init__(**kwargs)
+
     #: Name used in the outbox, the audit log and the sync protocol (the table name by default).
     @classmethod
     def entity_name(cls) -> str:
@@ -119,9 +125,3 @@ class Synced:
     def __mapper_args__(cls) -> dict:
         return {"version_id_col": cls.version}
 
-
-@event.listens_for(Base, "init", propagate=True)
-def _assign_id_at_construction(target, args, kwargs) -> None:
-    """Synced records get their UUID when made, so related rows can refer to it before a flush."""
-    if isinstance(target, Synced) and kwargs.get("id") is None:
-        target.id = new_id()

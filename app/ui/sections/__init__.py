@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
-import app.roster  # noqa: F401  (Enterprise name initials and local edits in every GUI process)
 from app.ui.context import AppContext
 
 
