@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.domain.enums import ChangeOp, EnterpriseSize
-from app.roster.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
 from app.roster.errors import MappingError, RosterFileError
 from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, header_key
 from app.roster.initials import name_initials
@@ -35,6 +34,7 @@ from app.roster.mapping import Header, clean_mapping, load_remembered, remember_
 from app.roster.normalize import CACHED_KINDS, SLOT, Overridable, display, parse_column
 from app.roster.source import RosterSource
 from app.store import changes
+from app.store.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
 from app.store.errors import PermissionDenied
 from app.store.models import ROSTER_FIELDS, Enterprise, utcnow
 from app.store.store import Store

@@ -98,13 +98,15 @@ class Synced:
     """
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    station_code: Mapped[str] = mapped_column(String(16), index=True)
+    # Not indexed: a station's store holds its own records (and a few shared enterprises), so an
+    # index on the station or the tombstone would only slow every write.
+    station_code: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(36))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __init__(self, **kwargs):
@@ -124,4 +126,3 @@ class Synced:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
         return {"version_id_col": cls.version}
-

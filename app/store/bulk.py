@@ -1,12 +1,12 @@
-"""Bulk writes for the roster import: DB-API ``executemany`` with values prepared as SQLAlchemy
-would bind them.
+"""Bulk writes (the roster import, sync bookkeeping, benchmarks): DB-API ``executemany`` with
+values prepared as SQLAlchemy would bind them.
 
 SQLAlchemy's per-row parameter processing costs several times the SQLite work itself for
-100,000 rows, so the import prepares rows as tuples. Every value still goes through the column
+100,000 rows, so bulk paths prepare rows as tuples. Every value still goes through the column
 type's own bind processor (``UTCDateTime``, ``EnumText``, ``JSON``, ``Boolean``), applied once per
 distinct value where values repeat: the stored bytes are what a Core ``insert`` stores.
-:func:`record_bulk` writes exactly the audit and outbox rows :func:`app.store.changes.record_bulk`
-writes (a test holds the two to that), only faster.
+:func:`record_bulk` writes the audit and outbox rows of records written this way; it is what
+:func:`app.store.changes.record_bulk` is.
 """
 
 from __future__ import annotations
@@ -161,7 +161,8 @@ def audit_statements(
     summary: str | None = None,
     changes: Sequence[dict | None] | None = None,
 ) -> list[Statement]:
-    """The audit and outbox rows :func:`app.store.changes.record_bulk` writes, prepared."""
+    """The audit and outbox rows of bulk-written records, prepared: one audit event and one
+    outbox entry per record, as the ORM change hook writes them."""
     if not rows:
         return []
     now = utcnow()
@@ -170,12 +171,13 @@ def audit_statements(
                      ("at", "user_id", "action", "entity", "entity_id", "summary", "changes"))  # fmt: skip
     at = audit.value("at", now)
     if changes is None:
-        no_change = audit.value("changes", None)
+        no_change = None  # SQL NULL, as the ORM leaves an unset JSON column
         audit_rows = [(at, user_id, action or op.value, entity, entity_id, summary, no_change)
                       for entity_id, _version, op in rows]  # fmt: skip
     else:
         bind = audit._processors[-1]
-        audit_rows = [(at, user_id, action or op.value, entity, entity_id, summary, bind(ch))
+        audit_rows = [(at, user_id, action or op.value, entity, entity_id, summary,
+                       None if ch is None else bind(ch))
                       for (entity_id, _version, op), ch in zip(rows, changes, strict=True)]  # fmt: skip
     outbox = RawTable(session, OutboxEntry.__table__,
                       ("entity", "entity_id", "version", "op", "created_at"))  # fmt: skip
@@ -196,7 +198,10 @@ def record_bulk(
     summary: str | None = None,
     changes: Sequence[dict | None] | None = None,
 ) -> None:
-    """What :func:`app.store.changes.record_bulk` does, via executemany."""
+    """Audit and outbox entries for rows written with Core or :class:`RawTable` in this session.
+
+    ``rows`` is ``(entity_id, new_version, op)`` per record; the caller stamps the synced columns
+    (:func:`app.store.changes.stamp_new`)."""
     execute(session, audit_statements(session, entity, rows, action=action, summary=summary,
                                       changes=changes))  # fmt: skip
 
