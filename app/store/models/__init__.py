@@ -18,6 +18,7 @@ from app.store.models.cases import (
     MediationSession,
     PerformanceRecord,
 )
+from app.store.models.case_records import AgreementSnapshot, CaseSearchKey, CaseSearchStale
 from app.store.models.enterprise import ROSTER_FIELDS, Attachment, CreditNote, Enterprise, Person
 from app.store.models.system import (
     AuditEvent,
@@ -48,6 +49,7 @@ SYNCED_MODELS: tuple[type[Synced], ...] = (
     MediationAgreement,
     AgreementTerm,
     PerformanceRecord,
+    AgreementSnapshot,
     EnterpriseVisit,
     Finding,
     FindingUpdate,
@@ -68,6 +70,7 @@ __all__ = [
     "Activity",
     "ActivityEnterprise",
     "ActivityStop",
+    "AgreementSnapshot",
     "AgreementTerm",
     "Attachment",
     "AuditEvent",
@@ -76,6 +79,8 @@ __all__ = [
     "CaseClaim",
     "CaseCounter",
     "CaseParty",
+    "CaseSearchKey",
+    "CaseSearchStale",
     "CreditNote",
     "DisputeCase",
     "DistrictNotice",
