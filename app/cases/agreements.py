@@ -232,18 +232,15 @@ def _clean_terms(
             problems.add(f"{key}.payee", f"{label}收款人", "收款人应为本案的申请人")
         if not description and not (kind == TermKind.PAYMENT and t.item):
             problems.add(f"{key}.description", f"{label}内容", "不能为空")
-        if strict:
-            if kind == TermKind.PAYMENT:
-                if amount is None:
-                    problems.add(f"{key}.amount", f"{label}金额", "付款事项须写明确切金额")
-                if t.due_on is None:
-                    problems.add(
-                        f"{key}.due_on", f"{label}履行日期", "付款事项须写明确切的支付日期"
-                    )
-                if not (t.method or "").strip():
-                    problems.add(
-                        f"{key}.method", f"{label}支付方式", "须写明支付方式（如银行转账、现金）"
-                    )
+        if strict and kind == TermKind.PAYMENT:
+            if amount is None:
+                problems.add(f"{key}.amount", f"{label}金额", "付款事项须写明确切金额")
+            if t.due_on is None:
+                problems.add(f"{key}.due_on", f"{label}履行日期", "付款事项须写明确切的支付日期")
+            if not (t.method or "").strip():
+                problems.add(
+                    f"{key}.method", f"{label}支付方式", "须写明支付方式（如银行转账、现金）"
+                )
         payer = t.payer_enterprise_id
         if kind == TermKind.PAYMENT and not payer and detail.respondent:
             payer = detail.respondent.enterprise_id
@@ -331,9 +328,8 @@ def save_draft(
         _check_common(data, problems)
         terms = _clean_terms(detail, data.terms, problems, strict=False)
         problems.raise_if_any()
-        if agreement_id is None:
-            if detail.draft_agreement is not None:
-                agreement_id = detail.draft_agreement.id
+        if agreement_id is None and detail.draft_agreement is not None:
+            agreement_id = detail.draft_agreement.id
         if agreement_id is not None:
             agreement = s.get(MediationAgreement, agreement_id)
             if agreement is None or agreement.deleted or agreement.case_id != case_id:

@@ -197,9 +197,8 @@ def check_transition(
                     "（例如已告知劳动者可申请支付令或仲裁）",
                     "结案说明",
                 )
-    elif target == S.ARCHIVED:
-        if not (given.archive_no or "").strip():
-            _refuse("归档须填写档案号", "档案号")
+    elif target == S.ARCHIVED and not (given.archive_no or "").strip():
+        _refuse("归档须填写档案号", "档案号")
 
 
 def allowed_targets(facts: CaseFacts, today: date) -> list[tuple[CaseStatus, str, str | None]]:
