@@ -90,23 +90,14 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def agreement_content(
-    detail: CaseDetail,
-    agreement: AgreementInfo,
-    organisation: str,
-    *,
-    signed_on: date | None = None,
-) -> dict:
-    """Everything the printed agreement shows, as plain JSON-able data (the signed snapshot)."""
-    signed_on = signed_on or agreement.signed_on
-    age_day = signed_on or date.today()
-    previous = next((a for a in detail.agreements if a.id == agreement.supersedes_id), None)
+def party_content(detail: CaseDetail, day: date) -> tuple[list[dict], list[dict], list[dict]]:
+    """Applicants, respondents and agents as printed documents show them (ages on ``day``)."""
     applicants = [
         {
             "name": p.name,
             "sex": p.sex,
             "birth_date": _day(p.birth_date),
-            "age": p.age_on(age_day),
+            "age": p.age_on(day),
             "id_number": p.id_number,
             "address": p.address,
             "phone": p.phone,
@@ -138,6 +129,21 @@ def agreement_content(
         }
         for p in detail.agents
     ]
+    return applicants, respondents, agents
+
+
+def agreement_content(
+    detail: CaseDetail,
+    agreement: AgreementInfo,
+    organisation: str,
+    *,
+    signed_on: date | None = None,
+) -> dict:
+    """Everything the printed agreement shows, as plain JSON-able data (the signed snapshot)."""
+    signed_on = signed_on or agreement.signed_on
+    age_day = signed_on or date.today()
+    previous = next((a for a in detail.agreements if a.id == agreement.supersedes_id), None)
+    applicants, respondents, agents = party_content(detail, age_day)
     terms = []
     for t in agreement.terms:
         terms.append(

@@ -249,9 +249,13 @@ class CaseDetail:
         return next((p for p in self.parties if p.id == party_id), None)
 
     def name_of_person(self, person_id: str | None) -> str | None:
+        if person_id is None:
+            return None
         return next((p.name for p in self.parties if p.person_id == person_id), None)
 
     def name_of_enterprise(self, enterprise_id: str | None) -> str | None:
+        if enterprise_id is None:
+            return None
         return next((p.name for p in self.parties if p.enterprise_id == enterprise_id), None)
 
     # ---------------------------------------------------------- agreements

@@ -33,7 +33,9 @@ def register(sub) -> None:
 
     users = sub.add_parser("users", help="用户管理（需站点管理员身份）")
     usub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
-    p = usub.add_parser("add", help="新增用户；新用户密码取自环境变量 " + NEW_PASSWORD_ENV + " 或提示输入")
+    p = usub.add_parser(
+        "add", help="新增用户；新用户密码取自环境变量 " + NEW_PASSWORD_ENV + " 或提示输入"
+    )
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--display-name", default="")

@@ -9,6 +9,7 @@ from app.store.models.activities import (
     TeamTraining,
 )
 from app.store.models.base import Base, Money, Synced, UTCDateTime, new_id, utcnow
+from app.store.models.case_records import AgreementSnapshot, CaseSearchKey, CaseSearchStale
 from app.store.models.cases import (
     AgreementTerm,
     CaseClaim,
@@ -18,7 +19,6 @@ from app.store.models.cases import (
     MediationSession,
     PerformanceRecord,
 )
-from app.store.models.case_records import AgreementSnapshot, CaseSearchKey, CaseSearchStale
 from app.store.models.enterprise import ROSTER_FIELDS, Attachment, CreditNote, Enterprise, Person
 from app.store.models.system import (
     AuditEvent,
