@@ -412,8 +412,10 @@ def validate_for_signing(
         problems.add("parties", "当事人", "协议书须有申请人和被申请人")
     data = input_from(agreement)
     _clean_terms(detail, data.terms, problems, strict=True)
+    # A new version may keep terms that fell due under the version it replaces.
+    earliest = None if agreement.supersedes_id else signed_on
     for i, t in enumerate(agreement.terms):
-        problem = check_term_dates(t.due_on, agreement.performance_deadline, signed_on)
+        problem = check_term_dates(t.due_on, agreement.performance_deadline, earliest)
         if problem:
             problems.add(f"terms[{i}].due_on", f"第{i + 1}项履行日期", problem)
     problems.raise_if_any()

@@ -417,8 +417,9 @@ def _term_rows(session: Session, case_filter, due_before: date):
     return session.execute(stmt).all()
 
 
-def _fen(value) -> Decimal:
-    return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
+def _yuan(value) -> Decimal:
+    """A sum of Money values (the Money type already turned fen into yuan)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def overdue_terms(session: Session, today: date) -> list[OverdueTerm]:
@@ -430,7 +431,7 @@ def overdue_terms(session: Session, today: date) -> list[OverdueTerm]:
         today,
     ):
         due = date.fromisoformat(r.due) if isinstance(r.due, str) else r.due
-        paid = _fen(r.paid)
+        paid = _yuan(r.paid)
         outstanding = (r.amount - paid) if r.amount is not None else None
         out.append(
             OverdueTerm(
@@ -485,7 +486,7 @@ def deadline_alerts(session: Session, today: date) -> list[Alert]:
         left = (due - today).days
         what = term_item_name(r.item) if r.kind == TermKind.PAYMENT else r.description
         if r.kind == TermKind.PAYMENT and r.amount is not None:
-            what += f"{r.amount - _fen(r.paid):.2f}元"
+            what += f"{r.amount - _yuan(r.paid):.2f}元"
         if left < 0:
             route = default_route(r.art16).label
             message = f"第{r.seq}项（{what}）已逾期{-left}天未履行：{route}"
