@@ -146,7 +146,7 @@ def test_performance_partial_full_overpaid_and_overdue(store):
         performance.PerformanceInput(date(2026, 3, 15), "3000", "银行转账"),
         today=date(2026, 3, 15),
     )
-    with pytest.raises(FormInvalid, match="超过尚未支付的金额5000.00元"):
+    with pytest.raises(FormInvalid, match=r"超过尚未支付的金额5000\.00元"):
         performance.record_performance(
             store,
             wages.id,
