@@ -818,3 +818,66 @@ def render_many(
 
 
 __all__ = ["KINDS", "DocumentContext", "DocumentUnavailable", "fmt", "load_context", "render"]
+
+
+def sample_agreement_content() -> dict:
+    """An invented agreement (names and numbers belong to nobody) for the self-test and benchmarks."""
+    return {
+        "format": 1,
+        "case_no": "(2026)鼓楼鼓东劳调字第0000号",
+        "organisation": "福州市鼓楼区鼓东街道劳动争议调解委员会",
+        "version_no": 1,
+        "supersedes_version": None,
+        "change_reason": None,
+        "is_collective": False,
+        "is_construction": False,
+        "project_name": None,
+        "applicants": [
+            {
+                "name": "示例申请人",
+                "sex": "女",
+                "birth_date": "1949-12-31",
+                "age": 76,
+                "id_number": "11010519491231002X",
+                "address": "福州市鼓楼区示例路1号",
+                "phone": "13800000000",
+                "job": "收银员",
+                "representative": False,
+            }
+        ],
+        "respondents": [
+            {
+                "role": "respondent",
+                "role_label": "被申请人",
+                "name": "福州示例商贸有限公司",
+                "credit_code": "91350100M000100Y43",
+                "address": "福州市鼓楼区示例路2号",
+                "legal_rep": "示例法定代表人",
+                "phone": "0591-87000000",
+            }
+        ],
+        "agents": [],
+        "matters": [{"type": "wages", "name": "劳动报酬/拖欠工资", "amount": "6000.00"}],
+        "facts": "申请人在被申请人处从事收银工作，被申请人拖欠申请人两个月工资。（自检示例）",
+        "terms": [
+            {
+                "seq": 1,
+                "kind": "payment",
+                "item": "wages",
+                "item_name": "劳动报酬（工资）",
+                "description": "",
+                "amount": "6000.00",
+                "due_on": "2026-01-31",
+                "method": "银行转账",
+                "payer": "福州示例商贸有限公司",
+                "payee": "示例申请人",
+                "art16": True,
+            }
+        ],
+        "total": "6000.00",
+        "other_terms": None,
+        "performance_deadline": "2026-01-31",
+        "copies": 3,
+        "signed_on": "2026-01-15",
+        "mediators": "示例调解员",
+    }

@@ -231,9 +231,8 @@ class Store:
         return store
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with contextlib.suppress(Exception), self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.engine.dispose()
 
     def __enter__(self) -> Store:
