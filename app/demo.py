@@ -24,7 +24,38 @@ DEMO_STEPS = [
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志华文斌海燕丹俊峰立新晓东春梅雪琳宇航凯亮婷婷浩然子涵欣怡梓轩思远嘉豪雨萱"
-BRANDS = ["闽江", "榕城", "三坊", "七巷", "鼓山", "乌山", "屏山", "西湖", "温泉", "东街", "南街", "华大", "五凤", "安泰", "水部", "冶山", "闽都", "左海", "福道", "榕荫", "福新", "金牛", "洪山", "软件", "海峡", "八闽", "新榕", "恒信", "中盛", "鑫源"]
+BRANDS = [
+    "闽江",
+    "榕城",
+    "三坊",
+    "七巷",
+    "鼓山",
+    "乌山",
+    "屏山",
+    "西湖",
+    "温泉",
+    "东街",
+    "南街",
+    "华大",
+    "五凤",
+    "安泰",
+    "水部",
+    "冶山",
+    "闽都",
+    "左海",
+    "福道",
+    "榕荫",
+    "福新",
+    "金牛",
+    "洪山",
+    "软件",
+    "海峡",
+    "八闽",
+    "新榕",
+    "恒信",
+    "中盛",
+    "鑫源",
+]
 TRADES = [
     ("软件开发", "科技有限公司"),
     ("信息技术服务", "信息技术有限公司"),
@@ -39,7 +70,23 @@ TRADES = [
     ("文化传媒", "文化传媒有限公司"),
     ("劳务派遣", "人力资源有限公司"),
 ]
-ROADS = ["五一北路", "八一七北路", "东街", "湖东路", "杨桥路", "乌山路", "古田路", "华林路", "北大路", "铜盘路", "西二环北路", "工业路", "湖滨路", "鼓屏路", "温泉支路"]
+ROADS = [
+    "五一北路",
+    "八一七北路",
+    "东街",
+    "湖东路",
+    "杨桥路",
+    "乌山路",
+    "古田路",
+    "华林路",
+    "北大路",
+    "铜盘路",
+    "西二环北路",
+    "工业路",
+    "湖滨路",
+    "鼓屏路",
+    "温泉支路",
+]
 
 
 def person_name(rng: random.Random) -> str:
@@ -52,7 +99,9 @@ def credit_code(rng: random.Random) -> str:
 
 
 def id_number(rng: random.Random, born: date, male: bool) -> str:
-    area = rng.choice(["350102", "350104", "350121", "350181", "352201", "360102", "430124", "512021"])
+    area = rng.choice(
+        ["350102", "350104", "350121", "350181", "352201", "360102", "430124", "512021"]
+    )
     seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
     first17 = f"{area}{born:%Y%m%d}{seq:03d}"
     return first17 + id_check_digit(first17)
@@ -91,8 +140,12 @@ def demo_enterprises(store: Store, rng: random.Random, today: date) -> str:
             employees = rng.choice([5, 8, 12, 25, 40, 60, 90, 150, 320, 800])
             above = employees >= 100 or rng.random() < 0.1
             size = (
-                EnterpriseSize.MICRO if employees < 10 else EnterpriseSize.SMALL
-                if employees < 100 else EnterpriseSize.MEDIUM if employees < 300
+                EnterpriseSize.MICRO
+                if employees < 10
+                else EnterpriseSize.SMALL
+                if employees < 100
+                else EnterpriseSize.MEDIUM
+                if employees < 300
                 else EnterpriseSize.LARGE
             )
             street = store.station.code if i < count * 0.7 else rng.choice(stations).code
@@ -118,8 +171,9 @@ def demo_enterprises(store: Store, rng: random.Random, today: date) -> str:
     return f"企业 {count} 家"
 
 
-def build_demo_station(data_dir: Path, station_code: str, password: str, *, seed: int = 2026,
-                       today: date | None = None) -> list[str]:
+def build_demo_station(
+    data_dir: Path, station_code: str, password: str, *, seed: int = 2026, today: date | None = None
+) -> list[str]:
     today = today or date.today()
     rng = random.Random(seed)
     store, _code = Store.create(data_dir, station_code, "admin", "林站长", password)

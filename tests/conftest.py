@@ -10,11 +10,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # calibrated at run time and measured by bench/store.py.
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from app.store.store import Store  # noqa: E402
+from app.store.store import Store
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Admin-pass-2026"

@@ -68,7 +68,9 @@ def test_last_admin_cannot_be_disabled(store):
 def test_recovery_code_resets_a_forgotten_password(created, data_dir):
     store, code = created
     store.close()
-    reset_password_with_recovery(data_dir, code.lower().replace("-", " "), ADMIN, "Brand-new-pass-1")
+    reset_password_with_recovery(
+        data_dir, code.lower().replace("-", " "), ADMIN, "Brand-new-pass-1"
+    )
     with pytest.raises(BadCredentials):
         Store.open(data_dir, ADMIN, ADMIN_PASSWORD)
     Store.open(data_dir, ADMIN, "Brand-new-pass-1").close()

@@ -109,15 +109,27 @@ def test_stale_edit_is_a_conflict(store):
 def test_money_is_exact(store):
     with store.unit_of_work() as s:
         case = DisputeCase(
-            case_no="x", case_year=2026, case_seq=1, status="registered",
-            intake_channel="walk_in", received_on=date(2026, 1, 5), registered_at=utcnow(),
+            case_no="x",
+            case_year=2026,
+            case_seq=1,
+            status="registered",
+            intake_channel="walk_in",
+            received_on=date(2026, 1, 5),
+            registered_at=utcnow(),
         )
         s.add(case)
         agreement = MediationAgreement(case_id=case.id)
         s.add(agreement)
         for i, amount in enumerate(["0.10", "0.20", "12345.675"]):
-            s.add(AgreementTerm(agreement_id=agreement.id, seq=i, kind="payment",
-                                description="工资", amount=Decimal(amount)))
+            s.add(
+                AgreementTerm(
+                    agreement_id=agreement.id,
+                    seq=i,
+                    kind="payment",
+                    description="工资",
+                    amount=Decimal(amount),
+                )
+            )
     with store.read() as s:
         amounts = [t.amount for t in s.scalars(select(AgreementTerm).order_by(AgreementTerm.seq))]
         assert amounts == [Decimal("0.10"), Decimal("0.20"), Decimal("12345.68")]
@@ -127,9 +139,8 @@ def test_money_is_exact(store):
 def test_read_only_user_cannot_write(store, data_dir):
     store.add_user("viewer", "督查员", Role.READ_ONLY, "Viewer-pass-1")
     with Store.open(data_dir, "viewer", "Viewer-pass-1") as viewer:
-        with pytest.raises(PermissionDenied):
-            with viewer.unit_of_work() as s:
-                s.add(Enterprise(name="己"))
+        with pytest.raises(PermissionDenied), viewer.unit_of_work() as s:
+            s.add(Enterprise(name="己"))
         with viewer.read() as s:
             assert s.scalar(select(func.count()).select_from(CaseCounter)) == 0
 

@@ -52,16 +52,22 @@ def test_credit_code_hard_failures(code, fragment):
     assert not result.ok and not result.overridable and fragment in result.message
 
 
-@given(st.text(alphabet=CREDIT_CODE_CHARS, min_size=2, max_size=2),
-       st.text(alphabet="0123456789", min_size=6, max_size=6),
-       st.text(alphabet=CREDIT_CODE_CHARS, min_size=9, max_size=9))
+@given(
+    st.text(alphabet=CREDIT_CODE_CHARS, min_size=2, max_size=2),
+    st.text(alphabet="0123456789", min_size=6, max_size=6),
+    st.text(alphabet=CREDIT_CODE_CHARS, min_size=9, max_size=9),
+)
 def test_credit_code_with_computed_check_char_always_passes(head, area, org):
     first17 = head + area + org
     assert check_credit_code(first17 + credit_code_check_char(first17)).ok
 
 
-@given(st.text(alphabet=CREDIT_CODE_CHARS, min_size=17, max_size=17).filter(lambda s: s[2:8].isdigit()),
-       st.sampled_from(CREDIT_CODE_CHARS))
+@given(
+    st.text(alphabet=CREDIT_CODE_CHARS, min_size=17, max_size=17).filter(
+        lambda s: s[2:8].isdigit()
+    ),
+    st.sampled_from(CREDIT_CODE_CHARS),
+)
 def test_credit_code_any_other_check_char_fails(first17, char):
     expected = credit_code_check_char(first17)
     result = check_credit_code(first17 + char)
@@ -100,9 +106,11 @@ def test_id_born_in_future_rejected():
     assert not check_id_number("350102203001010011", today=date(2026, 11, 25)).ok
 
 
-@given(st.dates(min_value=date(1920, 1, 1), max_value=date(2010, 12, 31)),
-       st.integers(min_value=0, max_value=999),
-       st.sampled_from(["350102", "110105", "440305", "350100"]))
+@given(
+    st.dates(min_value=date(1920, 1, 1), max_value=date(2010, 12, 31)),
+    st.integers(min_value=0, max_value=999),
+    st.sampled_from(["350102", "110105", "440305", "350100"]),
+)
 def test_generated_ids_roundtrip_birth_and_sex(born, seq, area):
     first17 = f"{area}{born:%Y%m%d}{seq:03d}"
     result = check_id_number(first17 + id_check_digit(first17))

@@ -146,7 +146,9 @@ _PROVINCES = {
 # ---------------------------------------------------------------- phone numbers
 
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_LANDLINE = re.compile(r"^(?:\+?86)?\(?(0\d{2,3})\)?(\d{7,8})(?:(?:转|ext\.?|EXT\.?|#|,)(\d{1,6}))?$")
+_LANDLINE = re.compile(
+    r"^(?:\+?86)?\(?(0\d{2,3})\)?(\d{7,8})(?:(?:转|ext\.?|EXT\.?|#|,)(\d{1,6}))?$"
+)
 _LOCAL = re.compile(r"^([2-9]\d{6,7})$")  # local numbers never start with 0 or 1
 
 

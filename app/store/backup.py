@@ -138,3 +138,86 @@ def replace_store_file(db_path: Path, backup_path: Path, key: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(str(db_path) + suffix)
     os.replace(tmp, db_path)
+
+
+# ------------------------------------------------------------------ rotation and daily backups
+
+#: automatic backups kept (daily and manual); pre-migration and pre-restore ones are kept apart
+DEFAULT_KEEP = 10
+KEEP_SAFETY = 3
+SAFETY_REASONS = ("pre-migrate", "pre-restore")
+DAILY_INTERVAL_HOURS = 24
+
+
+def _is_safety(info: BackupInfo) -> bool:
+    return info.reason.startswith(SAFETY_REASONS)
+
+
+def remove_backup(info: BackupInfo) -> None:
+    for path in (info.path, info.keys_path):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def prune(data_dir: Path, keep: int = DEFAULT_KEEP) -> list[BackupInfo]:
+    """Delete the oldest backups beyond ``keep`` (and beyond KEEP_SAFETY safety copies)."""
+    removed = []
+    found = list_backups(data_dir)  # newest first
+    regular = [b for b in found if not _is_safety(b)]
+    safety = [b for b in found if _is_safety(b)]
+    for info in regular[max(keep, 1) :] + safety[KEEP_SAFETY:]:
+        remove_backup(info)
+        removed.append(info)
+    return removed
+
+
+def last_backup_time(data_dir: Path) -> datetime | None:
+    found = list_backups(data_dir)
+    return max((b.created for b in found), default=None)
+
+
+def daily_backup_due(data_dir: Path, now: datetime | None = None) -> bool:
+    last = last_backup_time(data_dir)
+    now = now or datetime.now()
+    return last is None or (now - last).total_seconds() >= DAILY_INTERVAL_HOURS * 3600
+
+
+def export_backup(backup_path: Path, folder: Path) -> Path:
+    """Copy a backup (and its key slots) to ``folder`` (a USB drive); the copy is checked byte for byte."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / backup_path.name
+    if target.exists():
+        raise FileExistsError(target)
+    part = target.with_name(target.name + ".part")
+    shutil.copyfile(backup_path, part)
+    with open(part, "rb+") as fh:
+        os.fsync(fh.fileno())
+    if _digest(part) != _digest(backup_path):
+        part.unlink()
+        raise StoreCorrupt(f"复制到 {folder} 的备份与原文件不一致，请换一个U盘重试")
+    os.replace(part, target)
+    keys = keys_path_for(backup_path)
+    if keys.exists():
+        shutil.copyfile(keys, keys_path_for(target))
+    return target
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def keep_damaged_copy(data_dir: Path, db_path: Path) -> Path:
+    """Set a damaged store file aside (still encrypted) before it is replaced."""
+    folder = backup_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"station-{datetime.now():%Y%m%d-%H%M%S}.damaged"
+    if db_path.exists():
+        shutil.copyfile(db_path, target)
+    return target

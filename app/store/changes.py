@@ -112,7 +112,10 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         )
         session.add(
             OutboxEntry(
-                entity=obj.entity_name(), entity_id=obj.id, version=1, op=ChangeOp.INSERT,
+                entity=obj.entity_name(),
+                entity_id=obj.id,
+                version=1,
+                op=ChangeOp.INSERT,
                 created_at=now,
             )
         )
@@ -141,7 +144,10 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         )
         session.add(
             OutboxEntry(
-                entity=obj.entity_name(), entity_id=obj.id, version=new_version, op=op,
+                entity=obj.entity_name(),
+                entity_id=obj.id,
+                version=new_version,
+                op=op,
                 created_at=now,
             )
         )
@@ -191,8 +197,13 @@ def record_bulk(
     session.execute(
         insert(OutboxEntry),
         [
-            {"entity": entity, "entity_id": entity_id, "version": version, "op": op,
-             "created_at": now}
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "version": version,
+                "op": op,
+                "created_at": now,
+            }
             for entity_id, version, op in rows
         ],
     )

@@ -50,7 +50,11 @@ class StoreTooNew(StoreError):
 class MigrationFailed(StoreError):
     def __init__(self, detail: str, restored: bool):
         self.restored = restored
-        tail = "已自动恢复升级前的备份，数据未受影响。" if restored else "自动恢复备份失败，请联系区人社局信息管理员。"
+        tail = (
+            "已自动恢复升级前的备份，数据未受影响。"
+            if restored
+            else "自动恢复备份失败，请联系区人社局信息管理员。"
+        )
         super().__init__(f"数据升级失败：{detail}。{tail}")
 
 

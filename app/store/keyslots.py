@@ -228,9 +228,7 @@ class KeySlotFile:
         nonce = secrets.token_bytes(12)
         kek = kdf.derive(secret, salt)
         wrapped = AESGCM(kek).encrypt(nonce, db_key, self._aad(slot_id))
-        return Slot(
-            slot_id, kind, tag, kdf, salt, nonce, wrapped, datetime.now(UTC).isoformat()
-        )
+        return Slot(slot_id, kind, tag, kdf, salt, nonce, wrapped, datetime.now(UTC).isoformat())
 
     def _unwrap(self, slot: Slot, secret: str) -> bytes | None:
         kek = slot.kdf.derive(secret, slot.salt)

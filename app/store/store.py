@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from app.store.errors import (
     BadCredentials,
     Conflict,
     PermissionDenied,
+    StoreCorrupt,
     StoreExists,
     StoreNotFound,
     ValidationError,
@@ -396,7 +396,11 @@ class Store:
                 self.keys.set_user_slot(account.username, password, self._key, self._kdf())
             self.keys.save()
             account_id = account.id
-        self._audit("user_enable" if active else "user_disable", account_id, "启用用户" if active else "停用用户")
+        self._audit(
+            "user_enable" if active else "user_disable",
+            account_id,
+            "启用用户" if active else "停用用户",
+        )
 
     def set_user_role(self, username: str, role: Role) -> None:
         self.require_admin()
@@ -442,28 +446,94 @@ class Store:
 
     # -------------------------------------------------------------- backups
 
+    BACKUP_KEEP_SETTING = "backup_keep"
+
     def backup(self, reason: str = "manual") -> Path:
+        """An encrypted, verified copy of the store in ``backups/``; old ones beyond N are removed."""
         with contextlib.suppress(Exception), self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        return backups.create_backup(self.data_dir, self.db_path, self.keys_path, self._key, reason)
+        path = backups.create_backup(self.data_dir, self.db_path, self.keys_path, self._key, reason)
+        keep = backups.DEFAULT_KEEP
+        with contextlib.suppress(Exception):
+            keep = int(self.get_setting(self.BACKUP_KEEP_SETTING, backups.DEFAULT_KEEP))
+        backups.prune(self.data_dir, keep)
+        log.info("backup made (%s): %s", reason, path.name)
+        return path
+
+    def daily_backup_if_due(self, now=None) -> Path | None:
+        if not backups.daily_backup_due(self.data_dir, now):
+            return None
+        return self.backup("daily")
 
     def _restore_file(self, backup_path: Path) -> None:
+        """Put a verified backup in place of the store file (used when a migration fails)."""
         self.engine.dispose()
         backups.replace_store_file(self.db_path, backup_path, self._key)
-        keys_copy = backups.keys_path_for(backup_path)
-        if keys_copy.exists():
-            shutil.copyfile(keys_copy, self.keys_path)
-            self.keys = KeySlotFile.load(self.keys_path)
 
     def verify_backup(self, backup_path: Path) -> None:
         backups.verify(backup_path, self._key)
+
+    @classmethod
+    def restore_backup(
+        cls,
+        data_dir: Path,
+        backup_path: Path,
+        *,
+        admin: tuple[str, str] | None = None,
+        recovery_code: str | None = None,
+    ) -> Path:
+        """Replace the store with a backup, authorised by an administrator's password or the
+        recovery code. The backup is verified first; the current store is kept as a "pre-restore"
+        backup. Nothing is replaced if any check fails. The store must be closed.
+
+        Passwords stay as they are now (the current key-slot file is kept).
+        Returns the path of the safety copy of the replaced store.
+        """
+        data_dir = Path(data_dir)
+        keys = cls._load_keys(data_dir)
+        if recovery_code:
+            key = keys.unlock_recovery(recovery_code)
+        elif admin:
+            username, password = admin
+            key = keys.unlock_user(username, password)
+            engine = make_engine(cls.db_path_in(data_dir), key)
+            try:
+                with Session(engine) as s:
+                    account = s.scalar(
+                        select(UserAccount).where(UserAccount.username == username.strip())
+                    )
+                    if account is None or account.role != Role.STATION_ADMIN or not account.active:
+                        raise PermissionDenied("只有站点管理员或恢复码可以恢复备份")
+            finally:
+                engine.dispose()
+        else:
+            raise PermissionDenied("恢复备份需要站点管理员密码或恢复码")
+        backups.verify(Path(backup_path), key)
+        db_path = cls.db_path_in(data_dir)
+        try:
+            safety = backups.create_backup(
+                data_dir, db_path, cls.keys_path_in(data_dir), key, "pre-restore"
+            )
+        except StoreCorrupt:
+            # The store itself is damaged (often the reason to restore): keep its bytes aside.
+            safety = backups.keep_damaged_copy(data_dir, db_path)
+        backups.replace_store_file(db_path, Path(backup_path), key)
+        backups.prune(data_dir)
+        log.info(
+            "store restored from %s (previous state kept as %s)",
+            Path(backup_path).name,
+            safety.name,
+        )
+        return safety
 
 
 def default_organisation_name(station: reference.Station) -> str:
     return f"福州市鼓楼区{station.name}劳动争议调解委员会"
 
 
-def reset_password_with_recovery(data_dir: Path, code: str, username: str, new_password: str) -> None:
+def reset_password_with_recovery(
+    data_dir: Path, code: str, username: str, new_password: str
+) -> None:
     """Forgotten password: the recovery code sets a new one for ``username``."""
     with Store.open_with_recovery(data_dir, code) as store:
         store.reset_password(username, new_password)

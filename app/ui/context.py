@@ -63,7 +63,9 @@ class AppContext(QObject):
         task.signals.failed.connect(on_failed or (lambda exc: self.show_error(None, exc)))
         return run_task(task, self.pool)
 
-    def show_error(self, parent: QWidget | None, exc: BaseException, title: str = "操作失败") -> None:
+    def show_error(
+        self, parent: QWidget | None, exc: BaseException, title: str = "操作失败"
+    ) -> None:
         if not isinstance(exc, StoreError):
             log.error("unexpected error: %s", describe_exception(exc))
         QMessageBox.warning(parent, title, user_message(exc))

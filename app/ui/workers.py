@@ -72,7 +72,9 @@ class Task(QRunnable):
         except (TypeError, ValueError):
             params = {}
         if "progress" in params:
-            kwargs["progress"] = lambda d, t, text="": self.signals.progress.emit(int(d), int(t), text)
+            kwargs["progress"] = lambda d, t, text="": self.signals.progress.emit(
+                int(d), int(t), text
+            )
         if "cancel" in params:
             kwargs["cancel"] = self.cancel_token
         try:

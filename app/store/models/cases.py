@@ -174,4 +174,3 @@ class PerformanceRecord(Synced, Base):
     amount: Mapped[Decimal | None] = mapped_column(Money)
     method: Mapped[str | None] = mapped_column(String(60))
     note: Mapped[str | None] = mapped_column(Text)
-

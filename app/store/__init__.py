@@ -1,0 +1,1 @@
+"""The encrypted station store: SQLCipher engine, key slots, models, migrations, backups, changes."""

@@ -1,0 +1,204 @@
+"""The station's main window: navigation, sections, status bar, locking."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+from sqlalchemy import func, select
+
+from app import __version__
+from app.store.models import OutboxEntry
+from app.store.store import Store
+from app.ui.context import AppContext
+from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING, LockController
+from app.ui.sections import Section, SectionSpec, visible_sections
+
+log = logging.getLogger(__name__)
+
+PENDING_REFRESH_MS = 15_000
+
+
+def count_pending_changes(store: Store) -> int:
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+
+
+class MainWindow(QMainWindow):
+    signed_out = Signal()
+
+    def __init__(self, store: Store):
+        super().__init__()
+        self.store = store
+        self.ctx = AppContext(store, self)
+        self._signing_out = False
+        self.setWindowTitle(f"劳动关系服务站 · {store.station.name}")
+        self.resize(1280, 800)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(180)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.stack = QStackedWidget()
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.specs: list[SectionSpec] = visible_sections(store.user.is_admin)
+        self.sections: dict[str, Section] = {}
+        for spec in self.specs:
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._show_row)
+        self.ctx.navigate_requested.connect(self.show_section)
+
+        self._build_menu()
+        self._build_status_bar()
+        minutes = store.get_setting(IDLE_SETTING, DEFAULT_IDLE_MINUTES)
+        self.lock = LockController(store, self, int(minutes))
+        self.lock.switch_user.connect(self.sign_out)
+        self.lock.locked_changed.connect(self._locked_changed)
+        if self.specs:
+            self.nav.setCurrentRow(0)
+
+    # -------------------------------------------------------------- sections
+
+    def section(self, key: str) -> Section | None:
+        """The section widget for ``key``, created on first use."""
+        if key in self.sections:
+            return self.sections[key]
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            return None
+        widget = spec.create(self.ctx)
+        self.sections[key] = widget
+        self.stack.addWidget(widget)
+        return widget
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
+        widget = self.section(key)
+        if widget is not None:
+            self.stack.setCurrentWidget(widget)
+            widget.activated()
+
+    def show_section(self, key: str, kwargs: dict | None = None) -> None:
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(row)
+                widget = self.section(key)
+                if widget is not None and kwargs:
+                    widget.navigate(**kwargs)
+                return
+
+    # -------------------------------------------------------------- menu and status bar
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("文件(&F)")
+        lock = QAction("锁定(&L)", self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.triggered.connect(lambda: self.lock.lock())
+        menu.addAction(lock)
+        sign_out = QAction("注销(&O)", self)
+        sign_out.triggered.connect(self._confirm_sign_out)
+        menu.addAction(sign_out)
+        menu.addSeparator()
+        quit_action = QAction("退出(&X)", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        about = QAction("关于(&A)", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        user = self.store.user
+        self.station_label = QLabel(f"站点：{self.store.station.name}")
+        self.user_label = QLabel(f"用户：{user.display_name}（{user.role.label}）")
+        self.pending_label = QLabel("待同步：…")
+        self.sync_label = QLabel("")
+        for widget in (self.station_label, self.user_label, self.pending_label, self.sync_label):
+            bar.addPermanentWidget(widget)
+        self.ctx.sync_status.connect(self.sync_label.setText)
+        self.ctx.data_changed.connect(lambda _entity: self.refresh_pending())
+        self.pending_timer = QTimer(self)
+        self.pending_timer.timeout.connect(self.refresh_pending)
+        self.pending_timer.start(PENDING_REFRESH_MS)
+        self.refresh_pending()
+
+    def refresh_pending(self) -> None:
+        self.ctx.run(
+            count_pending_changes,
+            self.store,
+            on_done=lambda n: self.pending_label.setText(f"待同步：{n} 条"),
+            on_failed=lambda exc: self.pending_label.setText("待同步：—"),
+        )
+
+    def _locked_changed(self, locked: bool) -> None:
+        self.menuBar().setEnabled(not locked)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于",
+            f"<b>劳动关系服务站</b> {__version__}<br>福州市鼓楼区构建和谐劳动关系示范区<br>"
+            "站点数据加密保存在本机，联网时分批同步到区人社局服务器。",
+        )
+
+    # -------------------------------------------------------------- closing
+
+    def _confirm_sign_out(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "注销",
+            "确定要注销当前用户吗？未保存的内容会丢失。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.sign_out()
+
+    def sign_out(self) -> None:
+        self._signing_out = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.lock.locked and not self._signing_out:
+            event.ignore()
+            return
+        for section in self.sections.values():
+            can_close = getattr(section, "can_close", None)
+            if can_close is not None and not can_close():
+                event.ignore()
+                self._signing_out = False
+                return
+        self.lock.stop()
+        self.pending_timer.stop()
+        self.ctx.pool.waitForDone(10_000)
+        self.store.close()
+        event.accept()
+        if self._signing_out:
+            self.signed_out.emit()
+        else:
+            QApplication.quit()
