@@ -1,11 +1,12 @@
-"""The respondent enterprise of a case: picked from the roster, or created with the minimum a case
-needs (the roster area owns the full enterprise form)."""
+"""The respondent enterprise of a case: picked from the roster (``app.store.queries.lookup_enterprises``
+and the shared picker), or created with the minimum a case needs (the roster area owns the full
+enterprise form)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.errors import Problems
@@ -22,15 +23,6 @@ class EnterpriseInput:
     phone: str = ""
     #: a station head confirmed a code that fails the GB 32100 check (rare real codes do)
     accept_failed_check: bool = False
-
-
-@dataclass(frozen=True)
-class EnterpriseHit:
-    id: str
-    name: str
-    credit_code: str | None
-    address: str | None
-    legal_rep: str | None
 
 
 def validate_enterprise(
@@ -110,55 +102,3 @@ def make_enterprise(values: dict, street_code: str | None) -> Enterprise:
         name_initials=initials,
         source="manual",
     )
-
-
-def search_enterprises(session: Session, query: str, limit: int = 20) -> list[EnterpriseHit]:
-    """Roster search for the picker: name or pinyin initials prefix first, then any substring,
-    or an exact credit code."""
-    text = (query or "").strip()
-    if not text:
-        return []
-    live = Enterprise.deleted.is_(False)
-    cols = (
-        Enterprise.id,
-        Enterprise.name,
-        Enterprise.credit_code,
-        Enterprise.address,
-        Enterprise.legal_rep,
-    )
-    seen: dict[str, EnterpriseHit] = {}
-
-    def take(stmt) -> None:
-        for row in session.execute(stmt.limit(limit - len(seen))):
-            seen.setdefault(row[0], EnterpriseHit(*row))
-
-    code = text.upper()
-    if len(code) == 18:
-        take(select(*cols).where(live, Enterprise.credit_code == code))
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if len(seen) < limit:
-        take(
-            select(*cols)
-            .where(
-                live,
-                or_(
-                    Enterprise.name.like(f"{escaped}%", escape="\\"),
-                    Enterprise.name_initials.like(f"{escaped.upper()}%", escape="\\"),
-                ),
-            )
-            .order_by(Enterprise.name)
-        )
-    if len(seen) < limit:
-        take(
-            select(*cols)
-            .where(live, Enterprise.name.like(f"%{escaped}%", escape="\\"))
-            .order_by(Enterprise.name)
-        )
-    return list(seen.values())[:limit]
-
-
-def enterprise_hit(session: Session, enterprise_id: str) -> EnterpriseHit | None:
-    e = session.get(Enterprise, enterprise_id)
-    if e is None or e.deleted:
-        return None
-    return EnterpriseHit(e.id, e.name, e.credit_code, e.address, e.legal_rep)
