@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -209,7 +209,9 @@ def _datetime_edit(value: datetime | None) -> QDateTimeEdit:
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd HH:mm")
     local = (value or datetime.now().astimezone()).astimezone()
-    edit.setDateTime(QDateTime(local.year, local.month, local.day, local.hour, local.minute))
+    edit.setDateTime(
+        QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+    )
     return edit
 
 
