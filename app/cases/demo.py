@@ -23,7 +23,7 @@ from app.cases.intake import (
     register_case,
 )
 from app.domain.enums import CaseStatus, FailureReason, TermKind
-from app.store.models import Enterprise
+from app.store.models import DisputeCase, Enterprise
 
 S = CaseStatus
 
@@ -58,10 +58,17 @@ def _at(day: date, hour: int) -> datetime:
 
 
 class _Builder:
-    def __init__(self, store, rng: random.Random, today: date):
+    """Runs the scenarios. First in ``recording`` mode (registrations are only collected, so that
+    they can be made in date order: case numbers follow the day cases came in), then for real,
+    with each registration taken from the ones made."""
+
+    def __init__(self, store, rng: random.Random, today: date, registered: list[str] | None = None):
         from app import demo
 
         self.store, self.rng, self.today, self.demo = store, rng, today, demo
+        self.recording = registered is None
+        self.requests: list[tuple[date, dict]] = []
+        self.registered = list(registered or [])
         with store.read() as s:
             self.enterprises = list(
                 s.scalars(
@@ -86,7 +93,22 @@ class _Builder:
             **extra,
         )
 
-    def register(self, received: date, *, types=("wages",), workers: int = 1, **extra) -> str:
+    def register(self, received: date, **options) -> str:
+        if self.recording:
+            self.requests.append((received, options))
+            return f"#{len(self.requests) - 1}"
+        return self.registered.pop(0)
+
+    def register_all(self) -> list[str]:
+        """Register the recorded cases oldest first; ids in the order they were asked for."""
+        order = sorted(range(len(self.requests)), key=lambda i: self.requests[i][0])
+        ids: dict[int, str] = {}
+        for i in order:
+            received, options = self.requests[i]
+            ids[i] = self._register(received, **options)
+        return [ids[i] for i in range(len(self.requests))]
+
+    def _register(self, received: date, *, types=("wages",), workers: int = 1, **extra) -> str:
         rng = self.rng
         salary = rng.choice([3500, 4200, 4800, 5500, 6800, 8000])
         claims = []
@@ -122,14 +144,22 @@ class _Builder:
         form = IntakeForm(**values)
         if form.oral and not form.oral_record:
             form.oral_record = oral_record_template(form, "陈调解", _at(received, 9))
-        return register_case(self.store, form, today=received).case_id
+        case_id = register_case(self.store, form, today=received).case_id
+        # Demo cases are back-dated: registered on the day they came in, as at a real station.
+        with self.store.unit_of_work() as s:
+            s.get(DisputeCase, case_id).registered_at = _at(received, 9)
+        return case_id
 
     def accept(self, case_id: str, on: date) -> None:
+        if self.recording:
+            return
         workflow.change_status(self.store, case_id, S.ACCEPTED, on=on, today=on)
 
     def session(
         self, case_id: str, on: date, outcome: str = "双方意见分歧，约定再次调解。"
     ) -> None:
+        if self.recording:
+            return
         with self.store.read() as s:
             d = load_case(s, case_id)
         sessions.add_session(
@@ -155,6 +185,8 @@ class _Builder:
         )
 
     def agree(self, case_id: str, signed_on: date, *, due: list[int], fraction: float = 0.9) -> str:
+        if self.recording:
+            return ""
         with self.store.read() as s:
             d = load_case(s, case_id)
         total = sum((c.amount or Decimal(0) for c in d.claims), Decimal(0)) or Decimal(5000)
@@ -202,6 +234,8 @@ class _Builder:
         return draft
 
     def pay(self, case_id: str, seq: int, on: date, fraction: float = 1.0) -> None:
+        if self.recording:
+            return
         with self.store.read() as s:
             term = next(t for t in load_case(s, case_id).current_agreement.terms if t.seq == seq)
         amount = (
@@ -217,11 +251,46 @@ class _Builder:
         )
 
     def status(self, case_id: str, target: CaseStatus, on: date, **kw) -> None:
+        if self.recording:
+            return
         workflow.change_status(self.store, case_id, target, on=on, today=on, **kw)
+
+    def extend(self, case_id: str, until: date, note: str, on: date) -> None:
+        if not self.recording:
+            workflow.extend_mediation(self.store, case_id, until, note, today=on)
+
+    def revise(self, case_id: str, reason: str, signed_on: date, change) -> None:
+        """A second version of the signed agreement: ``change(AgreementInput)`` edits a copy."""
+        if self.recording:
+            return
+        version = agreements.new_version(self.store, case_id, reason)
+        with self.store.read() as s:
+            detail = load_case(s, case_id)
+        data = agreements.input_from(detail.draft_agreement)
+        change(data)
+        agreements.save_draft(self.store, case_id, data, agreement_id=version)
+        agreements.sign(self.store, version, signed_on=signed_on, today=signed_on)
 
 
 def demo_cases(store, rng: random.Random, today: date) -> str:
-    b = _Builder(store, rng, today)
+    recorder = _Builder(store, rng, today)
+    _scenarios(recorder, today)
+    ids = recorder.register_all()
+    made = _scenarios(_Builder(store, rng, today, registered=ids), today)
+    with store.read() as s:
+        states: dict[CaseStatus, int] = {}
+        for case_id in made:
+            st = load_case(s, case_id).status
+            states[st] = states.get(st, 0) + 1
+    summary = "、".join(
+        f"{st.label}{n}"
+        for st, n in sorted(states.items(), key=lambda kv: list(CaseStatus).index(kv[0]))
+    )
+    return f"调解案件 {len(made)} 件（{summary}）"
+
+
+def _scenarios(b: _Builder, today: date) -> list[str]:
+    rng = b.rng
     T = today
     d = timedelta
     made = []
@@ -244,12 +313,8 @@ def demo_cases(store, rng: random.Random, today: date) -> str:
     case = b.register(T - d(17), types=("wages", "compensation"))
     b.accept(case, T - d(17))
     b.session(case, T - d(15))
-    workflow.extend_mediation(
-        store,
-        case,
-        T + d(10),
-        "双方当事人在第二次调解时当场同意延长调解期限，已在笔录上签字",
-        today=T - d(3),
+    b.extend(
+        case, T + d(10), "双方当事人在第二次调解时当场同意延长调解期限，已在笔录上签字", T - d(3)
     )
     made.append(case)
     # Collective construction wage case of migrant workers, in mediation.
@@ -342,18 +407,19 @@ def demo_cases(store, rng: random.Random, today: date) -> str:
     b.session(case, T - d(33), "双方达成调解协议。")
     b.agree(case, T - d(32), due=[8, 15])
     b.pay(case, 1, T - d(24))  # paid under version 1
-    version2 = agreements.new_version(
-        store, case, "第一期已付清；被申请人申请延期支付第二期款项，申请人同意"
+
+    def later_second_instalment(data: AgreementInput) -> None:
+        data.terms = data.terms[1:]  # a new version lists what is still to be performed
+        data.terms[0].due_on = T + d(20)
+        data.terms[1].due_on = T - d(15)
+        data.performance_deadline = T + d(20)
+
+    b.revise(
+        case,
+        "第一期已付清；被申请人申请延期支付第二期款项，申请人同意",
+        T - d(20),
+        later_second_instalment,
     )
-    with store.read() as s:
-        detail = load_case(s, case)
-    data = agreements.input_from(detail.draft_agreement)
-    data.terms = data.terms[1:]  # a new version lists what is still to be performed
-    data.terms[0].due_on = T + d(20)
-    data.terms[1].due_on = T - d(15)
-    data.performance_deadline = T + d(20)
-    agreements.save_draft(store, case, data, agreement_id=version2)
-    agreements.sign(store, version2, signed_on=T - d(20), today=T - d(20))
     b.status(case, S.PERFORMING, T - d(19))
     b.pay(case, 2, T - d(16))
     made.append(case)  # version 1 superseded
@@ -371,13 +437,4 @@ def demo_cases(store, rng: random.Random, today: date) -> str:
                 case, S.ARCHIVED, T - d(offset) + d(15), archive_no=f"{T.year}-调解-{offset:03d}"
             )
         made.append(case)
-    with store.read() as s:
-        states = {}
-        for case_id in made:
-            st = load_case(s, case_id).status
-            states[st] = states.get(st, 0) + 1
-    summary = "、".join(
-        f"{st.label}{n}"
-        for st, n in sorted(states.items(), key=lambda kv: list(CaseStatus).index(kv[0]))
-    )
-    return f"调解案件 {len(made)} 件（{summary}）"
+    return made

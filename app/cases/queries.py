@@ -563,14 +563,15 @@ def case_timeline(detail: CaseDetail, today: date) -> list[TimelineEvent]:
             )
         )
     for a in detail.agreements:
-        ev.append(
-            TimelineEvent(
-                _local_date(a.created_at),
-                a.created_at,
-                f"调解协议书第{a.version_no}版草拟",
-                a.change_reason or "",
+        if a.status == AgreementStatus.DRAFT:
+            ev.append(
+                TimelineEvent(
+                    _local_date(a.created_at),
+                    a.created_at,
+                    f"调解协议书第{a.version_no}版草稿",
+                    a.change_reason or "",
+                )
             )
-        )
         if a.signed_on:
             state = "（已被新版本取代）" if a.status == AgreementStatus.SUPERSEDED else ""
             ev.append(
@@ -578,7 +579,8 @@ def case_timeline(detail: CaseDetail, today: date) -> list[TimelineEvent]:
                     a.signed_on,
                     None,
                     f"调解协议书第{a.version_no}版签署{state}",
-                    f"协议金额合计{a.total:.2f}元，履行期限{fmt(a.performance_deadline)}",
+                    f"协议金额合计{a.total:.2f}元，履行期限{fmt(a.performance_deadline)}"
+                    + (f"；变更原因：{a.change_reason}" if a.change_reason else ""),
                 )
             )
         for t in a.terms:

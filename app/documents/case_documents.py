@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
@@ -134,7 +135,7 @@ def _person_table(a: dict, title: str):
         ["住址", a.get("address") or "", "", ""],
     ]
     t = grid(rows, [w * 0.15, w * 0.35, w * 0.15, w * 0.35], label_cols=(0, 2))
-    t.setStyle([("SPAN", (1, 4), (-1, 4))])
+    t.setStyle([("SPAN", (1, 4), (-1, 4)), ("BACKGROUND", (1, 4), (-1, 4), colors.white)])
     return _titled(t)
 
 
@@ -147,7 +148,7 @@ def _enterprise_table(r: dict, title: str):
         ["住所", r.get("address") or "", "", ""],
     ]
     t = grid(rows, [w * 0.15, w * 0.35, w * 0.23, w * 0.27], label_cols=(0, 2))
-    t.setStyle([("SPAN", (1, 3), (-1, 3))])
+    t.setStyle([("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (1, 3), (-1, 3), colors.white)])
     return _titled(t)
 
 
@@ -358,6 +359,7 @@ def render_register(ctx: DocumentContext) -> bytes:
     ]
     t = grid(rows, [w * 0.17, w * 0.38, w * 0.17, w * 0.28], label_cols=(0, 2))
     spans = [("SPAN", (1, r), (-1, r)) for r in (3, 4, 5, 8, 9)]
+    spans += [("BACKGROUND", (1, r), (-1, r), colors.white) for r in (3, 4, 5, 8, 9)]
     t.setStyle(spans)
     story += [
         t,
@@ -482,7 +484,7 @@ def render_session_record(ctx: DocumentContext, session_no: int | None = None) -
             ["到场人员", m.attendees or "", "", ""],
         ]
         t = grid(rows, [w * 0.14, w * 0.38, w * 0.14, w * 0.34], label_cols=(0, 2))
-        t.setStyle([("SPAN", (1, 3), (-1, 3))])
+        t.setStyle([("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (1, 3), (-1, 3), colors.white)])
         story += [
             t,
             Spacer(1, 3 * mm),

@@ -217,8 +217,9 @@ class IntakeDialog(QDialog):
         draft_button.clicked.connect(self._draft_oral_record)
         oral_col.addWidget(draft_button, 0, Qt.AlignmentFlag.AlignLeft)
         form.add_field("当场记录：", self.oral_box, "oral_record")
-        self.oral_box.setVisible(False)
-        self.oral.toggled.connect(self.oral_box.setVisible)
+        self._receipt_form = form
+        self.oral.toggled.connect(self._oral_toggled)
+        self._oral_toggled(False)
 
     def _build_workers(self) -> None:
         col = self._group("二、申请人（劳动者）")
@@ -468,15 +469,14 @@ class IntakeDialog(QDialog):
 
     # ---------------------------------------------------------- behaviour
 
+    def _oral_toggled(self, on: bool) -> None:
+        self._receipt_form.setRowVisible(self.oral_box.parentWidget(), on)
+
     def _construction_toggled(self, on: bool) -> None:
         form = self._respondent_form
         for name in ("project_name", "general_contractor"):
-            widget = form.widget_named(name)
-            widget.parentWidget().setVisible(on)
-            label = form.labelForField(widget.parentWidget())
-            if label is not None:
-                label.setVisible(on)
-        self.construction_hint.setVisible(on)
+            form.setRowVisible(form.widget_named(name).parentWidget(), on)
+        form.setRowVisible(self.construction_hint, on)
         label = form.labelForField(self.respondent.parentWidget())
         if isinstance(label, QLabel):
             label.setText("分包单位（用人单位）：" if on else "被申请人：")
