@@ -301,7 +301,7 @@ def test_long_text_breaks_into_numbered_pages(store):
     assert f"第1页共{total}页" in text and f"第{total}页共{total}页" in text
     # Chinese line breaking: no line of the PDF starts with a comma or full stop.
     lines = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).splitlines()
-    assert not [line for line in lines if line[:1] in "，。、；：）"]
+    assert not [line for line in lines if line[:1] in "，。、；：？！）》"]
 
 
 def test_sample_agreement_for_the_selftest(tmp_path):

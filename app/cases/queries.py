@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import (
     Integer,
@@ -115,7 +116,11 @@ def _mediation_end():
     )
 
 
+@lru_cache(maxsize=16)
 def _overdue_condition(today: date):
+    """SQL: open past the mediation period, or agreed with a term past due and not performed.
+
+    Built once per day and reused (building the expression costs more than running it)."""
     mediation = and_(
         DisputeCase.status.in_([s.value for s in ACTIVE]),
         _mediation_end() < today,

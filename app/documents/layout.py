@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -27,6 +28,24 @@ from reportlab.platypus import (
 )
 
 from app.documents.fonts import cjk_font_name
+
+# Binary (deflated) streams instead of ASCII85 text: smaller PDFs, and no slow ASCII85 pass.
+rl_config.useA85 = 0
+
+
+def _extend_kinsoku() -> None:
+    """Chinese punctuation that must not begin a line (GB/T 15834). ReportLab's CJK wrapping knows
+    the Japanese set (。、）) but not the full-width comma, semicolon, colon, question and
+    exclamation marks or the closing book-title mark; it reads the set from two modules."""
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph as rl_paragraph
+
+    missing = "".join(ch for ch in "，；：？！》〉…" if ch not in textsplit.ALL_CANNOT_START)
+    textsplit.ALL_CANNOT_START += missing
+    rl_paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
+
+
+_extend_kinsoku()
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 26 * mm

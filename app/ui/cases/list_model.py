@@ -33,18 +33,22 @@ OVERDUE = QColor("#b3261e")
 DUE_SOON = QColor("#a15c00")
 
 
-def load_page(store, f: CaseFilter, today: date, after, with_count: bool):
-    """Background: bring the search index up to date, then one page (and the total)."""
+def load_page(store, f: CaseFilter, today: date, after):
+    """Background: bring the search index up to date, then one page."""
     if after is None:
         search_index.refresh_stale(store)
     with store.read() as s:
-        page = list_cases(s, f, today=today, after=after, limit=PAGE_SIZE)
-        total = count_cases(s, f, today=today) if with_count else None
-    return page, total
+        return list_cases(s, f, today=today, after=after, limit=PAGE_SIZE)
+
+
+def count_all(store, f: CaseFilter, today: date) -> int:
+    """Background, after the first page is shown: how many cases match (may read them all)."""
+    with store.read() as s:
+        return count_cases(s, f, today=today)
 
 
 class CaseListModel(QAbstractTableModel):
-    #: total number of cases matching the filter (counted with the first page)
+    #: total number of cases matching the filter (counted after the first page is shown)
     counted = Signal(int)
     #: a page finished loading (tests and the "loading" indicator wait for it)
     loaded = Signal()
@@ -84,26 +88,34 @@ class CaseListModel(QAbstractTableModel):
             self.filter,
             self.today(),
             after,
-            after is None,
-            on_done=lambda result: self._arrived(generation, result),
+            on_done=lambda page: self._arrived(generation, page, first=after is None),
             on_failed=lambda exc: self._failed(generation, exc),
         )
 
-    def _arrived(self, generation: int, result) -> None:
+    def _arrived(self, generation: int, page, first: bool) -> None:
         if generation != self._generation:
             return
-        page, total = result
         self._loading = False
         if page.rows:
-            first = len(self.rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
             self.rows.extend(page.rows)
             self.endInsertRows()
         self._cursor = page.cursor
         self._more = page.cursor is not None
-        if total is not None:
-            self.counted.emit(total)
         self.loaded.emit()
+        if first:
+            if page.cursor is None:
+                self.counted.emit(len(self.rows))
+            else:
+                self.ctx.run(
+                    count_all,
+                    self.ctx.store,
+                    self.filter,
+                    self.today(),
+                    on_done=lambda n: generation == self._generation and self.counted.emit(n),
+                    on_failed=lambda _exc: None,
+                )
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
