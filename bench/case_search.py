@@ -57,8 +57,38 @@ TYPES = [
     "social_insurance",
     "work_injury",
 ]
-STATES = [s.value for s in CaseStatus]
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def status_for_age(days: int, rng: random.Random) -> str:
+    """Statuses as a station's history has them: open cases are recent, old ones closed or archived."""
+    if days <= 15:
+        return rng.choice(
+            [
+                "registered",
+                "accepted",
+                "in_mediation",
+                "in_mediation",
+                "agreement_reached",
+                "withdrawn",
+            ]
+        )
+    if days <= 60:
+        return rng.choice(
+            [
+                "in_mediation",
+                "agreement_reached",
+                "performing",
+                "performing",
+                "failed",
+                "withdrawn",
+                "closed",
+                "declined",
+            ]
+        )
+    if days <= 365:
+        return rng.choice(["closed"] * 6 + ["performing", "failed", "declined", "archived"])
+    return rng.choice(["archived"] * 8 + ["closed", "closed"])
 
 
 def stamp(now: datetime) -> dict:
@@ -110,7 +140,7 @@ def generate(cases: int, enterprises: int, seed: int = 7):
                 "case_no": f"({year}){PREFIX}劳调字第{seq_by_year[year]:04d}号",
                 "case_year": year,
                 "case_seq": seq_by_year[year],
-                "status": rng.choice(STATES),
+                "status": status_for_age((now.date() - received).days, rng),
                 "intake_channel": "walk_in",
                 "oral_application": False,
                 "received_on": received,

@@ -395,3 +395,61 @@ def test_read_only_user_cannot_record_performance(store, data_dir):
         performance.record_performance(
             viewer, term.id, performance.PerformanceInput(date(2026, 3, 6), "1")
         )
+
+
+def test_intake_details_can_be_corrected_while_the_case_is_open(store):
+    from app.cases.intake import ClaimInput
+
+    case_id = in_mediation(store)
+    workflow.update_details(
+        store,
+        case_id,
+        facts="更正后的事实",
+        requests=None,
+        claims=[
+            ClaimInput("wages", "15000"),
+            ClaimInput("overtime", "2000"),
+            ClaimInput("rest_leave"),
+        ],
+        mediator_id=None,
+        co_mediators="王协办",
+        is_migrant_worker=True,
+        employment_ended_on=date(2026, 2, 28),
+        infringement_known_on=date(2026, 2, 1),
+        today=date(2026, 3, 5),
+    )
+    with store.read() as s:
+        d = load_case(s, case_id)
+    assert d.facts == "更正后的事实" and d.is_migrant_worker and d.co_mediators == "王协办"
+    assert [(c.dispute_type, c.amount) for c in d.claims] == [
+        ("wages", Decimal("15000.00")),
+        ("overtime", Decimal("2000.00")),
+        ("rest_leave", None),
+    ]
+    with pytest.raises(FormInvalid, match="不能为空"):
+        workflow.update_details(
+            store,
+            case_id,
+            facts=" ",
+            requests=None,
+            claims=[],
+            mediator_id=None,
+            co_mediators=None,
+            is_migrant_worker=False,
+            employment_ended_on=None,
+            infringement_known_on=None,
+        )
+    workflow.change_status(store, case_id, S.WITHDRAWN, today=date(2026, 3, 6))
+    with pytest.raises(WorkflowRefused, match="登记信息不能再修改"):
+        workflow.update_details(
+            store,
+            case_id,
+            facts="x",
+            requests=None,
+            claims=[],
+            mediator_id=None,
+            co_mediators=None,
+            is_migrant_worker=False,
+            employment_ended_on=None,
+            infringement_known_on=None,
+        )

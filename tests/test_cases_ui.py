@@ -276,25 +276,16 @@ def test_read_only_user_sees_but_cannot_change(qtbot, store, data_dir):
         ctx.pool.waitForDone(10_000)
 
 
-def test_batch_export_runs_in_the_background(qtbot, store, section, tmp_path):
+def test_batch_export_runs_in_the_background(qtbot, store, section, tmp_path, monkeypatch):
     in_mediation(store)
     section.activated()
     qtbot.waitUntil(lambda: rows(section) == 1, timeout=WAIT)
-    with qtbot.waitSignal(section.list_page.model.loaded, timeout=WAIT, raising=False):
-        pass
     import app.ui.cases.section as module
 
     shown = []
-    module.QMessageBox.information = staticmethod(lambda *a, **k: shown.append(a[2]))
-    try:
-        task = section.list_page.export_to(
-            "session_record", [section.list_page.model.row(0).id], tmp_path
-        )
-        with qtbot.waitSignal(task.signals.finished, timeout=WAIT):
-            pass
-        qtbot.waitUntil(lambda: bool(shown), timeout=WAIT)
-    finally:
-        del module.QMessageBox.information
+    monkeypatch.setattr(module.QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    section.list_page.export_to("session_record", [section.list_page.model.row(0).id], tmp_path)
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT)
     files = list(Path(tmp_path).glob("*.pdf"))
     assert len(files) == 1 and "调解笔录" in files[0].name
     assert "已生成 1 份文书" in shown[0]
@@ -324,3 +315,22 @@ def test_case_received_long_ago_shows_the_right_to_arbitrate(qtbot, store, secti
     assert RECEIVED.isoformat() in [
         section.case_page.timeline.topLevelItem(i).text(0) for i in range(3)
     ]
+
+
+def test_intake_typing_is_kept_as_an_encrypted_draft(qtbot, store, section):
+    intake = section.new_case()
+    intake.workers.item(0, 0).setText("李秀英")
+    intake.add_worker()
+    intake.workers.item(1, 0).setText("王芳")
+    intake.facts.setPlainText("草稿中的事实")
+    intake.drafts.save_now(wait=True)
+    intake.drafts.timer.stop()
+    intake.done(0)
+    from app.ui.cases.intake_dialog import IntakeDialog
+
+    again = IntakeDialog(section.ctx, section, today=TODAY)
+    qtbot.addWidget(again)
+    assert again.drafts.offer_restore(ask=False)
+    assert again.workers.rowCount() == 2 and again.workers.item(1, 0).text() == "王芳"
+    assert again.facts.toPlainText() == "草稿中的事实"
+    again.drafts.discard()

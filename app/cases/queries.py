@@ -120,28 +120,30 @@ def _mediation_end():
 def _overdue_condition(today: date):
     """SQL: open past the mediation period, or agreed with a term past due and not performed.
 
-    Built once per day and reused (building the expression costs more than running it)."""
-    mediation = and_(
+    A membership test against the (small) set of overdue cases, so that the list keeps walking
+    its own index in order. Built once per day (building it costs more than running it)."""
+    expired = select(DisputeCase.id).where(
         DisputeCase.status.in_([s.value for s in ACTIVE]),
+        DisputeCase.deleted.is_(False),
         _mediation_end() < today,
     )
     term = aliased(AgreementTerm, name="ot")
     agreement = aliased(MediationAgreement, name="oa")
-    terms = (
-        select(term.id)
-        .join(agreement, agreement.id == term.agreement_id)
+    case = aliased(DisputeCase, name="oc")
+    unpaid = (
+        select(agreement.case_id)
+        .join(term, term.agreement_id == agreement.id)
+        .join(case, case.id == agreement.case_id)
         .where(
-            agreement.case_id == DisputeCase.id,
+            case.status.in_([s.value for s in AGREED]),
             agreement.status == AgreementStatus.SIGNED,
             agreement.deleted.is_(False),
             term.deleted.is_(False),
             func.coalesce(term.due_on, agreement.performance_deadline) < today,
             _term_open_sql(term),
         )
-        .exists()
     )
-    agreed = and_(DisputeCase.status.in_([s.value for s in AGREED]), terms)
-    return or_(mediation, agreed)
+    return DisputeCase.id.in_(expired.union(unpaid))
 
 
 def _term_open_sql(term):

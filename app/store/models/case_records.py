@@ -61,8 +61,15 @@ class CaseSearchStale(Base):
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
-# The case list pages by registration time, newest first.
+# The case list pages by registration time, newest first; each common filter has an index in that
+# order, so that its first page reads only the rows it shows.
 Index("ix_dispute_case_registered_at", DisputeCase.registered_at)
+Index("ix_dispute_case_status_registered", DisputeCase.status, DisputeCase.registered_at)
+Index("ix_dispute_case_mediator_registered", DisputeCase.mediator_id, DisputeCase.registered_at)
+Index("ix_dispute_case_collective_registered", DisputeCase.is_collective, DisputeCase.registered_at)
+Index(
+    "ix_dispute_case_migrant_registered", DisputeCase.is_migrant_worker, DisputeCase.registered_at
+)
 Index("ix_agreement_term_agreement_seq", AgreementTerm.agreement_id, AgreementTerm.seq)
 
 
