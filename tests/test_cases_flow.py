@@ -453,3 +453,30 @@ def test_intake_details_can_be_corrected_while_the_case_is_open(store):
             employment_ended_on=None,
             infringement_known_on=None,
         )
+
+
+def test_a_term_the_general_contractor_pays_goes_to_arbitration(store):
+    """Art. 16 names the employer; the general contractor paying first (migrant-wages regulation
+    Art. 30) is not the employer, so its missed term is sent to arbitration, not a payment order."""
+    from app.cases import agreements
+    from tests.cases_support import agreement_input
+
+    case_id = in_mediation(
+        store,
+        is_construction=True,
+        project_name="鼓楼区某安置房项目",
+        general_contractor=EnterpriseChoice(
+            new=EnterpriseInput(name="福建八闽建设工程有限公司", credit_code=credit_code("MA2BAM1N0"))
+        ),
+    )
+    with store.read() as s:
+        d = load_case(s, case_id)
+    contractor = next(p.enterprise_id for p in d.respondents if p.enterprise_id != d.respondent_id)
+    data = agreement_input()
+    data.terms[0].payer_enterprise_id = contractor
+    draft = agreements.save_draft(store, case_id, data)
+    agreements.sign(store, draft, signed_on=SIGNED_ON, today=SIGNED_ON)
+    with store.read() as s:
+        routes = {t.seq: t.route for t in overdue_terms(s, date(2026, 4, 20))}
+    assert "仲裁" in routes[1] and "支付令" not in routes[1]
+    assert "支付令" in routes[2]

@@ -263,9 +263,13 @@ def test_bad_input_is_refused_where_it_is_and_nothing_is_written(
         assert s.scalar(select(func.count()).select_from(CaseCounter)) == 0
 
 
-def test_collective_case_without_representatives(store):
+def test_collective_case_without_representatives_is_lawful(store):
+    """Art. 7: ten or more workers *may* elect representatives; they need not."""
     workers = [worker(f"工人{'甲乙丙丁戊己庚辛壬癸'[i]}", seq=300 + i) for i in range(10)]
-    assert "推举的代表" in problems_of(store, workers=workers)["workers"]
+    case = register(store, workers=workers)
+    with store.read() as s:
+        d = load_case(s, case.case_id)
+    assert d.is_collective and d.representatives == []
 
 
 def test_all_problems_are_reported_at_once(store):

@@ -227,14 +227,9 @@ def _check_workers(
         out.append(values)
     if not any(v.get("phone") for v in out):
         problems.add("workers[0].phone", f"{worker_label(0)}联系电话", "至少一名申请人须留联系电话")
+    # Art. 7: ten or more workers with a common claim *may* elect representatives; they need not.
     collective = len(form.workers) >= COLLECTIVE_MIN_WORKERS
     reps = sum(1 for v in out if v["is_representative"])
-    if collective and reps == 0:
-        problems.add(
-            "workers",
-            "申请人",
-            f"申请人有{len(form.workers)}人，属于集体争议：请标明推举的代表（调解仲裁法第七条）",
-        )
     if not collective and reps:
         problems.add(
             "workers",

@@ -403,6 +403,8 @@ def _term_rows(session: Session, case_filter, due_before: date):
             due.label("due"),
             term.art16,
             Enterprise.name,
+            term.payer_enterprise_id,
+            DisputeCase.respondent_id,
             paid.label("paid"),
             performed.label("performed"),
         )
@@ -422,6 +424,12 @@ def _term_rows(session: Session, case_filter, due_before: date):
         .order_by(due, DisputeCase.case_no, term.seq)
     )
     return session.execute(stmt).all()
+
+
+def _payer_is_employer(row) -> bool:
+    """Art. 16 names the employer (用人单位): a term another party pays (the general contractor
+    paying first under Art. 30 of the migrant-wages regulation) is sent to arbitration."""
+    return row.payer_enterprise_id in (None, row.respondent_id)
 
 
 def _yuan(value) -> Decimal:
@@ -455,7 +463,7 @@ def overdue_terms(session: Session, today: date) -> list[OverdueTerm]:
                 days_overdue=(today - due).days,
                 art16=r.art16,
                 payer=r.name,
-                route=default_route(r.art16).label,
+                route=default_route(r.art16, _payer_is_employer(r)).label,
             )
         )
     return out
@@ -495,7 +503,7 @@ def deadline_alerts(session: Session, today: date) -> list[Alert]:
         if r.kind == TermKind.PAYMENT and r.amount is not None:
             what += f"{r.amount - _yuan(r.paid):.2f}元"
         if left < 0:
-            route = default_route(r.art16).label
+            route = default_route(r.art16, _payer_is_employer(r)).label
             message = f"第{r.seq}项（{what}）已逾期{-left}天未履行：{route}"
             kind = "term_overdue"
         else:

@@ -203,17 +203,16 @@ def _parties_story(
     out: list = []
     if collective:
         reps = [a for a in applicants if a.get("representative")]
+        chosen = "推举代表：" + "、".join(a["name"] for a in reps) if reps else "未推举代表"
         out.append(
             para(
-                f"申请人：{applicants[0]['name']}等{len(applicants)}人（集体争议，推举代表："
-                + "、".join(a["name"] for a in reps)
-                + f"；依据{LAW}第七条）",
+                f"申请人：{applicants[0]['name']}等{len(applicants)}人（集体争议，{chosen}；依据{LAW}第七条）",
                 st.plain,
             )
         )
         for a in reps:
             out += [Spacer(1, 2 * mm), _person_table(a, "申请人代表")]
-        if list_applicants:
+        if list_applicants or not reps:
             out += [Spacer(1, 2 * mm), para("申请人名单：", st.plain), _applicants_list(applicants)]
     else:
         for i, a in enumerate(applicants):

@@ -240,7 +240,9 @@ class CasePage(QWidget):
         lines.append(escape(limit.describe(today)))
         for term, st in d.open_terms(today):
             if st.overdue:
-                route = default_route(term.art16).label
+                route = default_route(
+                    term.art16, term.payer_enterprise_id in (None, d.respondent_id)
+                ).label
                 lines.append(
                     f"<span style='color:#b3261e'>第{term.seq}项逾期{st.days_overdue}天未履行：{escape(route)}</span>"
                 )
@@ -453,7 +455,9 @@ class CasePage(QWidget):
                     money(st.outstanding) if payment else "",
                     cn_date(due),
                     st.state.label + (f"{st.days_overdue}天" if st.overdue else ""),
-                    default_route(t.art16).label if st.overdue else "",
+                    default_route(t.art16, t.payer_enterprise_id in (None, d.respondent_id)).label
+                    if st.overdue
+                    else "",
                 ]
             )
         _fill(self.terms, rows, [t.id for t in terms])

@@ -226,7 +226,7 @@ class IntakeDialog(QDialog):
         col.addWidget(
             hint(
                 f"先填身份证号，性别和出生日期自动读出。劳动者一方{COLLECTIVE_MIN_WORKERS}人以上并有共同请求的为集体争议，"
-                "须标明推举的代表（调解仲裁法第七条）。"
+                "可以推举代表参加调解（调解仲裁法第七条），在“推举代表”列勾选。"
             )
         )
         self.workers = QTableWidget(0, len(WORKER_COLUMNS))
@@ -412,7 +412,7 @@ class IntakeDialog(QDialog):
     def _update_worker_count(self) -> None:
         n = self.workers.rowCount()
         if n >= COLLECTIVE_MIN_WORKERS:
-            self.worker_count.setText(f"共{n}名申请人：集体争议，请在“推举代表”列勾选代表。")
+            self.worker_count.setText(f"共{n}名申请人：集体争议，推举了代表的请在“推举代表”列勾选。")
         else:
             self.worker_count.setText(f"共{n}名申请人。")
 
