@@ -179,8 +179,11 @@ def rebuild_all(session: Session) -> int:
 
 @event.listens_for(Session, "before_commit")
 def _refresh_before_commit(session: Session) -> None:
-    """Rebuild stale entries inside the transaction that made them stale."""
-    if session.info.get("read_only"):
+    """Rebuild stale entries inside the transaction that made them stale.
+
+    Only sessions of a station store (the store puts the station code in ``session.info``): the
+    district server's database, in the same process in tests, has no case index."""
+    if session.info.get("read_only") or "station_code" not in session.info:
         return
     session.flush()
     try:

@@ -13,7 +13,7 @@ from app.store.store import Store
 
 
 def save_draft(store: Store, key: str, form: str, content: dict) -> None:
-    with store._writer(info=store._info()) as s, s.begin():
+    with store.system_transaction() as s:
         row = s.get(Draft, key)
         if row is None:
             s.add(
@@ -39,7 +39,7 @@ def load_draft(store: Store, key: str) -> Draft | None:
 
 
 def discard_draft(store: Store, key: str) -> None:
-    with store._writer(info=store._info()) as s, s.begin():
+    with store.system_transaction() as s:
         s.execute(delete(Draft).where(Draft.key == key))
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+import app.roster  # noqa: F401  (Enterprise name initials and local-edit tracking, for every change)
 from app.domain import reference
 from app.domain.enums import Role
 from app.store import backup as backups
@@ -268,6 +269,14 @@ class Store:
             except StaleDataError as exc:
                 raise Conflict() from exc
 
+    @contextlib.contextmanager
+    def system_transaction(self) -> Iterator[Session]:
+        """A write transaction for the app's own bookkeeping (settings, drafts, sync state, audit of
+        account changes): no role check, but synced records written here are still stamped, audited
+        and refused for read-only users by the change hook."""
+        with self._writer(info=self._info()) as session, session.begin():
+            yield session
+
     def require_admin(self) -> None:
         if not self.user.is_admin:
             raise PermissionDenied("只有站点管理员可以进行此操作")
@@ -300,7 +309,7 @@ class Store:
             return default if row is None else row.value
 
     def set_setting(self, key: str, value) -> None:
-        with self._writer(info=self._info()) as s, s.begin():
+        with self.system_transaction() as s:
             row = s.get(Setting, key)
             if row is None:
                 s.add(Setting(key=key, value=value))
@@ -433,7 +442,7 @@ class Store:
     def _audit(self, action: str, entity_id: str | None, summary: str) -> None:
         from app.store.models import AuditEvent
 
-        with self._writer(info=self._info()) as s, s.begin():
+        with self.system_transaction() as s:
             s.add(
                 AuditEvent(
                     user_id=self.user.id,

@@ -75,6 +75,11 @@ class MainWindow(QMainWindow):
         self.lock = LockController(store, self, int(minutes))
         self.lock.switch_user.connect(self.sign_out)
         self.lock.locked_changed.connect(self._locked_changed)
+        # background sync while the window is open; its status goes to the status bar
+        from app.ui.sync.controller import SyncController
+
+        self.sync = SyncController.for_context(self.ctx)
+        self.sync.start()
         if self.specs:
             self.nav.setCurrentRow(0)
 
@@ -194,6 +199,7 @@ class MainWindow(QMainWindow):
                 self._signing_out = False
                 return
         self.lock.stop()
+        self.sync.stop()
         self.pending_timer.stop()
         self.ctx.pool.waitForDone(10_000)
         self.store.close()

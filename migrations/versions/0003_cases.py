@@ -11,7 +11,7 @@ Besides the tables of ``app/store/models/case_records.py`` this revision creates
   and its snapshot: the database itself keeps signed agreements fixed.
 
 Revision ID: 0003_cases
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-25 14:19:16.451381
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 
 
 revision: str = '0003_cases'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -56,10 +56,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agreement_snapshot')),
     sa.UniqueConstraint('agreement_id', name=op.f('uq_agreement_snapshot_agreement_id'))
     )
-    with op.batch_alter_table('agreement_snapshot', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_agreement_snapshot_deleted'), ['deleted'], unique=False)
-        batch_op.create_index(batch_op.f('ix_agreement_snapshot_station_code'), ['station_code'], unique=False)
-
     with op.batch_alter_table('agreement_term', schema=None) as batch_op:
         batch_op.create_index('ix_agreement_term_agreement_seq', ['agreement_id', 'seq'], unique=False)
 
@@ -88,10 +84,6 @@ def downgrade() -> None:
 
     with op.batch_alter_table('agreement_term', schema=None) as batch_op:
         batch_op.drop_index('ix_agreement_term_agreement_seq')
-
-    with op.batch_alter_table('agreement_snapshot', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_agreement_snapshot_station_code'))
-        batch_op.drop_index(batch_op.f('ix_agreement_snapshot_deleted'))
 
     op.drop_table('agreement_snapshot')
     op.drop_table('case_search_stale')

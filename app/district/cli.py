@@ -1,0 +1,244 @@
+"""``labor-district``: the district server and its administration.
+
+    labor-district init-db                      create or upgrade the database
+    labor-district serve --cert server.pem --key server.key --host 0.0.0.0 --port 8443
+    labor-district enroll GUDONG                prints a one-time, expiring enrollment code
+    labor-district revoke GUDONG                the station's credential stops working at once
+    labor-district create-admin NAME            password from LABOR_DISTRICT_PASSWORD or a prompt
+    labor-district make-certs --out DIR --host district.example --host 10.0.0.5
+
+The database is an SQLite file (``labor-district.sqlite`` in the working folder) unless
+``--database-url`` (or ``LABOR_DISTRICT_DATABASE_URL``) names another, e.g.
+``postgresql://user@host/dbname``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app import __version__
+
+PASSWORD_ENV = "LABOR_DISTRICT_PASSWORD"
+
+
+class CliError(Exception):
+    pass
+
+
+def _engine(args):
+    from app.district import db
+
+    return db.make_engine(args.database_url)
+
+
+def _session(engine):
+    from app.district import db
+
+    return db.sessions(engine)()
+
+
+def cmd_init_db(args) -> int:
+    from app.district import db
+
+    engine = _engine(args)
+    try:
+        db.init_db(engine)
+        print(
+            f"区级数据库已就绪（数据版本 {db.head_revision()}）：{engine.url.render_as_string(hide_password=True)}"
+        )
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from app.district import db
+    from app.district.server import ServerConfig, create_app
+
+    if bool(args.cert) != bool(args.key):
+        raise CliError("--cert 和 --key 需要同时给出")
+    if not args.cert and not _is_loopback(args.host):
+        raise CliError(
+            "对外提供服务必须使用 HTTPS：请用 --cert 和 --key 指定区级 CA 签发的服务器证书"
+        )
+    engine = db.make_engine(args.database_url)
+    try:
+        db.ensure_current(engine)
+    finally:
+        engine.dispose()
+    app = create_app(
+        ServerConfig(
+            database_url=args.database_url,
+            stale_days=args.stale_days,
+            secure_cookies=bool(args.cert),
+        )
+    )
+    scheme = "https" if args.cert else "http"
+    print(
+        f"区级同步服务已启动：{scheme}://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.cert,
+        ssl_keyfile=args.key,
+        log_level="warning",
+        access_log=args.access_log,
+        timeout_keep_alive=30,
+    )
+    return 0
+
+
+def cmd_enroll(args) -> int:
+    from app.district import auth
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                code, expires = auth.create_enrollment_code(
+                    s, args.station.upper(), hours=args.hours
+                )
+            except auth.AuthError as exc:
+                raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
+    local = expires.astimezone().strftime("%Y-%m-%d %H:%M")
+    print(f"站点 {args.station.upper()} 的登记码（只能使用一次，{local} 前有效）：")
+    print(code)
+    return 0
+
+
+def cmd_revoke(args) -> int:
+    from app.district import auth
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                n = auth.revoke_station(s, args.station.upper())
+            except auth.AuthError as exc:
+                raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
+    print(f"已撤销站点 {args.station.upper()} 的同步凭据 {n} 个；该站需用新的登记码重新登记")
+    return 0
+
+
+def _admin_password() -> str:
+    value = os.environ.get(PASSWORD_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"需要密码：请设置环境变量 {PASSWORD_ENV}，或在终端中运行以便输入")
+    first = getpass.getpass("管理员密码：")
+    if getpass.getpass("再次输入：") != first:
+        raise CliError("两次输入的密码不一致")
+    return first
+
+
+def cmd_create_admin(args) -> int:
+    from app.district import auth
+
+    password = _admin_password()
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                auth.create_admin(s, args.name, password)
+            except auth.AuthError as exc:
+                raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
+    print(f"已设置区级管理员 {args.name}")
+    return 0
+
+
+def cmd_make_certs(args) -> int:
+    from app.district.tls import make_certs
+
+    files = make_certs(Path(args.out), args.host or ["localhost", "127.0.0.1"])
+    print(f"CA 证书（发给各站点，登记时选择此文件）：{files.ca_cert}")
+    print(f"CA 私钥（离线妥善保管）：{files.ca_key}")
+    print(f"服务器证书：{files.server_cert}")
+    print(f"服务器私钥：{files.server_key}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labor-district", description="鼓楼区劳动关系服务站：区级同步服务器"
+    )
+    parser.add_argument("--version", action="version", version=f"labor-district {__version__}")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="数据库地址（默认：当前文件夹中的 SQLite 文件 labor-district.sqlite；可用 postgresql://…）",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p = sub.add_parser("init-db", help="创建或升级区级数据库")
+    p.set_defaults(func=cmd_init_db)
+    p = sub.add_parser("serve", help="启动同步服务和区级看板")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--cert", help="服务器证书（PEM，由区级 CA 签发）")
+    p.add_argument("--key", help="服务器私钥（PEM）")
+    p.add_argument(
+        "--stale-days", type=float, default=3.0, help="超过几天未同步的站点在看板上突出显示"
+    )
+    p.add_argument("--access-log", action="store_true", help="记录每个请求（只含地址和状态码）")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("enroll", help="为站点生成一次性登记码")
+    p.add_argument("station", metavar="STATION_CODE")
+    p.add_argument("--hours", type=float, default=72, help="有效小时数（默认72）")
+    p.set_defaults(func=cmd_enroll)
+    p = sub.add_parser("revoke", help="撤销站点的同步凭据")
+    p.add_argument("station", metavar="STATION_CODE")
+    p.set_defaults(func=cmd_revoke)
+    p = sub.add_parser(
+        "create-admin", help=f"新增或重设区级管理员（密码取自 {PASSWORD_ENV} 或提示输入）"
+    )
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_create_admin)
+    p = sub.add_parser("make-certs", help="生成区级 CA 和服务器证书")
+    p.add_argument("--out", required=True, help="输出文件夹")
+    p.add_argument("--host", action="append", help="服务器的域名或 IP，可重复")
+    p.set_defaults(func=cmd_make_certs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Request and response bodies of the station API (they make the published OpenAPI schema)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.sync import protocol as wire
+
+BIG = 2**53
+
+
+class RecordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entity: str = Field(pattern=wire.ENTITY_PATTERN, description="记录类型（站点数据表名）")
+    id: str = Field(pattern=wire.UUID_PATTERN, description="站点生成的记录 UUID")
+    version: int = Field(ge=1, le=2**31 - 1, description="记录版本号，每次修改加一")
+    op: Literal["insert", "update", "delete"]
+    data: dict[str, Any] = Field(description="记录当前的全部字段（JSON）")
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: Literal[1] = Field(description="协议版本")
+    station_code: str = Field(pattern=wire.STATION_PATTERN)
+    batch_id: str = Field(pattern=wire.UUID_PATTERN, description="站点生成的批次 UUID（幂等键）")
+    seq: int = Field(ge=1, le=BIG, description="本站批次序号，逐批递增")
+    ack_outbox_seq: int = Field(
+        ge=0, le=BIG, description="本批覆盖到的站点待发送队列序号（确认水位）"
+    )
+    records: list[RecordIn] = Field(max_length=wire.MAX_BATCH_RECORDS)
+
+
+class BatchEnvelope(BaseModel):
+    """``BatchIn`` with its records checked by :func:`parse_records` (fast path, same rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: Literal[1]
+    station_code: str = Field(pattern=wire.STATION_PATTERN)
+    batch_id: str = Field(pattern=wire.UUID_PATTERN)
+    seq: int = Field(ge=1, le=BIG)
+    ack_outbox_seq: int = Field(ge=0, le=BIG)
+    records: list[Any] = Field(max_length=wire.MAX_BATCH_RECORDS)
+
+
+_UUID = re.compile(wire.UUID_PATTERN)
+_ENTITY = re.compile(wire.ENTITY_PATTERN)
+_OPS = frozenset(("insert", "update", "delete"))
+_RECORD_KEYS = frozenset(("entity", "id", "version", "op", "data"))
+
+
+def parse_batch(doc) -> BatchIn:
+    """Validate a batch as ``BatchIn`` would, ten times faster for large batches.
+
+    Raises ``pydantic.ValidationError`` -like errors as a list of dicts in ``BatchError``.
+    """
+    env = BatchEnvelope.model_validate(doc)
+    records = []
+    for i, r in enumerate(env.records):
+        where = ("body", "records", i)
+        if type(r) is not dict or r.keys() != _RECORD_KEYS:
+            raise BatchError([{"loc": where, "msg": "记录应含 entity、id、version、op、data 五项"}])
+        entity, rid, version, op, data = r["entity"], r["id"], r["version"], r["op"], r["data"]
+        if type(entity) is not str or not _ENTITY.match(entity):
+            raise BatchError([{"loc": (*where, "entity"), "msg": "记录类型格式不正确"}])
+        if type(rid) is not str or not _UUID.match(rid):
+            raise BatchError([{"loc": (*where, "id"), "msg": "记录编号应为 UUID"}])
+        if type(version) is not int or not 1 <= version <= 2**31 - 1:
+            raise BatchError([{"loc": (*where, "version"), "msg": "版本号应为正整数"}])
+        if op not in _OPS:
+            raise BatchError([{"loc": (*where, "op"), "msg": "操作应为 insert、update 或 delete"}])
+        if type(data) is not dict:
+            raise BatchError([{"loc": (*where, "data"), "msg": "记录内容应为 JSON 对象"}])
+        records.append(
+            RecordIn.model_construct(entity=entity, id=rid, version=version, op=op, data=data)
+        )
+    return BatchIn.model_construct(
+        protocol=env.protocol,
+        station_code=env.station_code,
+        batch_id=env.batch_id,
+        seq=env.seq,
+        ack_outbox_seq=env.ack_outbox_seq,
+        records=records,
+    )
+
+
+class BatchError(ValueError):
+    def __init__(self, errors: list[dict]):
+        super().__init__("invalid batch")
+        self.errors = errors
+
+
+class RejectedRecord(BaseModel):
+    entity: str
+    id: str
+    version: int
+    reason: str
+
+
+class BatchAck(BaseModel):
+    batch_id: str
+    seq: int
+    duplicate: bool = Field(description="该批次此前已处理：本次未作任何改动，返回原确认")
+    ack_outbox_seq: int = Field(description="确认水位：站点可删除序号不大于此值的待发送记录")
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRecord]
+
+
+class EnrollIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    station_code: str = Field(pattern=wire.STATION_PATTERN)
+    code: str = Field(min_length=4, max_length=40)
+    store_id: str | None = Field(default=None, pattern=wire.UUID_PATTERN)
+
+
+class EnrollOut(BaseModel):
+    station_code: str
+    station_name: str
+    credential: str = Field(description="站点凭据：只显示这一次，站点加密保存")
+
+
+class StationStatus(BaseModel):
+    station_code: str
+    station_name: str
+    last_batch_seq: int
+    last_sync_at: str | None
+    records: int
+
+
+class ReferenceItemOut(BaseModel):
+    kind: str
+    code: str
+    name: str
+    data: dict[str, Any] | None
+    active: bool
+    version: int
+
+
+class NoticeOut(BaseModel):
+    id: str
+    title: str
+    body: str
+    published_at: str
+
+
+class ReferenceOut(BaseModel):
+    rev: int = Field(description="区级参考数据修订号：下次请求时作为 since 传回")
+    items: list[ReferenceItemOut]
+    notices: list[NoticeOut]
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,245 @@
+"""Batches out of the outbox, and the acknowledgement that lets the station drop them.
+
+A batch covers the oldest outbox entries up to a watermark (``last_outbox_seq``) and carries the
+*current* state of each record they name (several changes to one record go as one). Before it is
+sent, the batch's id, sequence number and watermark are saved (``sync.pending_batch``): after any
+interruption the same batch id is sent again, and the server answers a batch it already applied
+with its stored acknowledgement. Outbox entries are deleted only when that acknowledgement
+arrives, in the same transaction that quarantines the records the server rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from app.store.models import MODEL_BY_ENTITY, OutboxEntry, QuarantinedRecord, utcnow
+from app.sync import protocol, state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    batch_id: str
+    seq: int
+    last_outbox_seq: int
+    records: list[dict] = field(default_factory=list)
+    #: outbox entries covered (for counts)
+    entries: int = 0
+    #: the encoded request, made ahead (see ``DistrictClient.encode``); valid for ``seq``
+    encoded: tuple | None = None
+
+    def payload(self, station_code: str) -> dict:
+        return {
+            "protocol": protocol.PROTOCOL_VERSION,
+            "station_code": station_code,
+            "batch_id": self.batch_id,
+            "seq": self.seq,
+            "ack_outbox_seq": self.last_outbox_seq,
+            "records": self.records,
+        }
+
+
+@dataclass
+class AckResult:
+    acknowledged: int
+    quarantined: list[tuple[str, str, str]]
+    duplicate: bool
+
+
+_SIMPLE = (str, int, bool, float, type(None))
+
+
+def serialise(keys: tuple[str, ...], row) -> dict:
+    """A row as JSON-ready values (see :func:`protocol.plain`); fast path for plain values."""
+    plain = protocol.plain
+    return {k: v if type(v) in _SIMPLE else plain(v) for k, v in zip(keys, row, strict=True)}
+
+
+def _entries(s, *conditions, limit: int | None = None) -> list[tuple[int, str, str, str]]:
+    """``(seq, entity, entity_id, op)`` of outbox entries, oldest first (Core: no ORM objects)."""
+    t = OutboxEntry.__table__
+    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op).where(*conditions).order_by(t.c.seq)
+    if limit:
+        q = q.limit(limit)
+    return [tuple(r) for r in s.execute(q)]
+
+
+def _load_records(s, entries: list[tuple[int, str, str, str]]) -> list[dict]:
+    """The current state of each record named by ``entries`` (once per record)."""
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
+    for _seq, entity, entity_id, op in entries:
+        wanted[entity][entity_id] = str(op)
+    records = []
+    for entity, by_id in wanted.items():
+        model = MODEL_BY_ENTITY.get(entity)
+        if model is None:
+            log.warning("outbox entries for unknown entity %s skipped", entity)
+            continue
+        table = model.__table__
+        keys = tuple(c.key for c in table.columns)
+        ids = list(by_id)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            for row in s.execute(select(table).where(table.c.id.in_(chunk))):
+                data = serialise(keys, row)
+                deleted = bool(data.get("deleted"))
+                op = "delete" if deleted else by_id[data["id"]]
+                if op == "delete" and not deleted:
+                    op = "update"  # a tombstone taken back
+                records.append(
+                    {
+                        "entity": entity,
+                        "id": data["id"],
+                        "version": data["version"],
+                        "op": op,
+                        "data": data,
+                    }
+                )
+    return records
+
+
+def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | None:
+    """The pending batch (to send again) or a new one from the oldest outbox entries; None if empty.
+
+    A new batch's id, sequence number and watermark are saved before it is returned.
+    """
+    with state.transaction(store) as s:
+        pending = state.get(s, state.PENDING)
+        if pending:
+            entries = _entries(s, OutboxEntry.seq <= pending["last_outbox_seq"])
+            if entries:
+                batch = Batch(pending["batch_id"], pending["seq"], pending["last_outbox_seq"])
+                batch.records = _load_records(s, entries)
+                batch.entries = len(entries)
+                return batch
+            state.put(s, state.PENDING, None)  # nothing left under it: start afresh
+        entries = _entries(s, limit=limit)
+        if not entries:
+            return None
+        seq = int(state.get(s, state.NEXT_SEQ, 1))
+        batch = Batch(str(uuid.uuid4()), seq, entries[-1][0])
+        batch.records = _load_records(s, entries)
+        batch.entries = len(entries)
+        state.put(
+            s,
+            state.PENDING,
+            {"batch_id": batch.batch_id, "seq": seq, "last_outbox_seq": batch.last_outbox_seq},
+        )
+        state.put(s, state.NEXT_SEQ, seq + 1)
+        return batch
+
+
+def prepare_after(store, after_outbox_seq: int, seq: int, limit: int) -> Batch | None:
+    """Read the batch that will follow the one in flight (read only; see :func:`adopt`)."""
+    with state.reading(store) as s:
+        entries = _entries(s, OutboxEntry.seq > after_outbox_seq, limit=limit)
+        if not entries:
+            return None
+        batch = Batch(str(uuid.uuid4()), seq, entries[-1][0])
+        batch.records = _load_records(s, entries)
+        batch.entries = len(entries)
+        return batch
+
+
+def adopt(store, batch: Batch) -> bool:
+    """Make a batch read ahead the pending one, unless the state moved on meanwhile."""
+    with state.transaction(store) as s:
+        if state.get(s, state.PENDING) or int(state.get(s, state.NEXT_SEQ, 1)) != batch.seq:
+            return False
+        state.put(
+            s,
+            state.PENDING,
+            {
+                "batch_id": batch.batch_id,
+                "seq": batch.seq,
+                "last_outbox_seq": batch.last_outbox_seq,
+            },
+        )
+        state.put(s, state.NEXT_SEQ, batch.seq + 1)
+        return True
+
+
+def renumber_pending(store, expected_seq: int) -> None:
+    """The server has used our sequence number (e.g. after a store restored from a backup)."""
+    with state.transaction(store) as s:
+        pending = state.get(s, state.PENDING)
+        if pending:
+            state.put(s, state.PENDING, {**pending, "seq": expected_seq})
+        state.put(s, state.NEXT_SEQ, expected_seq + 1)
+
+
+def apply_ack(store, batch: Batch, ack: dict) -> AckResult:
+    """Drop the acknowledged outbox entries and quarantine rejected records, in one transaction."""
+    if ack.get("batch_id") != batch.batch_id:
+        raise ValueError("acknowledgement for another batch")
+    watermark = int(ack["ack_outbox_seq"])
+    rejected = {(r["entity"], r["id"]): r for r in ack.get("rejected") or []}
+    now = utcnow()
+    with state.transaction(store) as s:
+        pending = state.get(s, state.PENDING)
+        if not pending or pending.get("batch_id") != batch.batch_id:
+            return AckResult(0, [], bool(ack.get("duplicate")))  # already applied
+        watermark = min(watermark, int(pending["last_outbox_seq"]))
+        removed = s.execute(delete(OutboxEntry).where(OutboxEntry.seq <= watermark)).rowcount or 0
+        open_quarantine = {
+            (q.entity, q.entity_id): q
+            for q in s.scalars(
+                select(QuarantinedRecord).where(QuarantinedRecord.resolved_at.is_(None))
+            )
+        }
+        quarantined = []
+        for (entity, rid), r in rejected.items():
+            reason = str(r.get("reason") or "区级服务器未说明原因")[:2000]
+            row = open_quarantine.get((entity, rid))
+            if row is None:
+                s.add(
+                    QuarantinedRecord(
+                        entity=entity,
+                        entity_id=rid,
+                        version=int(r["version"]),
+                        reason=reason,
+                        at=now,
+                    )
+                )
+            else:
+                row.version, row.reason, row.at = int(r["version"]), reason, now
+            quarantined.append((entity, rid, reason))
+        for rec in batch.records:
+            key = (rec["entity"], rec["id"])
+            if key not in rejected and key in open_quarantine:
+                open_quarantine[key].resolved_at = now
+        state.put(s, state.PENDING, None)
+    return AckResult(removed, quarantined, bool(ack.get("duplicate")))
+
+
+def requeue(store, quarantine_id: int) -> None:
+    """Send a quarantined record again (e.g. after the district fixed the cause)."""
+    with state.transaction(store) as s:
+        q = s.get(QuarantinedRecord, quarantine_id)
+        if q is None or q.resolved_at is not None:
+            return
+        model = MODEL_BY_ENTITY.get(q.entity)
+        if model is None:
+            return
+        row = s.execute(
+            select(model.__table__.c.version).where(model.__table__.c.id == q.entity_id)
+        ).first()
+        if row is None:
+            return
+        from app.domain.enums import ChangeOp
+
+        s.add(
+            OutboxEntry(
+                entity=q.entity,
+                entity_id=q.entity_id,
+                version=row[0],
+                op=ChangeOp.UPDATE,
+                created_at=utcnow(),
+            )
+        )

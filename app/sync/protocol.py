@@ -1,0 +1,145 @@
+"""The wire format shared by the station and the district server (see docs/sync.md).
+
+Plain Python: no Qt, no HTTP client, no server framework. Both sides import the limits, the
+compression helpers, the credential format and the record serialisation from here, so that they
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+import zlib
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+import zstandard
+
+PROTOCOL_VERSION = 1
+
+#: Records in one batch sent by a station (the server refuses more than ``MAX_BATCH_RECORDS``).
+DEFAULT_BATCH_RECORDS = 1000
+MAX_BATCH_RECORDS = 2000
+#: Bytes of one request body as sent (compressed) and after decompression.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+#: Bytes of one record's JSON data.
+MAX_RECORD_BYTES = 256 * 1024
+
+SIGNATURE_HEADER = "X-Labor-Signature"
+CREDENTIAL_PREFIX = "lst1"
+ENCODINGS = ("zstd", "gzip", "identity")
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+STATION_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
+ENTITY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class PayloadError(ValueError):
+    """A body that cannot be decoded; ``str()`` is a Chinese message for the response."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+# ------------------------------------------------------------------ compression
+
+
+def compress(body: bytes, encoding: str) -> bytes:
+    if encoding == "zstd":
+        return zstandard.ZstdCompressor(level=3).compress(body)
+    if encoding == "gzip":
+        return gzip.compress(body, compresslevel=5, mtime=0)
+    if encoding == "identity":
+        return body
+    raise ValueError(encoding)
+
+
+def decompress(body: bytes, encoding: str, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+    """Undo ``Content-Encoding`` without ever holding more than ``limit`` bytes (no zip bombs)."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding == "gzip":
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise PayloadError("请求内容不是有效的 gzip 压缩数据") from exc
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise PayloadError("请求内容解压后超过大小上限", status=413)
+        if not inflater.eof:
+            raise PayloadError("gzip 压缩数据不完整")
+        return out
+    if encoding == "zstd":
+        try:
+            reader = zstandard.ZstdDecompressor().stream_reader(body)
+            out = reader.read(limit + 1)
+        except zstandard.ZstdError as exc:
+            raise PayloadError("请求内容不是有效的 zstd 压缩数据") from exc
+        if len(out) > limit:
+            raise PayloadError("请求内容解压后超过大小上限", status=413)
+        return out
+    raise PayloadError(f"不支持的压缩方式：{encoding[:20]}（可用 zstd、gzip）", status=415)
+
+
+# ------------------------------------------------------------------ credentials and signatures
+
+
+def make_credential(token_id: str, secret: str) -> str:
+    return f"{CREDENTIAL_PREFIX}.{token_id}.{secret}"
+
+
+def parse_credential(value: str) -> tuple[str, str] | None:
+    """``(token_id, secret)`` of a station credential, or None if it is not one."""
+    parts = (value or "").strip().split(".")
+    if len(parts) != 3 or parts[0] != CREDENTIAL_PREFIX or not parts[1] or not parts[2]:
+        return None
+    if len(parts[1]) > 64 or len(parts[2]) > 128:
+        return None
+    return parts[1], parts[2]
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(b"labor-sync-auth:" + secret.encode()).hexdigest()
+
+
+def signing_key(secret: str) -> bytes:
+    """The key a station signs its batches with; the server keeps this, not the secret."""
+    return hashlib.sha256(b"labor-sync-sign:" + secret.encode()).digest()
+
+
+def sign(key: bytes, body: bytes) -> str:
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(key: bytes, body: bytes, signature: str | None) -> bool:
+    return bool(signature) and hmac.compare_digest(sign(key, body), signature.strip().lower())
+
+
+# ------------------------------------------------------------------ records
+
+
+def plain(value):
+    """A column value as JSON: Decimal as string, dates and times ISO, enums by value."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list):
+        return value
+    if isinstance(value, bytes):
+        raise TypeError("binary columns do not sync")
+    return str(value)
+
+
+def dumps(payload) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()

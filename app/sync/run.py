@@ -1,0 +1,331 @@
+"""One sync pass (``sync_once``) and enrollment (``enroll``): plain Python, called by the GUI worker,
+the command line and the tests alike."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from app.logsetup import describe_exception
+from app.store.errors import StoreError
+from app.store.models import (
+    DistrictNotice,
+    OutboxEntry,
+    QuarantinedRecord,
+    ReferenceItem,
+    SyncLogEntry,
+    utcnow,
+)
+from app.sync import batches, protocol, state
+from app.sync.client import DistrictClient, SyncProblem, normalise_server_url
+
+log = logging.getLogger(__name__)
+
+NOT_ENROLLED = "本站尚未登记到区级服务器：请站点管理员在“同步”页面填写服务器地址、登记码和 CA 证书"
+
+
+@dataclass
+class SyncResult:
+    ok: bool = False
+    #: records sent (each record once per batch, also when sent again after an interruption)
+    sent: int = 0
+    #: outbox entries the server acknowledged (removed from the outbox)
+    acknowledged: int = 0
+    #: records the server rejected in this pass, set aside with their reasons
+    quarantined: int = 0
+    #: reference items and notices received from the district
+    received: int = 0
+    batches: int = 0
+    #: batches the server had already applied (answered from its record of them)
+    replayed: int = 0
+    waiting: int = 0
+    problem: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"发送 {self.sent} 条，确认 {self.acknowledged} 条，退回 {self.quarantined} 条，"
+            f"收到区级数据 {self.received} 条，仍待发送 {self.waiting} 条"
+        )
+        return text if self.ok else f"{text}。问题：{self.problem}"
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _check_cancel(cancel) -> None:
+    if cancel is not None and (cancel() if callable(cancel) else bool(cancel)):
+        raise Cancelled()
+
+
+def _client(store, server_url: str | None, encoding: str) -> DistrictClient:
+    with state.reading(store) as s:
+        url = server_url or state.get(s, state.SERVER_URL)
+        credential = state.get(s, state.CREDENTIAL)
+        ca_pem = state.get(s, state.CA_PEM)
+    if not credential or not url:
+        raise SyncProblem(NOT_ENROLLED)
+    return DistrictClient(url, ca_pem=ca_pem, credential=credential, encoding=encoding)
+
+
+def _waiting(store) -> int:
+    with state.reading(store) as s:
+        from sqlalchemy import func
+
+        return s.scalar(select(func.count(func.distinct(OutboxEntry.entity_id)))) or 0
+
+
+def _drop_pending(store) -> None:
+    with state.transaction(store) as s:
+        state.put(s, state.PENDING, None)
+
+
+def _quarantine_single(store, batch: batches.Batch, reason: str) -> int:
+    """A one-record batch the server refused as malformed: set the record aside, drop its entries."""
+    now = utcnow()
+    with state.transaction(store) as s:
+        for rec in batch.records:
+            s.add(
+                QuarantinedRecord(
+                    entity=rec["entity"],
+                    entity_id=rec["id"],
+                    version=int(rec["version"]),
+                    reason=reason,
+                    at=now,
+                )
+            )
+        s.execute(delete(OutboxEntry).where(OutboxEntry.seq <= batch.last_outbox_seq))
+        state.put(s, state.PENDING, None)
+    return len(batch.records)
+
+
+def _send(
+    client: DistrictClient,
+    store,
+    batch: batches.Batch,
+    station_code: str,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    cancel,
+) -> dict:
+    attempt = 0
+    renumbered = False
+    while True:
+        _check_cancel(cancel)
+        if batch.encoded is None or batch.encoded[0] != batch.seq:
+            batch.encoded = (batch.seq, client.encode(batch.payload(station_code)))
+        try:
+            return client.send_encoded(batch.encoded[1])
+        except SyncProblem as problem:
+            expected = problem.body.get("expected_seq") if problem.status == 409 else None
+            if isinstance(expected, int) and not renumbered:
+                batches.renumber_pending(store, expected)
+                batch.seq = expected
+                renumbered = True
+                continue
+            if problem.retry and attempt < retries:
+                delay = min(backoff * (2**attempt), 30.0) * (0.75 + random.random() / 2)
+                attempt += 1
+                log.info("sync batch %s: retry %s in %.1fs", batch.seq, attempt, delay)
+                sleep(delay)
+                continue
+            raise
+
+
+def sync_once(
+    store,
+    *,
+    server_url: str | None = None,
+    batch_records: int = protocol.DEFAULT_BATCH_RECORDS,
+    retries: int = 3,
+    backoff: float = 1.0,
+    encoding: str = "zstd",
+    progress: Callable[[int, int, str], None] | None = None,
+    cancel=None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncResult:
+    """Send everything waiting in the outbox, then pull the district's reference data and notices.
+
+    Never raises for a sync problem: the result says what happened (``problem`` in plain Chinese),
+    and the same text is kept as the station's last problem for the 同步 page.
+    """
+    result = SyncResult()
+    started = utcnow()
+    limit = max(1, min(batch_records, protocol.MAX_BATCH_RECORDS))
+    total = _waiting(store)
+    try:
+        station_code = store.station.code
+        with _client(store, server_url, encoding) as client, ThreadPoolExecutor(1) as ahead:
+
+            def read_ahead(after: batches.Batch) -> batches.Batch | None:
+                nxt = batches.prepare_after(store, after.last_outbox_seq, after.seq + 1, limit)
+                if nxt is not None:
+                    nxt.encoded = (nxt.seq, client.encode(nxt.payload(station_code)))
+                return nxt
+
+            batch = batches.next_batch(store, limit)
+            while batch is not None:
+                _check_cancel(cancel)
+                # the next batch is read and encoded while this one travels and is applied
+                upcoming = ahead.submit(read_ahead, batch)
+                try:
+                    ack = _send(client, store, batch, station_code, retries, backoff, sleep, cancel)
+                except SyncProblem as problem:
+                    upcoming.result()
+                    if problem.status == 413 and batch.entries > 1:
+                        _drop_pending(store)
+                        limit = max(1, batch.entries // 2)
+                        batch = batches.next_batch(store, limit)
+                        continue
+                    if problem.status == 422:
+                        # one malformed record must not block the queue: halve until it is alone
+                        _drop_pending(store)
+                        if batch.entries > 1:
+                            limit = max(1, batch.entries // 2)
+                        else:
+                            n = _quarantine_single(store, batch, f"区级服务器拒收：{problem}")
+                            result.quarantined += n
+                            result.reasons.append(str(problem))
+                        batch = batches.next_batch(store, limit)
+                        continue
+                    raise
+                result.sent += len(batch.records)
+                result.batches += 1
+                outcome = batches.apply_ack(store, batch, ack)
+                result.acknowledged += outcome.acknowledged
+                result.quarantined += len(outcome.quarantined)
+                result.reasons.extend(reason for _e, _i, reason in outcome.quarantined)
+                result.replayed += int(outcome.duplicate)
+                if progress:
+                    progress(
+                        min(result.acknowledged, total), max(total, result.acknowledged), "正在发送"
+                    )
+                nxt = upcoming.result()
+                if nxt is not None and nxt.entries >= min(limit, 1) and batches.adopt(store, nxt):
+                    batch = nxt
+                else:
+                    batch = batches.next_batch(store, limit)
+            result.received = _pull_reference(client, store)
+        result.ok = True
+    except SyncProblem as problem:
+        result.problem = str(problem)
+    except Cancelled:
+        result.problem = "同步已取消，未发送的数据会在下次同步时发送"
+    except StoreError as exc:
+        result.problem = f"读写本机数据时出错：{exc}"
+    except Exception as exc:  # never let the worker die silently; no personal data in the log
+        log.error("sync pass failed: %s", describe_exception(exc))
+        result.problem = (
+            "同步时发生意外错误，已记录错误位置（不含个人信息）。待发送的数据保存在本机，不会丢失"
+        )
+    result.waiting = _waiting(store)
+    _finish(store, result, started)
+    return result
+
+
+def _finish(store, result: SyncResult, started: datetime) -> None:
+    with state.transaction(store) as s:
+        s.add(
+            SyncLogEntry(
+                started_at=started,
+                finished_at=utcnow(),
+                ok=result.ok,
+                sent=result.sent,
+                acknowledged=result.acknowledged,
+                quarantined=result.quarantined,
+                received=result.received,
+                problem=result.problem,
+            )
+        )
+        if result.ok:
+            state.put(s, state.LAST_SUCCESS, utcnow().isoformat())
+            state.put(s, state.LAST_PROBLEM, None)
+        else:
+            state.put(s, state.LAST_PROBLEM, result.problem)
+
+
+def _pull_reference(client: DistrictClient, store) -> int:
+    received = 0
+    for _ in range(100):
+        with state.reading(store) as s:
+            since = int(state.get(s, state.REFERENCE_REV, 0))
+        answer = client.reference(since)
+        rev = int(answer.get("rev", since))
+        items, notices = answer.get("items") or [], answer.get("notices") or []
+        with state.transaction(store) as s:
+            for item in items:
+                row = s.scalar(
+                    select(ReferenceItem).where(
+                        ReferenceItem.kind == item["kind"], ReferenceItem.code == item["code"]
+                    )
+                )
+                if row is None:
+                    row = ReferenceItem(kind=item["kind"], code=item["code"])
+                    s.add(row)
+                row.name = item["name"]
+                row.data = item.get("data")
+                row.active = bool(item.get("active", True))
+                row.version = int(item.get("version", 1))
+                row.updated_at = utcnow()
+            for n in notices:
+                if s.get(DistrictNotice, n["id"]) is None:
+                    s.add(
+                        DistrictNotice(
+                            id=n["id"],
+                            title=n["title"],
+                            body=n["body"],
+                            published_at=datetime.fromisoformat(n["published_at"]),
+                        )
+                    )
+            state.put(s, state.REFERENCE_REV, rev)
+        received += len(items) + len(notices)
+        if rev <= since or (not items and not notices):
+            break
+    return received
+
+
+def enroll(store, server_url: str, code: str, ca_pem: str | None) -> str:
+    """Redeem a one-time enrollment code; the credential is kept encrypted in the store.
+
+    Returns the station name the district confirmed. Raises :class:`SyncProblem` (Chinese text).
+    """
+    store.require_admin()
+    url = normalise_server_url(server_url)
+    if url.startswith("https://") and ca_pem:
+        text = ca_pem.strip()
+        if "BEGIN CERTIFICATE" not in text:
+            raise SyncProblem(
+                "所选文件不是 PEM 格式的证书：请选择区人社局提供的 CA 证书（.pem 文件）"
+            )
+        ca_pem = text + "\n"
+    if not (code or "").strip():
+        raise SyncProblem("请填写区人社局提供的登记码")
+    with DistrictClient(url, ca_pem=ca_pem) as client:
+        answer = client.enroll(store.station.code, code.strip(), store.keys.store_id)
+    credential = answer.get("credential")
+    if not isinstance(credential, str) or protocol.parse_credential(credential) is None:
+        raise SyncProblem("区级服务器的答复不完整，登记未完成，请重试")
+    with state.transaction(store) as s:
+        state.put(s, state.SERVER_URL, url)
+        state.put(s, state.CA_PEM, ca_pem)
+        state.put(s, state.CREDENTIAL, credential)
+        state.put(s, state.ENROLLED_AT, utcnow().isoformat())
+        state.put(s, state.LAST_PROBLEM, None)
+    log.info("station enrolled with the district server")
+    return str(answer.get("station_name") or store.station.name)
+
+
+def set_server_url(store, server_url: str) -> str:
+    url = normalise_server_url(server_url)
+    with state.transaction(store) as s:
+        state.put(s, state.SERVER_URL, url)
+    return url
