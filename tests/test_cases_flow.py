@@ -466,7 +466,9 @@ def test_a_term_the_general_contractor_pays_goes_to_arbitration(store):
         is_construction=True,
         project_name="鼓楼区某安置房项目",
         general_contractor=EnterpriseChoice(
-            new=EnterpriseInput(name="福建八闽建设工程有限公司", credit_code=credit_code("MA2BAM1N0"))
+            new=EnterpriseInput(
+                name="福建八闽建设工程有限公司", credit_code=credit_code("MA2BAM1N0")
+            )
         ),
     )
     with store.read() as s:

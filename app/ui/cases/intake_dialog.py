@@ -412,7 +412,9 @@ class IntakeDialog(QDialog):
     def _update_worker_count(self) -> None:
         n = self.workers.rowCount()
         if n >= COLLECTIVE_MIN_WORKERS:
-            self.worker_count.setText(f"共{n}名申请人：集体争议，推举了代表的请在“推举代表”列勾选。")
+            self.worker_count.setText(
+                f"共{n}名申请人：集体争议，推举了代表的请在“推举代表”列勾选。"
+            )
         else:
             self.worker_count.setText(f"共{n}名申请人。")
 
