@@ -334,3 +334,29 @@ def test_intake_typing_is_kept_as_an_encrypted_draft(qtbot, store, section):
     assert again.workers.rowCount() == 2 and again.workers.item(1, 0).text() == "王芳"
     assert again.facts.toPlainText() == "草稿中的事实"
     again.drafts.discard()
+
+
+def test_enterprise_page_lists_the_enterprises_cases(qtbot, store):
+    from sqlalchemy import select as _select
+
+    from app.store.models import DisputeCase as _Case
+    from app.ui.context import AppContext
+    from app.ui.roster.enterprise_page import EnterprisePage
+    from tests.cases_support import register
+
+    register(store)
+    with store.read() as s:
+        case = s.scalars(_select(_Case)).one()
+    ctx = AppContext(store)
+    page = EnterprisePage(ctx)
+    qtbot.addWidget(page)
+    page.show_enterprise(case.respondent_id)
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert "调解案件" in titles
+    tab = page.tabs.widget(titles.index("调解案件"))
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=10_000)
+    assert tab.model.rows[0].case_no == case.case_no
+    asked = []
+    ctx.navigate_requested.connect(lambda key, kw: asked.append((key, kw)))
+    tab._open(tab.model.index(0, 0))
+    assert asked == [("cases", {"id": case.id})]

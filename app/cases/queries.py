@@ -79,6 +79,8 @@ class CaseFilter:
     migrant: bool = False
     #: party name, ID number, case number, enterprise name or code, project (any part of them)
     text: str = ""
+    #: cases where this enterprise is the respondent or another party (contractor …)
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,17 @@ def _filters(f: CaseFilter, today: date) -> list:
         where.append(DisputeCase.is_migrant_worker.is_(True))
     if f.overdue:
         where.append(_overdue_condition(today))
+    if f.enterprise_id:
+        where.append(
+            or_(
+                DisputeCase.respondent_id == f.enterprise_id,
+                exists().where(
+                    CaseParty.case_id == DisputeCase.id,
+                    CaseParty.enterprise_id == f.enterprise_id,
+                    CaseParty.deleted.is_(False),
+                ),
+            )
+        )
     return where
 
 
