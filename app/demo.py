@@ -21,6 +21,7 @@ from app.store.store import Store
 DEMO_STEPS = [
     "app.demo:demo_enterprises",
     "app.roster.demo:demo_roster",
+    "app.cases.demo:demo_cases",
     "app.visits.demo:demo_visits",
     "app.activities.demo:demo_activities",
 ]

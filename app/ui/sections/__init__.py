@@ -35,6 +35,7 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("visits", "企业走访", "app.ui.visits.section:VisitsSection", 40),
     SectionSpec("activities", "五个一活动", "app.ui.activities.section:ActivitiesSection", 50),
     SectionSpec("roster", "企业名录", "app.ui.roster.section:RosterSection", 20),
+    SectionSpec("cases", "调解案件", "app.ui.cases.section:CasesSection", 30),
     SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),
     SectionSpec("settings", "设置与用户", "app.ui.sections.settings:SettingsSection", 90),
 ]
