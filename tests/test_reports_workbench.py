@@ -53,8 +53,26 @@ def station(store):
         fx.case(
             s, received=date(2026, 3, 8), status=CaseStatus.WITHDRAWN, claims=[("wages", "1000")]
         )
+        # September: the 15 days ran out on 15 October; a payment due on 10 October is short
+        fx.case(
+            s,
+            received=date(2026, 9, 30),
+            status=CaseStatus.IN_MEDIATION,
+            claims=[("wages", "5000")],
+            respondent=a,
+        )
+        fx.case(
+            s,
+            received=date(2026, 9, 10),
+            status=CaseStatus.PERFORMING,
+            claims=[("wages", "6000")],
+            respondent=b,
+            agreement_terms=[("wages", "6000", date(2026, 10, 10))],
+            payments=[(0, "1000", date(2026, 10, 10))],
+        )
         # stale level: nothing recorded supports it any more; the daily recompute clears it
-        b.risk_level = RiskLevel.MEDIUM
+        c = fx.enterprise(s, "福州西湖餐饮有限公司")
+        c.risk_level = RiskLevel.MEDIUM
     record_visit(
         store,
         VisitInput(
@@ -67,11 +85,11 @@ def station(store):
         ),
         today=TODAY,
     )
-    return a, b
+    return a, b, c
 
 
 def test_workbench_shows_the_month_and_the_year(qtbot, store, station):
-    a, b = station
+    a, b, c = station
     ctx = AppContext(store)
     section = WorkbenchSection(ctx, today=TODAY)
     qtbot.addWidget(section)
@@ -79,35 +97,46 @@ def test_workbench_shows_the_month_and_the_year(qtbot, store, station):
     section.activated()
     qtbot.waitUntil(lambda: section.data is not None, timeout=20000)
     cards = section.cards
-    assert cards["cases"].value.text() == "2 件" and cards["cases"].detail.text() == "本年累计 3 件"
+    assert cards["cases"].value.text() == "2 件" and cards["cases"].detail.text() == "本年累计 5 件"
     assert cards["workers"].value.text() == "3 人"
     assert cards["rate"].value.text() == "50.0%"
-    assert cards["recovered"].value.text() == "9,000.00 元"
+    assert cards["recovered"].value.text() == "10,000.00 元"  # 9,000 + 1,000 on the short term
     assert cards["overdue"].value.text() == "1 项"
     assert cards["five"].value.text() == "0 / 5"
+    assert cards["overdue_cases"].value.text() == "2 件"
+    assert cards["overdue_terms"].value.text() == "1 项"
+    assert cards["overdue_terms"].detail.text() == "未履行金额 5,000.00 元"
+    assert section.terms_table.item(0, 2).text() == "5,000.00"
+    assert section.terms_table.item(0, 4).text() == "10"
+    alerts = [
+        section.alerts_table.item(r, 3).text() for r in range(section.alerts_table.rowCount())
+    ]
+    assert any("调解期限已于" in text for text in alerts), alerts
     assert section.overdue_table.rowCount() == 1
     assert section.overdue_table.item(0, 0).text() == a.name
     assert section.overdue_table.item(0, 3).text() == "19"
     # the chart has both sets, one bar per dispute type
     [series] = section.types_chart.series()
     assert [s.label() for s in series.barSets()] == ["本月", "本年累计"]
-    assert series.barSets()[1].at(0) == 2  # wages: one in October, one in March
-    assert section.outcome_chart.series()[0].count() == 3  # success, failed, withdrawn
+    assert series.barSets()[1].at(0) == 4  # wages: October, March and two in September
+    assert section.outcome_chart.series()[0].count() == 4  # success, failed, withdrawn, in progress
     labels = [piece.label() for piece in section.status_chart.series()[0].slices()]
     assert labels == ["调解不成 1", "已结案 1"]  # October's two cases by their current state
     # the daily risk refresh ran once and cleared the stale level
     assert store.get_setting(RISK_SETTING) == "2026-10-20"
     with store.read() as s:
-        assert s.get(Enterprise, b.id).risk_level == RiskLevel.NONE
-        assert s.get(Enterprise, a.id).risk_level == RiskLevel.MEDIUM
-    assert [section.risk_table.item(r, 0).text() for r in range(section.risk_table.rowCount())] == [
-        a.name
-    ]
+        assert s.get(Enterprise, c.id).risk_level == RiskLevel.NONE
+        assert s.get(Enterprise, b.id).risk_level == RiskLevel.MEDIUM  # an unpaid wage agreement
+        # owner unreachable (visit) and unpaid wages (open case): high
+        assert s.get(Enterprise, a.id).risk_level == RiskLevel.HIGH
+    rows = range(section.risk_table.rowCount())
+    assert [section.risk_table.item(r, 0).text() for r in rows] == [a.name, b.name]
     # clicking the overdue card asks for the ledger's overdue items
     asked = []
     ctx.navigate_requested.connect(lambda key, kw: asked.append((key, kw)))
     qtbot.mouseClick(cards["overdue"], Qt.MouseButton.LeftButton)
-    assert asked == [("visits", {"ledger": "overdue"})]
+    section._open_case(section.terms_table, 0)
+    assert asked == [("visits", {"ledger": "overdue"}), ("cases", {"id": section._term_cases[0]})]
 
 
 def test_export_dialog_writes_both_files(qtbot, store, station, tmp_path):

@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 
 from app.activities.checklist import annual_checklist
+from app.cases.queries import CaseFilter, count_cases
 from app.domain import reference
 from app.domain.activities import FiveOneItem
 from app.domain.enums import (
@@ -155,8 +156,8 @@ class StationFigures:
     five_one_year: int
     five_one: list[FiveOneItem]
     risk_counts: dict[RiskLevel, int]
-    #: cases past a deadline on the report day; None when the case deadlines are not available
-    overdue_cases: int | None = None
+    #: cases past a deadline (the 15 days, an agreed payment) on the report day
+    overdue_cases: int = 0
 
     @property
     def five_one_done(self) -> int:
@@ -418,14 +419,7 @@ def compute_figures(store: Store, period: Period, today: date | None = None) -> 
     )
 
 
-def overdue_case_count(session, today: date) -> int | None:
-    """Cases past a deadline (the 15 days, or an agreed payment) on ``today``.
-
-    The deadline rules belong to the cases area (``app.cases.queries``); until that is part of
-    the program this figure is left out rather than guessed.
-    """
-    try:
-        from app.cases.queries import CaseFilter, count_cases
-    except ImportError:
-        return None
+def overdue_case_count(session, today: date) -> int:
+    """Cases past a deadline on ``today``: the 15 days of Art. 14 while still open, or an agreed
+    payment or obligation not performed by its date (the rules of ``app.cases.queries``)."""
     return count_cases(session, CaseFilter(overdue=True), today=today)

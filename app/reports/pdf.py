@@ -60,7 +60,6 @@ def summary_pdf(f: StationFigures) -> bytes:
         return t
 
     t = f.total
-    overdue = "—" if f.overdue_cases is None else str(f.overdue_cases)
     key = [
         ["受理案件", f"{t.cases} 件", "涉及劳动者", f"{t.workers} 人"],
         ["调解成功", f"{t.outcomes[Outcome.SUCCESS]} 件", "调解成功率", _rate(t.success_rate)],
@@ -71,7 +70,7 @@ def summary_pdf(f: StationFigures) -> bytes:
             "本期支付到位",
             f"{_money(f.paid_in_period)} 元",
         ],
-        ["集体争议", f"{f.collective_cases} 件", "逾期案件（制表日）", overdue],
+        ["集体争议", f"{f.collective_cases} 件", "逾期案件（制表日）", f"{f.overdue_cases} 件"],
     ]
     key_table = Table(key, colWidths=[28 * mm, 52 * mm, 34 * mm, 52 * mm])
     key_table.setStyle(

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import case, select
 
+from app.cases.queries import Alert, OverdueTerm, deadline_alerts, overdue_terms
 from app.domain.enums import RiskLevel
 from app.reports import periods
 from app.reports.figures import StationFigures, compute_figures
@@ -29,6 +30,10 @@ class WorkbenchData:
     year: StationFigures
     overdue_findings: list[LedgerRow]
     risky_enterprises: list[RiskRow]
+    #: mediation periods ending soon or over, agreement terms due soon or overdue
+    case_alerts: list[Alert]
+    #: agreement terms past their date and not fully performed
+    overdue_terms: list[OverdueTerm]
 
 
 def workbench_data(store: Store, today: date | None = None, *, limit: int = 50) -> WorkbenchData:
@@ -51,4 +56,8 @@ def workbench_data(store: Store, today: date | None = None, *, limit: int = 50) 
                 .limit(limit)
             )
         ]
-    return WorkbenchData(today, month, year, overdue_findings(store, today, limit), risky)
+        alerts = deadline_alerts(s, today)
+        terms = overdue_terms(s, today)
+    return WorkbenchData(
+        today, month, year, overdue_findings(store, today, limit), risky, alerts, terms
+    )

@@ -183,7 +183,6 @@ def work_sheet(ws: Worksheet, f: StationFigures) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = CENTER
     r = 3
-    overdue = "未统计（案件期限模块未启用）" if f.overdue_cases is None else f.overdue_cases
     r = _block(
         ws,
         r,
@@ -198,7 +197,7 @@ def work_sheet(ws: Worksheet, f: StationFigures) -> None:
             ("调解成功率", f.total.success_rate if f.total.success_rate is not None else "—", RATE),
             ("协议金额（元）", float(f.total.agreed), MONEY),
             ("本期实际支付到位金额（元）", float(f.paid_in_period), MONEY),
-            ("制表日逾期案件（件）", overdue, COUNT),
+            ("制表日逾期案件（件）", f.overdue_cases, COUNT),
         ],
     )
     r = _block(

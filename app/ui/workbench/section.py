@@ -130,6 +130,8 @@ class WorkbenchSection(Section):
         super().__init__(ctx, parent)
         self.fixed_today = today
         self.data: WorkbenchData | None = None
+        self._alert_cases: list[str] = []
+        self._term_cases: list[str] = []
         self.task = None
         self.dialog = None
 
@@ -157,15 +159,17 @@ class WorkbenchSection(Section):
                 ("workers", "涉及劳动者"),
                 ("rate", "调解成功率"),
                 ("recovered", "为劳动者追回（本月支付到位）"),
+                ("overdue_cases", "逾期案件"),
                 ("visits", "本月企业走访"),
                 ("open", "待整改问题"),
                 ("overdue", "逾期未整改"),
                 ("five", "“五个一”进度"),
+                ("overdue_terms", "逾期未履行的协议条款"),
             )
         }
         grid = QGridLayout()
         for i, card in enumerate(self.cards.values()):
-            grid.addWidget(card, i // 4, i % 4)
+            grid.addWidget(card, i // 5, i % 5)
         self.cards["overdue"].mousePressEvent = lambda _e: self.ctx.navigate(
             "visits", ledger="overdue"
         )
@@ -209,6 +213,26 @@ class WorkbenchSection(Section):
         self.risk_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.risk_table.verticalHeader().hide()
         self.risk_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.alerts_table = QTableWidget(0, 4)
+        self.alerts_table.setHorizontalHeaderLabels(("案号", "期限", "剩余天数", "提醒"))
+        self.terms_table = QTableWidget(0, 7)
+        self.terms_table.setHorizontalHeaderLabels(
+            ("案号", "条款", "未履行金额（元）", "约定日期", "逾期天数", "付款单位", "后续途径")
+        )
+        for table, stretch in ((self.alerts_table, 3), (self.terms_table, 1)):
+            table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+            table.verticalHeader().hide()
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            table.setMinimumHeight(170)
+            table.doubleClicked.connect(lambda index, t=table: self._open_case(t, index.row()))
+        alerts_box = QGroupBox("调解期限与履行期限提醒（双击打开案件）")
+        QVBoxLayout(alerts_box).addWidget(self.alerts_table)
+        terms_box = QGroupBox("逾期未履行的协议条款（双击打开案件）")
+        QVBoxLayout(terms_box).addWidget(self.terms_table)
+        case_lists = QHBoxLayout()
+        case_lists.addWidget(alerts_box, 1)
+        case_lists.addWidget(terms_box, 1)
+
         overdue_box = QGroupBox("逾期未整改的问题（双击打开问题台账）")
         QVBoxLayout(overdue_box).addWidget(self.overdue_table)
         risk_box = QGroupBox("欠薪预警：高、中风险企业")
@@ -223,6 +247,7 @@ class WorkbenchSection(Section):
         col.addLayout(grid)
         col.addLayout(charts)
         col.addWidget(self.five_box)
+        col.addLayout(case_lists)
         col.addLayout(lists)
         area = QScrollArea()
         area.setWidgetResizable(True)
@@ -289,10 +314,21 @@ class WorkbenchSection(Section):
             f"{overdue} 项", "点击查看问题台账" if overdue else "无逾期", alert=overdue > 0
         )
         self.cards["five"].set(f"{y.five_one_done} / 5", f"{y.five_one_year}年")
+        self.cards["overdue_cases"].set(
+            f"{m.overdue_cases} 件", "调解期限已过或协议逾期未履行", alert=m.overdue_cases > 0
+        )
+        outstanding = sum((t.outstanding or 0 for t in data.overdue_terms), 0)
+        self.cards["overdue_terms"].set(
+            f"{len(data.overdue_terms)} 项",
+            f"未履行金额 {outstanding:,.2f} 元" if data.overdue_terms else "无逾期",
+            alert=bool(data.overdue_terms),
+        )
         self._draw_types(m, y)
         self._draw_statuses(m)
         self._draw_outcomes(y)
         self._draw_five(y)
+        self._fill_alerts(data)
+        self._fill_terms(data)
         self._fill_overdue(data)
         self._fill_risk(data)
 
@@ -380,6 +416,52 @@ class WorkbenchSection(Section):
             label.setStyleSheet(
                 f"color: {colour}; background: {background}; border-radius: 4px; padding: 4px;"
             )
+
+    def _fill_alerts(self, data: WorkbenchData) -> None:
+        table = self.alerts_table
+        table.setRowCount(0)
+        self._alert_cases = [a.case_id for a in data.case_alerts]
+        for alert in data.case_alerts:
+            r = table.rowCount()
+            table.insertRow(r)
+            late = alert.days_left < 0
+            for c, text in enumerate(
+                (alert.case_no, fmt_date(alert.due_on), str(alert.days_left), alert.message)
+            ):
+                item = QTableWidgetItem(text)
+                if late:
+                    item.setForeground(OVERDUE_FG)
+                table.setItem(r, c, item)
+        table.resizeColumnToContents(0)
+
+    def _fill_terms(self, data: WorkbenchData) -> None:
+        table = self.terms_table
+        table.setRowCount(0)
+        self._term_cases = [t.case_id for t in data.overdue_terms]
+        for term in data.overdue_terms:
+            r = table.rowCount()
+            table.insertRow(r)
+            outstanding = f"{term.outstanding:,.2f}" if term.outstanding is not None else ""
+            for c, text in enumerate(
+                (
+                    term.case_no,
+                    f"第{term.seq}项 {term.description}",
+                    outstanding,
+                    fmt_date(term.due_on),
+                    str(term.days_overdue),
+                    term.payer or "",
+                    term.route,
+                )
+            ):
+                item = QTableWidgetItem(text)
+                item.setForeground(OVERDUE_FG)
+                table.setItem(r, c, item)
+        table.resizeColumnToContents(0)
+
+    def _open_case(self, table: QTableWidget, row: int) -> None:
+        ids = self._alert_cases if table is self.alerts_table else self._term_cases
+        if 0 <= row < len(ids):
+            self.ctx.navigate("cases", id=ids[row])
 
     def _fill_overdue(self, data: WorkbenchData) -> None:
         table = self.overdue_table
