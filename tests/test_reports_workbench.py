@@ -174,3 +174,27 @@ def test_cancelled_export_writes_nothing(store, tmp_path):
     with pytest.raises(ExportCancelled):
         export_report(store, periods.parse_period("2026"), xlsx_path=out / "x.xlsx", cancel=token)
     assert list(out.iterdir()) == []
+
+
+def test_a_changed_case_updates_risk_levels_in_the_background(qtbot, store):
+    ctx = AppContext(store)
+    section = WorkbenchSection(ctx, today=TODAY)
+    qtbot.addWidget(section)
+    section.risk_timer.setInterval(10)
+    with store.unit_of_work() as s:
+        firm = fx.enterprise(s, "福州某餐饮管理有限公司")
+        fx.case(
+            s,
+            received=date(2026, 10, 12),
+            status=CaseStatus.ACCEPTED,
+            claims=[("wages", "30000")],
+            workers=12,
+            collective=True,
+            respondent=firm,
+        )
+    changed = []
+    ctx.data_changed.connect(changed.append)
+    ctx.data_changed.emit("dispute_case")  # what the case screens say after saving
+    qtbot.waitUntil(lambda: "enterprise" in changed, timeout=10000)
+    with store.read() as s:
+        assert s.get(Enterprise, firm.id).risk_level == RiskLevel.HIGH

@@ -304,13 +304,13 @@ def test_enterprise_page_shows_visits_ledger_risk_credit_and_activities(qtbot, c
     qtbot.addWidget(page)
     page.show_enterprise(firm.id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
-    assert titles[:3] == ["基本信息", "走访与信用", "参与活动"]
-    visits_tab = page.tabs.widget(1)
+    assert titles == ["基本信息", "调解案件", "走访与信用", "参与活动"]
+    visits_tab = page.tabs.widget(titles.index("走访与信用"))
     assert "欠薪风险：中" in visits_tab.risk.text() and "拖欠工资" in visits_tab.risk.text()
     assert visits_tab.standing.text() == "信用状况：失信"
     assert visits_tab.visits.rowCount() == 1 and visits_tab.findings.rowCount() == 1
     assert visits_tab.findings.item(0, 4).text() == "10"  # days overdue
-    activities_tab = page.tabs.widget(2)
+    activities_tab = page.tabs.widget(titles.index("参与活动"))
     assert activities_tab.table.item(0, 2).text() == "观摩学习"
     asked = []
     ctx.navigate_requested.connect(lambda key, kw: asked.append((key, kw)))

@@ -14,7 +14,7 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, Qt
+from PySide6.QtCore import QMargins, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QFrame,
@@ -41,6 +41,9 @@ from app.ui.workbench.export_dialog import ExportReportDialog
 from app.visits.risk import recompute_all_risks
 
 RISK_SETTING = "visits.risk_recomputed_on"
+#: records of the cases area whose change may move an enterprise's wage-arrears risk
+CASE_ENTITIES = ("dispute_case", "mediation_agreement", "performance_record")
+RISK_DELAY_MS = 1500
 MONTH_COLOUR = QColor("#2f6fb0")
 YEAR_COLOUR = QColor("#9bb5d3")
 #: short names of the dispute types for the chart's axis
@@ -256,9 +259,40 @@ class WorkbenchSection(Section):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(area)
-        ctx.data_changed.connect(lambda _entity: self.isVisible() and self.refresh())
+        ctx.data_changed.connect(self._data_changed)
+        # a case changed somewhere: refresh the enterprises' risk levels shortly after, in the
+        # background, whether or not the workbench is on screen (the roster shows the levels)
+        self.risk_timer = QTimer(self)
+        self.risk_timer.setSingleShot(True)
+        self.risk_timer.setInterval(RISK_DELAY_MS)
+        self.risk_timer.timeout.connect(self.recompute_risks)
+        self.risk_task = None
 
     # ------------------------------------------------------------------ loading
+
+    def _data_changed(self, entity: str) -> None:
+        if entity in CASE_ENTITIES and self.ctx.user.can_write:
+            self.risk_timer.start()
+        if self.isVisible():
+            self.refresh()
+
+    def recompute_risks(self) -> None:
+        if self.risk_task is not None:
+            self.risk_timer.start()  # one at a time: try again shortly
+            return
+
+        def done(changed: int) -> None:
+            self.risk_task = None
+            if changed:
+                self.ctx.data_changed.emit("enterprise")
+
+        def failed(exc: BaseException) -> None:
+            self.risk_task = None
+            self.ctx.show_error(self, exc, "欠薪风险等级更新失败")
+
+        self.risk_task = self.ctx.run(
+            recompute_all_risks, self.ctx.store, self.today(), on_done=done, on_failed=failed
+        )
 
     def today(self) -> date:
         return self.fixed_today or date.today()
