@@ -58,7 +58,7 @@ def main() -> None:
     today = date.today()
 
     workbench = WorkbenchSection(ctx)
-    workbench.resize(1280, 900)
+    workbench.resize(1280, 1180)
     workbench.show()
     workbench.activated()
     settle(app, lambda: workbench.data is not None)

@@ -218,9 +218,9 @@ class WorkbenchSection(Section):
         self.risk_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.alerts_table = QTableWidget(0, 4)
         self.alerts_table.setHorizontalHeaderLabels(("案号", "期限", "剩余天数", "提醒"))
-        self.terms_table = QTableWidget(0, 7)
+        self.terms_table = QTableWidget(0, 5)
         self.terms_table.setHorizontalHeaderLabels(
-            ("案号", "条款", "未履行金额（元）", "约定日期", "逾期天数", "付款单位", "后续途径")
+            ("案号", "条款", "未履行（元）", "约定日期", "逾期天数")
         )
         for table, stretch in ((self.alerts_table, 3), (self.terms_table, 1)):
             table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -476,19 +476,16 @@ class WorkbenchSection(Section):
             r = table.rowCount()
             table.insertRow(r)
             outstanding = f"{term.outstanding:,.2f}" if term.outstanding is not None else ""
+            tip = f"付款单位：{term.payer or '未登记'}\n{term.route}"
             for c, text in enumerate(
                 (
-                    term.case_no,
-                    f"第{term.seq}项 {term.description}",
-                    outstanding,
-                    fmt_date(term.due_on),
-                    str(term.days_overdue),
-                    term.payer or "",
-                    term.route,
+                    term.case_no, f"第{term.seq}项 {term.description}", outstanding,
+                    fmt_date(term.due_on), str(term.days_overdue),
                 )
-            ):
+            ):  # fmt: skip
                 item = QTableWidgetItem(text)
                 item.setForeground(OVERDUE_FG)
+                item.setToolTip(tip)
                 table.setItem(r, c, item)
         table.resizeColumnToContents(0)
 
