@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 #: "module:factory" of extra tabs; factory(ctx, enterprise_id) -> QWidget with a window title
 ENTERPRISE_TABS: list[str] = [
     "app.ui.cases.enterprise_tab:cases_tab",
+    "app.ui.visits.enterprise_tab:make_visits_tab",
+    "app.ui.visits.enterprise_tab:make_activities_tab",
 ]
 
 

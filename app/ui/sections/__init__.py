@@ -31,6 +31,9 @@ class SectionSpec:
 # Navigation order of the plan: 工作台 10, 企业名录 20, 调解案件 30, 企业走访 40, 五个一活动 50,
 # 同步 60, 设置与用户 90.
 SECTIONS: list[SectionSpec] = [
+    SectionSpec("workbench", "工作台", "app.ui.workbench.section:WorkbenchSection", 10),
+    SectionSpec("visits", "企业走访", "app.ui.visits.section:VisitsSection", 40),
+    SectionSpec("activities", "五个一活动", "app.ui.activities.section:ActivitiesSection", 50),
     SectionSpec("roster", "企业名录", "app.ui.roster.section:RosterSection", 20),
     SectionSpec("cases", "调解案件", "app.ui.cases.section:CasesSection", 30),
     SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),

@@ -1,0 +1,1 @@
+"""Station statistics for a period: figures from the store, the .xlsx report, the one-page PDF."""

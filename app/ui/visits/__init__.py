@@ -1,0 +1,1 @@
+"""企业走访: visits, the problem ledger and credit notes."""
