@@ -169,7 +169,7 @@ def test_activity_with_stops_enterprises_and_photos(store):
             StopInput(date(2026, 5, 10), "福州软件园", 120),
             StopInput(date(2026, 5, 20), "高新区洪山园", 90),
         ],
-        attachments=[NewAttachment("现场1.png", b"\x89PNG photo")],
+        attachments=[NewAttachment("现场1.png", b"\x89PNG\r\n\x1a\n photo")],
     )
     activity_id = save_activity(store, tour, today=TODAY)
     detail = get_activity(store, activity_id)
@@ -177,7 +177,7 @@ def test_activity_with_stops_enterprises_and_photos(store):
     assert detail.enterprise_names == {a.id: a.name, b.id: b.name}
     with store.read() as s:
         att, content = attachment_content(s, detail.attachments[0].id)
-        assert content == b"\x89PNG photo" and att.mime_type == "image/png"
+        assert content == b"\x89PNG\r\n\x1a\n photo" and att.mime_type == "image/png"
     # edit: one stop less, one enterprise less, photo removed
     edit = ActivityInput(
         **{

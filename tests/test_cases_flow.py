@@ -378,9 +378,11 @@ def test_scanned_agreement_is_stored_encrypted_and_read_back(store, data_dir):
 
 def test_attachments_refuse_what_is_not_a_scan(store):
     case = register(store)
-    with pytest.raises(ValidationError, match="不是PDF或图片"):
+    with pytest.raises(ValidationError, match="类型不支持"):
         attachments.attach(store, "dispute_case", case.case_id, "notes.txt", b"hello")
-    with pytest.raises(ValidationError, match="是空的"):
+    with pytest.raises(ValidationError, match="内容不是照片或 PDF"):
+        attachments.attach(store, "dispute_case", case.case_id, "renamed.pdf", b"hello")
+    with pytest.raises(ValidationError, match="空文件"):
         attachments.attach(store, "dispute_case", case.case_id, "empty.pdf", b"")
 
 

@@ -19,8 +19,8 @@ from app.store import changes
 from app.store.errors import NotFound, ValidationError
 from app.store.models import Attachment, BlobChunk
 
-#: Largest file accepted (a phone photo is 2–8 MB; a scanned agreement a few MB).
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+#: Largest file accepted (a phone photo is 2–8 MB; a multi-page scan at 300 dpi can reach 30 MB).
+MAX_ATTACHMENT_BYTES = 40 * 1024 * 1024
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".heic")
 ACCEPTED_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf")
 
@@ -32,8 +32,31 @@ class NewAttachment:
     note: str | None = None
 
 
-def _mime_type(filename: str) -> str:
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+#: (offset, magic bytes, MIME type) of the files we accept, to tell them by content
+_MAGIC = (
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"GIF8", "image/gif"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"BM", "image/bmp"),
+    (8, b"WEBP", "image/webp"),
+    (4, b"ftypheic", "image/heic"),
+    (4, b"ftypmif1", "image/heic"),
+)
+
+
+def sniff_mime(content: bytes) -> str | None:
+    """The MIME type of a PDF or image by its first bytes (None: not one we accept)."""
+    for offset, magic, mime in _MAGIC:
+        if content[offset : offset + len(magic)] == magic:
+            return mime
+    return None
+
+
+def _mime_type(filename: str, content: bytes = b"") -> str:
+    return sniff_mime(content) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def check_attachment(filename: str, content: bytes) -> str | None:
@@ -46,8 +69,11 @@ def check_attachment(filename: str, content: bytes) -> str | None:
     if len(content) > MAX_ATTACHMENT_BYTES:
         size_mb = len(content) / 1024 / 1024
         return (
-            f"附件“{name}”有 {size_mb:.1f} MB，超过上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB"
+            f"附件“{name}”有 {size_mb:.1f} MB，超过上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB；"
+            "扫描件请降低分辨率后再附加"
         )
+    if sniff_mime(content) is None:
+        return f"附件“{name}”的内容不是照片或 PDF（文件可能已损坏，或只是改了扩展名）"
     return None
 
 
@@ -89,7 +115,7 @@ def add_attachment(
         owner_entity=owner_entity,
         owner_id=owner_id,
         filename=Path(item.filename).name[:255],
-        mime_type=_mime_type(item.filename),
+        mime_type=_mime_type(item.filename, item.content),
         size=len(item.content),
         sha256=digest,
         note=(item.note or None),
