@@ -16,8 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import bindparam, delete, literal_column, select, type_coerce
-from sqlalchemy.types import NullType
+import orjson
+from sqlalchemy import bindparam, delete, literal_column, select
 
 from app.store.models import MODEL_BY_ENTITY, OutboxEntry, QuarantinedRecord, utcnow
 from app.sync import protocol, rows, state
@@ -58,39 +58,68 @@ class AckResult:
     adopted: bool = False
 
 
-def _entries(s, *conditions, limit: int | None = None) -> list[tuple[int, str, str, str]]:
-    """``(seq, entity, entity_id, op)`` of outbox entries, oldest first (raw values, no ORM)."""
+def _entries(s, *, after: int = 0, upto: int | None = None, limit: int | None = None):
+    """``(seq, entity, entity_id, op)`` of outbox entries ``after < seq [<= upto]``, oldest first.
+
+    Plain tuples from the driver's cursor (see :func:`_records_sql`): a batch reads thousands.
+    """
     t = OutboxEntry.__table__
-    q = (
-        select(t.c.seq, t.c.entity, t.c.entity_id, type_coerce(t.c.op, NullType()))
-        .where(*conditions)
-        .order_by(t.c.seq)
-    )
+    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op).where(t.c.seq > after)
+    if upto is not None:
+        q = q.where(t.c.seq <= upto)
+    q = q.order_by(t.c.seq)
     if limit:
         q = q.limit(limit)
-    return s.execute(q).all()
+    compiled = q.compile(dialect=rows.sqlite_dialect)
+    params = [compiled.params[name] for name in compiled.positiontup]
+    cursor = s.connection().connection.dbapi_connection.cursor()
+    try:
+        return cursor.execute(str(compiled), params).fetchall()
+    finally:
+        cursor.close()
 
 
 @cache
-def _records_sql(entity: str) -> str:
+def _records_sql(entity: str, as_json: bool) -> str:
     """The rows of ``entity`` named by the outbox entries ``after < seq <= last`` (SQLite SQL).
 
-    A Core ``select`` compiled once and run on the driver's cursor: the rows come back as plain
-    tuples of stored values, converted by :mod:`app.sync.rows`. The seq range walks the outbox's
-    primary key; ``|| ''`` keeps SQLite off ``ix_outbox_entity``, which would visit every waiting
-    entry of the entity for each batch.
+    A Core ``select`` compiled once and run on the driver's cursor. ``as_json``: the record's id,
+    version, tombstone and its wire data as JSON text made by SQLite (``rows.RowReader.json_sql``);
+    otherwise the stored values as plain tuples, converted in Python by :mod:`app.sync.rows`.
+    The seq range walks the outbox's primary key; ``|| ''`` keeps SQLite off
+    ``ix_outbox_entity``, which would visit every waiting entry of the entity for each batch.
     """
-    table = MODEL_BY_ENTITY[entity].__table__
+    reader = rows.reader(entity)
+    table = reader.table
     outbox = OutboxEntry.__table__
     named = select(outbox.c.entity_id).where(
         outbox.c.seq > bindparam("after"),
         outbox.c.seq <= bindparam("last"),
         outbox.c.entity.concat(literal_column("''")) == bindparam("entity"),
     )
-    query = select(*table.columns).where(table.c.id.in_(named))
+    if as_json:
+        columns = [table.c.id, table.c.version, table.c.deleted, literal_column(reader.json_sql)]
+    else:
+        columns = list(table.columns)
+    query = select(*columns).where(table.c.id.in_(named))
     compiled = query.compile(dialect=rows.sqlite_dialect)
     assert compiled.positiontup == ["after", "last", "entity"], compiled.positiontup
     return str(compiled)
+
+
+def _json_records(cursor, entity: str, params: tuple, errors) -> list[tuple] | None:
+    """``(id, version, deleted, data JSON)`` per record, or None: take the Python path.
+
+    ``errors``: the driver's ``DatabaseError``, raised when a stored value is not in the form the
+    SQL expects (the Python path then says which record and field cannot travel).
+    """
+    if rows.reader(entity).json_sql is None:
+        return None
+    try:
+        return cursor.execute(_records_sql(entity, True), params).fetchall()
+    except errors as exc:
+        log.info("records of %s read value by value: %s", entity, type(exc).__name__)
+        return None
 
 
 def _load(s, batch: Batch, entries: list[tuple[int, str, str, str]], after: int = 0) -> Batch:
@@ -106,14 +135,33 @@ def _load(s, batch: Batch, entries: list[tuple[int, str, str, str]], after: int 
     for _seq, entity, entity_id, op in entries:
         wanted[entity][entity_id] = op
     records, unsendable = [], []
-    cursor = s.connection().connection.dbapi_connection.cursor()
+    connection = s.connection()
+    errors = connection.dialect.loaded_dbapi.DatabaseError
+    cursor = connection.connection.dbapi_connection.cursor()
     try:
         for entity, by_id in wanted.items():
             if entity not in MODEL_BY_ENTITY:
                 log.warning("outbox entries for unknown entity %s skipped", entity)
                 continue
+            params = (after, batch.last_outbox_seq, entity)
+            found = _json_records(cursor, entity, params, errors)
+            if found is not None:
+                for rid, version, deleted, text in found:
+                    op = "delete" if deleted else by_id.get(rid, "update")
+                    if op == "delete" and not deleted:
+                        op = "update"  # a tombstone taken back
+                    records.append(
+                        {
+                            "entity": entity,
+                            "id": rid,
+                            "version": version,
+                            "op": op,
+                            "data": orjson.Fragment(text),
+                        }
+                    )
+                continue
             reader = rows.reader(entity)
-            cursor.execute(_records_sql(entity), (after, batch.last_outbox_seq, entity))
+            cursor.execute(_records_sql(entity, False), params)
             for row in cursor.fetchall():
                 try:
                     data = reader.data(row)
@@ -157,7 +205,7 @@ def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | No
     with state.transaction(store) as s:
         pending = state.get(s, state.PENDING)
         if pending:
-            entries = _entries(s, OutboxEntry.seq <= pending["last_outbox_seq"])
+            entries = _entries(s, upto=pending["last_outbox_seq"])
             if entries:
                 batch = Batch(pending["batch_id"], pending["seq"], pending["last_outbox_seq"])
                 return _load(s, batch, entries)
@@ -179,7 +227,7 @@ def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | No
 def prepare_after(store, after_outbox_seq: int, seq: int, limit: int) -> Batch | None:
     """Read the batch that will follow the one in flight (read only; see :func:`adopt`)."""
     with state.reading(store) as s:
-        entries = _entries(s, OutboxEntry.seq > after_outbox_seq, limit=limit)
+        entries = _entries(s, after=after_outbox_seq, limit=limit)
         if not entries:
             return None
         return _load(s, Batch(str(uuid.uuid4()), seq, entries[-1][0]), entries, after_outbox_seq)

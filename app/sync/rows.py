@@ -127,6 +127,9 @@ class RowReader:
     converters: tuple[Callable | None, ...]
     #: ``row -> data`` (generated, see :func:`reader`); raises :class:`Unsendable`
     convert: Callable[[tuple], dict]
+    #: SQL that makes the wire data as JSON text in SQLite (see :func:`_json_object_sql`), or
+    #: None where a column type has no SQL form here
+    json_sql: str | None
 
     def data(self, row: tuple) -> dict:
         """The record's wire data from a raw row (stored values, in column order)."""
@@ -178,6 +181,70 @@ def _compile_convert(table: Table, converters: tuple) -> Callable[[tuple], dict]
     return convert
 
 
+# ------------------------------------------------------------------ the same, in SQL
+
+#: an expression that fails the statement ("malformed JSON"): a stored value in a form the SQL
+#: below does not expect sends the whole batch down the Python path, which says what is wrong
+_FAIL = "json('!')"
+
+
+def _sql_value(column, fn) -> str | None:
+    """The SQLite expression of a column's wire value (as :func:`_converter`'s ``fn`` gives it)."""
+    c = f'"{column.table.name}"."{column.name}"'
+    if fn is None:
+        return c
+    if fn is bool:
+        return f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} THEN json('true') ELSE json('false') END"
+    if fn is _utc_datetime:  # "YYYY-MM-DD HH:MM:SS.ffffff" -> ISO 8601, ".000000" left out
+        return (
+            f"CASE WHEN {c} IS NULL THEN NULL "
+            f"WHEN typeof({c}) = 'text' AND length({c}) = 26 AND substr({c}, 11, 1) = ' ' "
+            f"AND substr({c}, 20, 1) = '.' THEN substr({c}, 1, 10) || 'T' || "
+            f"CASE WHEN substr({c}, 20) = '.000000' THEN substr({c}, 12, 8) "
+            f"ELSE substr({c}, 12) END || '+00:00' ELSE {_FAIL} END"
+        )
+    if fn is _date:
+        return (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN typeof({c}) = 'text' AND length({c}) = 10 "
+            f"AND date({c}) = {c} THEN {c} ELSE {_FAIL} END"
+        )
+    if fn is _money:  # integer fen -> "12345.67"
+        return (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN typeof({c}) != 'integer' THEN {_FAIL} "
+            f"WHEN {c} < 0 THEN printf('-%d.%02d', -{c} / 100, -{c} % 100) "
+            f"ELSE printf('%d.%02d', {c} / 100, {c} % 100) END"
+        )
+    if fn is _json:  # strict JSON only: NaN or Infinity in the text are not JSON
+        return (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN json_valid({c}, 1) THEN json({c}) "
+            f"ELSE {_FAIL} END"
+        )
+    if fn is _float:
+        return (
+            f"CASE WHEN {c} IS NULL THEN NULL WHEN typeof({c}) IN ('real', 'integer') "
+            f"AND abs({c}) <= 1.7976931348623157e308 THEN {c} ELSE {_FAIL} END"
+        )
+    return None
+
+
+def _json_object_sql(table: Table, converters: tuple) -> str | None:
+    """``json_object(...)`` of a row's wire data, built by SQLite in C.
+
+    Reading a row into Python makes an object per column, most of them to be turned into JSON
+    text again; SQLite makes the record's JSON text itself, which the station sends as it is
+    (``orjson.Fragment``). Same wire values as the Python path (``tests/test_sync_rows.py``).
+    """
+    parts = []
+    for col, fn in zip(table.columns, converters, strict=True):
+        expr = _sql_value(col, fn)
+        if expr is None:
+            return None
+        parts.append(f"'{col.key}', {expr}")
+    if len(parts) * 2 > 100:  # SQLite's limit of function arguments (127 by default)
+        return None
+    return f"json_object({', '.join(parts)})"
+
+
 @cache
 def reader(entity: str) -> RowReader:
     table = MODEL_BY_ENTITY[entity].__table__
@@ -187,4 +254,10 @@ def reader(entity: str) -> RowReader:
         keys.append(col.key)
         converters.append(_typed(col) if fn is False else fn)
     converters = tuple(converters)
-    return RowReader(table, tuple(keys), converters, _compile_convert(table, converters))
+    return RowReader(
+        table,
+        tuple(keys),
+        converters,
+        _compile_convert(table, converters),
+        _json_object_sql(table, converters),
+    )
