@@ -45,7 +45,7 @@ def test_enroll_sync_and_see_quarantine_in_the_section(qtbot, district, store):
     qtbot.waitUntil(lambda: section.waiting.text() == "0 条记录", timeout=10_000)
     assert section.problem.text() == "无"
     assert "已登记" in section.enrolled_label.text()
-    assert any(text.startswith("同步：上次成功") for text in statuses)
+    qtbot.waitUntil(lambda: any(t.startswith("同步：上次成功") for t in statuses), timeout=10_000)
 
     # the server goes away: the problem is shown in plain words, nothing is lost
     district.kill()
@@ -56,7 +56,7 @@ def test_enroll_sync_and_see_quarantine_in_the_section(qtbot, district, store):
     assert not finished.args[0].ok
     qtbot.waitUntil(lambda: "无法连接区级服务器" in section.problem.text(), timeout=10_000)
     assert section.waiting.text() == "1 条记录"
-    assert "上次同步未成功" in statuses[-1]
+    qtbot.waitUntil(lambda: "上次同步未成功" in statuses[-1], timeout=10_000)
     if os.environ.get("LABOR_DOCS_SCREENSHOTS"):
         section.grab().save(str(Path(os.environ["LABOR_DOCS_SCREENSHOTS"]) / "sync-section.png"))
     district.start()

@@ -6,20 +6,21 @@ Sessions made by the store carry the acting user and the station in ``session.in
 (optimistic locking). Synced records are never hard-deleted: :func:`soft_delete` marks them, and a
 hard delete is refused.
 
-Bulk paths (the roster import) that bypass the ORM call :func:`record_bulk` with the same effect.
+Bulk paths (the roster import) that bypass the ORM call :func:`record_bulk`
+(:mod:`app.store.bulk`) with the same effect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ChangeOp
+from app.store.bulk import record_bulk  # noqa: F401  (re-exported: the bulk path of this module)
 from app.store.errors import PermissionDenied, StoreError
 from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
 
@@ -159,54 +160,6 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 def install(session_class) -> None:
     """Attach the hook to a ``sessionmaker`` or Session class."""
     event.listen(session_class, "before_flush", _before_flush)
-
-
-def record_bulk(
-    session: Session,
-    entity: str,
-    rows: Sequence[tuple[str, int, ChangeOp]],
-    *,
-    action: str | None = None,
-    summary: str | None = None,
-    changes: Iterable[dict | None] | None = None,
-) -> None:
-    """Audit and outbox entries for rows written with Core (``insert``/``update``) in this session.
-
-    ``rows`` is ``(entity_id, new_version, op)`` per record. The caller stamps the synced columns.
-    """
-    if not rows:
-        return
-    now = utcnow()
-    user_id = session.info.get("user_id")
-    change_list = list(changes) if changes is not None else [None] * len(rows)
-    session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": now,
-                "user_id": user_id,
-                "action": action or op.value,
-                "entity": entity,
-                "entity_id": entity_id,
-                "summary": summary,
-                "changes": ch,
-            }
-            for (entity_id, _version, op), ch in zip(rows, change_list, strict=True)
-        ],
-    )
-    session.execute(
-        insert(OutboxEntry),
-        [
-            {
-                "entity": entity,
-                "entity_id": entity_id,
-                "version": version,
-                "op": op,
-                "created_at": now,
-            }
-            for entity_id, version, op in rows
-        ],
-    )
 
 
 def stamp_new(session: Session, now: datetime | None = None) -> dict:

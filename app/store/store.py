@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+import app.roster  # noqa: F401  (Enterprise name initials and local-edit tracking, for every change)
 from app.domain import reference
 from app.domain.enums import Role
 from app.store import backup as backups

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, TypeDecorator, event
+from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -98,14 +98,22 @@ class Synced:
     """
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    station_code: Mapped[str] = mapped_column(String(16), index=True)
+    # Not indexed: a station's store holds its own records (and a few shared enterprises), so an
+    # index on the station or the tombstone would only slow every write.
+    station_code: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(36))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __init__(self, **kwargs):
+        # The UUID is made with the record, so related rows can refer to it before a flush.
+        if kwargs.get("id") is None:
+            kwargs["id"] = new_id()
+        super().__init__(**kwargs)
 
     #: Name used in the outbox, the audit log and the sync protocol (the table name by default).
     @classmethod
@@ -118,10 +126,3 @@ class Synced:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
         return {"version_id_col": cls.version}
-
-
-@event.listens_for(Base, "init", propagate=True)
-def _assign_id_at_construction(target, args, kwargs) -> None:
-    """Synced records get their UUID when made, so related rows can refer to it before a flush."""
-    if isinstance(target, Synced) and kwargs.get("id") is None:
-        target.id = new_id()

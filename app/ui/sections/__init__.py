@@ -31,6 +31,7 @@ class SectionSpec:
 # Navigation order of the plan: 工作台 10, 企业名录 20, 调解案件 30, 企业走访 40, 五个一活动 50,
 # 同步 60, 设置与用户 90.
 SECTIONS: list[SectionSpec] = [
+    SectionSpec("roster", "企业名录", "app.ui.roster.section:RosterSection", 20),
     SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),
     SectionSpec("settings", "设置与用户", "app.ui.sections.settings:SettingsSection", 90),
 ]

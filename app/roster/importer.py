@@ -1,0 +1,822 @@
+"""The roster import: read and validate, compare with the store, write in one transaction.
+
+    with RosterSource.open(path) as source:          # reads the sheet, finds the header
+        plan = analyse(store, source)                 # normalised rows, invalid rows, preview
+        result = apply(store, plan, accept=True)      # one transaction with audit and outbox
+
+Upserts are keyed by the unified social credit code (an enterprise entered by hand without a
+code is matched by its exact name). A blank cell never clears a stored value. An update never
+silently overwrites a field edited locally after the last import (``Enterprise.local_edits``),
+nor any value of an enterprise entered by hand and never imported: such fields are conflicts,
+applied only when accepted. The comparison runs again inside the write transaction, so what is
+written matches the store at that moment even if someone changed it after the preview.
+
+Speed: rows are tuples, the store is read once into dictionaries, and the writes are Core
+``executemany`` statements in batches (progress and cancel between batches); no ORM objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import itertools
+import logging
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.domain.enums import ChangeOp, EnterpriseSize
+from app.roster.errors import MappingError, RosterFileError
+from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, header_key
+from app.roster.initials import name_initials
+from app.roster.mapping import Header, clean_mapping, load_remembered, remember_mapping
+from app.roster.normalize import CACHED_KINDS, SLOT, Overridable, display, parse_column
+from app.roster.source import RosterSource
+from app.store import changes
+from app.store.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
+from app.store.errors import PermissionDenied
+from app.store.models import ROSTER_FIELDS, Enterprise, utcnow
+from app.store.store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+BATCH = 5_000
+CODE = SLOT["credit_code"]
+NAME = SLOT["name"]
+_FOOTER_WORDS = ("合计", "总计", "小计", "共计", "填表人", "制表人", "填报人", "审核人", "负责人：",
+                 "填表日期", "制表日期", "备注", "说明", "注：", "注:")  # fmt: skip
+_NAME_HEADERS = {header_key(a) for a in (FIELD_BY_KEY["name"].label, *FIELD_BY_KEY["name"].aliases)}
+
+
+#: rows whose name starts with this are the template's example and are not imported
+EXAMPLE_PREFIX = "（示例）"
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; the transaction was rolled back and nothing was written."""
+
+
+@contextlib.contextmanager
+def _bulk_mode():
+    """No cyclic garbage collection while millions of short-lived tuples are made (a full
+    collection walks every tracked object: it made row handling several times slower)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+#: page cache of the import's write transaction, in KiB (the store's default is 32 MB); random
+#: keys (credit codes, names) touch index pages all over, and spilling them costs most
+IMPORT_CACHE_KIB = 48 * 1024
+
+
+def _trim_heap() -> None:
+    """Give memory freed by the workbook back to the system (glibc keeps it otherwise)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _is_cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return cancel.is_set()
+    if callable(cancel):
+        return bool(cancel())
+    return bool(cancel)
+
+
+def _check_cancel(cancel) -> None:
+    if _is_cancelled(cancel):
+        raise ImportCancelled()
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class InvalidRow:
+    row: int
+    reasons: list[str]
+    #: the mapped cells as read: field -> value
+    cells: dict
+
+    @property
+    def reason(self) -> str:
+        return "；".join(self.reasons)
+
+
+@dataclass
+class ConflictItem:
+    row: int
+    enterprise_id: str
+    credit_code: str | None
+    name: str
+    field: str
+    local_value: object
+    import_value: object
+    edited_at: str | None
+
+    @property
+    def label(self) -> str:
+        return FIELD_BY_KEY[self.field].label
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.enterprise_id, self.field)
+
+
+@dataclass
+class _Update:
+    index: int
+    enterprise_id: str
+    version: int
+    existing: dict
+    changes: dict[str, tuple[object, object]]
+    conflicts: list[ConflictItem]
+    accepted_codes: frozenset[str] | set[str] = frozenset()
+
+
+@dataclass
+class Diff:
+    new: list[int] = field(default_factory=list)
+    updates: list[_Update] = field(default_factory=list)
+    unchanged: int = 0
+    conflicts: list[ConflictItem] = field(default_factory=list)
+    #: rows that are valid on their own but not against the store
+    invalid: list[InvalidRow] = field(default_factory=list)
+    #: codes a station head accepted (check character fails) that this import writes
+    accepted_codes: set[str] = field(default_factory=set)
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for u in self.updates if u.changes)
+
+
+@dataclass
+class ImportOptions:
+    #: a station head accepts credit codes whose only fault is the check character
+    accept_check_digit: bool = False
+
+
+@dataclass
+class ImportPlan:
+    path: Path
+    sheet: str
+    header: Header
+    mapped: tuple[str, ...]
+    rows: list[tuple[int, tuple]]
+    invalid: list[InvalidRow]
+    duplicates: list[tuple[int, int]]
+    skipped: int
+    #: row index -> message, for codes whose only fault is the check character
+    overridable: dict[int, str]
+    options: ImportOptions
+    preview: Diff | None = None
+
+    @property
+    def all_invalid(self) -> list[InvalidRow]:
+        extra = self.preview.invalid if self.preview else []
+        return sorted([*self.invalid, *extra], key=lambda r: r.row)
+
+    def counts(self) -> dict[str, int]:
+        p = self.preview or Diff()
+        return {
+            "new": len(p.new),
+            "updated": p.changed,
+            "unchanged": p.unchanged,
+            "invalid": len(self.invalid) + len(p.invalid),
+            "conflicts": len(p.conflicts),
+            "duplicates": len(self.duplicates),
+        }
+
+
+@dataclass
+class ImportResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    conflicts_accepted: int = 0
+    conflicts_skipped: int = 0
+    written: bool = False
+
+    def summary(self) -> str:
+        text = (
+            f"新增 {self.new}，更新 {self.updated}，未变 {self.unchanged}，"
+            f"无效 {self.invalid}，冲突 {self.conflicts}"
+        )
+        if self.conflicts:
+            text += f"（采用导入值 {self.conflicts_accepted}，保留本地值 {self.conflicts_skipped}）"
+        if self.duplicates:
+            text += f"，文件内重复 {self.duplicates}"
+        return text
+
+
+# ---------------------------------------------------------------- reading and validating rows
+
+
+def _fill_merged(source: RosterSource, col: int, numbers: range, column: list) -> None:
+    """Give the cells of a vertically merged block in ``column`` the value of its first cell."""
+    blocks = [(r1, r2) for (r1, c1), (r2, _c2) in source.sheet.merged if c1 == col and r2 > r1]
+    first = numbers.start
+    for r1, r2 in blocks:
+        anchor = r1 + 1 - first
+        value = column[anchor] if 0 <= anchor < len(column) else ""
+        for i in range(max(r1 + 2 - first, 0), min(r2 + 2 - first, len(column))):
+            if column[i] in ("", None):
+                column[i] = value
+
+
+def read_rows(
+    source: RosterSource,
+    mapping: dict[int, str],
+    *,
+    progress: Progress | None = None,
+    cancel=None,
+    release: bool = False,
+) -> tuple[list[tuple[int, tuple]], list[InvalidRow], list[tuple[int, int]], int, dict[int, str]]:
+    """Normalise and validate each data row: (rows, invalid, duplicates, skipped, overridable).
+
+    Works a column at a time (see :func:`normalize.parse_column`); only mapped cells are kept.
+    """
+    start_col = source.sheet.start_col
+    ordered = sorted(mapping.items())
+    positions = [col - start_col for col, _key in ordered]
+    keys = [key for _col, key in ordered]
+    # the first column too: footers (合计, 填表人) usually start there
+    pick = operator.itemgetter(*positions, 0)
+    width = max(positions) + 1
+    total = source.sheet.height
+    first_number = source.data_start
+    rows_iter = itertools.islice(
+        source.sheet.iter_rows(), first_number - source.sheet.start_row - 1, None
+    )
+    all_columns: list[list] = [[] for _ in range(len(keys) + 1)]
+    # Columns with few distinct values (streets, yes/no, sizes) share one object per value:
+    # the reader makes a new string for every cell, and 100,000 rows of them add up.
+    shared = [
+        {} if j < len(keys) and (FIELD_BY_KEY[keys[j]].kind in CACHED_KINDS or keys[j] == "industry")
+        else None
+        for j in range(len(keys) + 1)
+    ]  # fmt: skip
+    count = 0
+    while True:
+        _check_cancel(cancel)
+        chunk = list(itertools.islice(rows_iter, 20_000))
+        if not chunk:
+            break
+        try:
+            picked = list(map(pick, chunk))
+        except IndexError:  # a short row (calamine pads rows; other readers may not)
+            padding = [""] * (width + 1)
+            picked = [pick([*r, *padding]) for r in chunk]
+        del chunk
+        for j, values in enumerate(zip(*picked, strict=True)):
+            table = shared[j]
+            if table is None:
+                all_columns[j].extend(values)
+            else:
+                all_columns[j].extend([table.setdefault(v, v) for v in values])
+        count += len(picked)
+        del picked
+        if progress:
+            progress(count, total, "正在读取数据…")
+    numbers = range(first_number, first_number + count)
+    if progress:
+        progress(0, 0, "正在检查数据…")
+    if release:
+        source.release()  # the rows are read: free the workbook's copy before parsing
+        _trim_heap()
+    columns, lead_column = all_columns[:-1], all_columns[-1]
+
+    def raw_of(i: int) -> tuple:
+        return kept_raw[i]
+
+    parsed: dict[str, list] = {}
+    errors: dict[int, list[str]] = {}
+    overridable: dict[int, str] = {}
+    for col, key, column in zip((c for c, _k in ordered), keys, columns, strict=True):
+        _check_cancel(cancel)
+        _fill_merged(source, col, numbers, column)
+        values, bad = parse_column(key, column)
+        parsed[key] = values
+        label = FIELD_BY_KEY[key].label
+        for i, exc in bad.items():
+            message = f"{label}：{str(exc).removeprefix(label)}"
+            if isinstance(exc, Overridable):
+                overridable[i] = message
+            else:
+                errors.setdefault(i, []).append(message)
+    none = [None] * len(numbers)
+    codes, names = parsed.get("credit_code", none), parsed.get("name", none)
+    # Keep the cells as read only for the rows that need them (problems, blanks, footers): the
+    # rest of the raw cells (hundreds of thousands of small strings) are freed here.
+    kept_raw = {
+        i: tuple(col[i] for col in columns)
+        for i in range(len(numbers))
+        if codes[i] is None or names[i] is None or i in errors
+    }
+    duplicate_codes: dict[str, int] = {}
+    for c in codes:
+        if c is not None:
+            duplicate_codes[c] = duplicate_codes.get(c, 0) + 1
+    for i, c in enumerate(codes):
+        if c is not None and duplicate_codes[c] > 1:
+            kept_raw[i] = tuple(col[i] for col in columns)
+    del columns, all_columns, duplicate_codes
+    slots = [parsed.get(key, none) for key in FIELD_KEYS]
+    all_values = list(zip(*slots, strict=True)) if numbers else []
+    del slots, parsed
+    name_pos = keys.index("name") if "name" in keys else None
+    code_pos = keys.index("credit_code") if "credit_code" in keys else None
+    rows: list[tuple[int, tuple]] = []
+    invalid: list[InvalidRow] = []
+    duplicates: list[tuple[int, int]] = []
+    plan_overridable: dict[int, str] = {}
+    first_row_of: dict[str, tuple[int, int]] = {}  # code -> (row number, index in rows)
+    skipped = 0
+
+    for i, number in enumerate(numbers):
+        code = codes[i]
+        if code is not None and names[i] is not None and i not in errors:
+            if names[i].startswith(EXAMPLE_PREFIX):  # the template's example row
+                skipped += 1
+                continue
+            seen = first_row_of.get(code)
+            if seen is None:
+                first_row_of[code] = (number, len(rows))
+                if i in overridable:
+                    plan_overridable[len(rows)] = overridable[i]
+                rows.append((number, all_values[i]))
+                continue
+            raw = raw_of(i)
+            first, index = seen
+            if rows[index][1] == all_values[i]:
+                duplicates.append((number, first))
+            else:
+                message = f"统一社会信用代码：与第{first}行相同，但其他内容不同，请核对后只保留一行"
+                invalid.append(InvalidRow(number, [message], dict(zip(keys, raw, strict=True))))
+            continue
+        raw = raw_of(i)
+        if all(v == "" or v is None for v in raw) and lead_column[i] in ("", None):
+            skipped += 1
+            continue
+        reasons = errors.get(i)
+        lead = next(
+            (str(v).strip() for v in (lead_column[i], *raw) if v != "" and v is not None), ""
+        )
+        name_cell = raw[name_pos] if name_pos is not None else ""
+        if lead.startswith(_FOOTER_WORDS) or header_key(name_cell) in _NAME_HEADERS:
+            skipped += 1
+            continue
+        others = [v for j, v in enumerate(raw) if j != code_pos]
+        if code is None and not reasons and all(v == "" or v is None for v in others):
+            skipped += 1
+            continue
+        if code is None and not (
+            reasons and any(r.startswith("统一社会信用代码") for r in reasons)
+        ):
+            reasons = [*(reasons or []), "统一社会信用代码：不能为空"]
+        if names[i] is None and not (reasons and any(r.startswith("企业名称") for r in reasons)):
+            reasons = [*(reasons or []), "企业名称：不能为空"]
+        invalid.append(InvalidRow(number, reasons or [], dict(zip(keys, raw, strict=True))))
+    return rows, invalid, duplicates, skipped, plan_overridable
+
+
+# ---------------------------------------------------------------- comparing with the store
+
+_EXISTING_COLUMNS = ("id", "version", "credit_code", "credit_code_accepted", "source",
+                     "last_import_at", "local_edits", "updated_at", *ROSTER_FIELDS)  # fmt: skip
+_FIRST_FIELD = _EXISTING_COLUMNS.index(ROSTER_FIELDS[0])
+_BOOL_FIELDS = frozenset(k for k in ROSTER_FIELDS if FIELD_BY_KEY[k].kind == "bool")
+
+
+def _load_existing(session) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """Live enterprises as stored (raw tuples), by credit code and, without a code, by name."""
+    table = Enterprise.__table__
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(_EXISTING_COLUMNS)} FROM {table.name} WHERE deleted = 0")
+        records = cursor.fetchall()
+    finally:
+        cursor.close()
+    by_code: dict[str, tuple] = {}
+    by_name: dict[str, tuple] = {}
+    for record in records:
+        if record[2]:
+            by_code[record[2]] = record
+        by_name.setdefault(record[_FIRST_FIELD], record)
+    return by_code, by_name
+
+
+def _existing_dict(session, record: tuple) -> dict:
+    """A stored record with its values as the model gives them (bools, times, JSON)."""
+    out = dict(zip(_EXISTING_COLUMNS, record, strict=True))
+    dialect = session.get_bind().dialect
+    table = Enterprise.__table__
+    for key in ("last_import_at", "updated_at", "local_edits"):
+        proc = table.c[key].type._cached_result_processor(dialect, None)
+        if proc is not None:
+            out[key] = proc(out[key])
+    for key in (*_BOOL_FIELDS, "credit_code_accepted"):
+        if out[key] is not None:
+            out[key] = bool(out[key])
+    return out
+
+
+def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
+    by_code, by_name = _load_existing(session)
+    diff = Diff()
+    compare = [k for k in plan.mapped if k != "credit_code"]
+    pick_new = operator.itemgetter(*[SLOT[k] for k in compare], CODE)
+    pick_old = operator.itemgetter(*[_EXISTING_COLUMNS.index(k) for k in compare], 2)
+    claimed: set[str] = set()
+    for index, (number, values) in enumerate(plan.rows):
+        code = values[CODE]
+        record = by_code.get(code)
+        if index in plan.overridable:
+            already = record is not None and record[3]
+            if already or (plan.options.accept_check_digit and allow_accept):
+                diff.accepted_codes.add(code)
+            else:
+                hint = "" if allow_accept else "（只有站点管理员可以确认）"
+                diff.invalid.append(InvalidRow(number, [plan.overridable[index] + hint], {}))
+                continue
+        if record is not None and pick_new(values) == pick_old(record):
+            diff.unchanged += 1
+            continue
+        name = values[NAME]
+        if record is None:
+            same_name = by_name.get(name)
+            if same_name is not None and not same_name[2] and same_name[0] not in claimed:
+                record = same_name
+            elif same_name is not None and same_name[2]:
+                diff.invalid.append(InvalidRow(number, [
+                    f"企业名称：与已有企业同名，但已有企业的统一社会信用代码为{same_name[2]}，请核对"
+                ], {}))  # fmt: skip
+                continue
+        if record is None:
+            diff.new.append(index)
+            continue
+        existing = _existing_dict(session, record)
+        claimed.add(existing["id"])
+        protected = existing["local_edits"] or {}
+        never_imported = existing["last_import_at"] is None
+        found: dict[str, tuple[object, object]] = {}
+        conflicts: list[ConflictItem] = []
+        if not existing["credit_code"]:
+            found["credit_code"] = (None, code)
+        for key in compare:
+            new = values[SLOT[key]]
+            if new is None:
+                continue
+            old = existing[key]
+            if old is not None and old == new:
+                continue
+            if old is not None and (key in protected or never_imported):
+                conflicts.append(ConflictItem(number, existing["id"], existing["credit_code"],
+                                              existing["name"], key, old, new,
+                                              protected.get(key)))  # fmt: skip
+            else:
+                found[key] = (old, new)
+        if found or conflicts:
+            diff.updates.append(_Update(index, existing["id"], existing["version"], existing,
+                                        found, conflicts, diff.accepted_codes))  # fmt: skip
+            diff.conflicts.extend(conflicts)
+        else:
+            diff.unchanged += 1
+    return diff
+
+
+# ---------------------------------------------------------------- analyse (no writes)
+
+
+def analyse(
+    store: Store,
+    source: RosterSource,
+    mapping: dict | None = None,
+    options: ImportOptions | None = None,
+    *,
+    preview: bool = True,
+    release: bool = False,
+    progress: Progress | None = None,
+    cancel=None,
+) -> ImportPlan:
+    """Read and check every row and (``preview``) compare with the store. Writes nothing."""
+    if source.header is None:
+        raise RosterFileError("没有找到表头，无法导入。", path=source.path, sheet=source.sheet_name)
+    header = source.header
+    if mapping is not None:
+        header.mapping = clean_mapping(mapping)
+    elif not header.remembered:
+        load_remembered(store, header)
+    missing = header.missing_required()
+    if missing:
+        raise MappingError(
+            "没有对应到必需的列：" + "、".join(f"“{m}”" for m in missing) + "。请在列对应中指定。",
+            path=source.path,
+            sheet=source.sheet_name,
+        )
+    with _bulk_mode():
+        rows, invalid, duplicates, skipped, overridable = read_rows(
+            source, header.mapping, progress=progress, cancel=cancel, release=release
+        )
+    plan = ImportPlan(
+        path=source.path,
+        sheet=source.sheet_name,
+        header=header,
+        mapped=tuple(k for k in FIELD_KEYS if k in set(header.mapping.values())),
+        rows=rows,
+        invalid=invalid,
+        duplicates=duplicates,
+        skipped=skipped,
+        overridable=overridable,
+        options=options or ImportOptions(),
+    )
+    _check_cancel(cancel)
+    if preview:
+        if progress:
+            progress(0, 0, "正在与已有企业比对…")
+        with store.read() as s:
+            plan.preview = compute_diff(s, plan, allow_accept=store.user.is_admin)
+    return plan
+
+
+# ---------------------------------------------------------------- apply (one transaction)
+
+
+def _plain(value):
+    return value.value if hasattr(value, "value") else value
+
+
+_INSERT_COLUMNS = ("id", "station_code", "created_at", "created_by", "updated_at", "updated_by",
+                   "version", "deleted", "credit_code", "credit_code_accepted", "name_initials",
+                   *ROSTER_FIELDS, "risk_level", "source", "last_import_at", "local_edits")  # fmt: skip
+_UPDATE_COLUMNS = ("id", "credit_code", "credit_code_accepted", "name_initials", *ROSTER_FIELDS,
+                   "version", "updated_at", "updated_by", "last_import_at", "local_edits")  # fmt: skip
+_CONSTANT_COLUMNS = ("station_code", "created_at", "created_by", "updated_at", "updated_by",
+                     "version", "deleted", "risk_level", "source", "last_import_at", "local_edits",
+                     "credit_code_accepted", "size_class", *_BOOL_FIELDS)  # fmt: skip
+
+
+@dataclass
+class _UpdateOutcome:
+    row: tuple | None
+    audit: dict
+    accepted: int
+    skipped: int
+
+
+def _update_row(plan, item: _Update, mapped, accepted_all, accepted, now, stamp) -> _UpdateOutcome:
+    """The UPDATE row for one enterprise after the conflict rule (None: nothing to write)."""
+    existing = item.existing
+    written = dict(item.changes)
+    edits = dict(existing["local_edits"] or {})
+    edited_at = existing["updated_at"].isoformat()
+    n_accepted = n_skipped = 0
+    for conflict in item.conflicts:
+        if accepted_all or conflict.key in accepted:
+            written[conflict.field] = (conflict.local_value, conflict.import_value)
+            edits.pop(conflict.field, None)
+            n_accepted += 1
+        else:
+            edits.setdefault(conflict.field, conflict.edited_at or edited_at)
+            n_skipped += 1
+    for key in written:
+        edits.pop(key, None)
+    if existing["last_import_at"] is None:
+        # a record entered by hand: its values not confirmed by this import stay local
+        values = plan.rows[item.index][1]
+        for key in ROSTER_FIELDS:
+            new = values[SLOT[key]] if key in mapped else None
+            confirmed = new is not None and existing[key] == new
+            if existing[key] is not None and key not in written and not confirmed:
+                edits.setdefault(key, edited_at)
+    if not written and edits == (existing["local_edits"] or {}) and existing["last_import_at"]:
+        return _UpdateOutcome(None, {}, n_accepted, n_skipped)
+    final = {k: existing[k] for k in ROSTER_FIELDS}
+    final["credit_code"] = existing["credit_code"]
+    for key, (_old, new) in written.items():
+        final[key] = new
+    code = final["credit_code"]
+    row = (
+        item.enterprise_id,
+        code,
+        bool(existing["credit_code_accepted"]) or code in item.accepted_codes,
+        name_initials(final["name"]),
+        *(_plain(final[k]) for k in ROSTER_FIELDS),
+        item.version + 1,
+        now,
+        stamp["updated_by"],
+        now,
+        edits or None,
+    )
+    audit = {k: ("changed" if k in changes.PERSONAL_FIELDS else [_plain(old), _plain(new)])
+             for k, (old, new) in written.items()}  # fmt: skip
+    return _UpdateOutcome(row, audit, n_accepted, n_skipped)
+
+
+def apply(
+    store: Store,
+    plan: ImportPlan,
+    *,
+    accept: bool | set[tuple[str, str]] = False,
+    progress: Progress | None = None,
+    cancel=None,
+) -> ImportResult:
+    """Write the plan in one transaction. ``accept``: True for every conflict, or the set of
+    ``(enterprise_id, field)`` whose imported value replaces the local one."""
+    if plan.options.accept_check_digit and plan.overridable and not store.user.is_admin:
+        raise PermissionDenied("只有站点管理员可以确认校验位不符的统一社会信用代码")
+    result = ImportResult(invalid=len(plan.invalid), duplicates=len(plan.duplicates))
+    entity = Enterprise.entity_name()
+    with _bulk_mode(), store.unit_of_work() as s:
+        connection = s.connection()
+        default_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            _apply_in(s, plan, result, entity, accept, progress, cancel, store.user.is_admin)
+        finally:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
+    result.written = True
+    log.info("roster import: %d new, %d updated, %d unchanged, %d invalid, %d conflicts",
+             result.new, result.updated, result.unchanged, result.invalid, result.conflicts)  # fmt: skip
+    return result
+
+
+def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> None:
+    _check_cancel(cancel)
+    if progress:
+        progress(0, 0, "正在与已有企业比对…")
+    diff = compute_diff(s, plan, allow_accept=is_admin)
+    result.invalid += len(diff.invalid)
+    result.unchanged = diff.unchanged
+    result.conflicts = len(diff.conflicts)
+    now = utcnow()
+    stamp = changes.stamp_new(s, now)
+    total = len(diff.new) + len(diff.updates)
+    done = 0
+    mapped = set(plan.mapped)
+    writer = BackgroundWriter(s)
+    try:
+        # --- new enterprises (ids sorted: the indexes on id then grow at one end)
+        inserter = RawTable(s, Enterprise.__table__, _INSERT_COLUMNS)
+        ids = sorted(new_ids(len(diff.new)))
+        # in credit-code order, so that the unique code index also grows at one end
+        diff.new.sort(key=lambda i: plan.rows[i][1][CODE])
+        bound = inserter.value
+        head = (bound("station_code", stamp["station_code"]), bound("created_at", now),
+                stamp["created_by"], bound("updated_at", now), stamp["updated_by"], 1,
+                bound("deleted", False))  # fmt: skip
+        tail = (bound("risk_level", "none"), "import", bound("last_import_at", now),
+                bound("local_edits", None))  # fmt: skip
+        yes_no = inserter.value_map("credit_code_accepted", (None, True, False))
+        # roster fields whose stored form differs from the Python value (yes/no, enums)
+        converted = [
+            (i, inserter.value_map(k, (None, True, False) if k in _BOOL_FIELDS else
+                                   (None, *(m.value for m in EnterpriseSize))))
+            for i, k in enumerate(ROSTER_FIELDS) if k in _BOOL_FIELDS or k == "size_class"
+        ]  # fmt: skip
+        field_slots = operator.itemgetter(*[SLOT[k] for k in ROSTER_FIELDS])
+        accepted_codes = diff.accepted_codes
+        for start in range(0, len(diff.new), BATCH):
+            _check_cancel(cancel)
+            chunk = diff.new[start : start + BATCH]
+            rows = []
+            for offset, index in enumerate(chunk):
+                values = plan.rows[index][1]
+                fields = list(field_slots(values))
+                for i, table in converted:
+                    fields[i] = table[fields[i]]
+                code = values[CODE]
+                rows.append((ids[start + offset], *head, code, yes_no[code in accepted_codes],
+                             name_initials(values[NAME]), *fields, *tail))  # fmt: skip
+            writer.put([
+                (inserter.insert_sql, rows),
+                *audit_statements(s, entity, [(r[0], 1, ChangeOp.INSERT) for r in rows],
+                                  action="import", summary="名录导入新增"),
+            ])  # fmt: skip
+            done += len(chunk)
+            if progress:
+                progress(done, total, f"正在写入：新增 {done:,} 家")
+        result.new = len(diff.new)
+        # --- updates
+        accepted_all = accept is True
+        accepted = accept if isinstance(accept, set) else set()
+        updater = RawTable(s, Enterprise.__table__, _UPDATE_COLUMNS)
+        batch: list[tuple] = []
+        records: list[tuple[str, int, ChangeOp]] = []
+        audit: list[dict] = []
+        updated = 0
+
+        def flush() -> None:
+            if batch:
+                prepared = updater.for_update(updater.prepare(batch, cached=_CONSTANT_COLUMNS))
+                writer.put([
+                    (updater.update_sql, prepared),
+                    *audit_statements(s, entity, list(records), action="import",
+                                      summary="名录导入更新", changes=list(audit)),
+                ])  # fmt: skip
+                batch.clear()
+                records.clear()
+                audit.clear()
+
+        for item in diff.updates:
+            outcome = _update_row(plan, item, mapped, accepted_all, accepted, now, stamp)
+            result.conflicts_accepted += outcome.accepted
+            result.conflicts_skipped += outcome.skipped
+            if outcome.row is None:
+                result.unchanged += 1
+                continue
+            batch.append(outcome.row)
+            records.append((item.enterprise_id, item.version + 1, ChangeOp.UPDATE))
+            audit.append(outcome.audit)
+            if outcome.audit:
+                updated += 1
+            else:
+                result.unchanged += 1
+            done += 1
+            if len(batch) >= BATCH:
+                _check_cancel(cancel)
+                flush()
+                if progress:
+                    progress(done, total, f"正在写入：更新 {updated:,} 家")
+        _check_cancel(cancel)
+        flush()
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish()
+    result.updated = updated
+    remember_mapping(s, plan.header)
+    _check_cancel(cancel)
+    if progress:
+        progress(total, total, "正在保存…")
+
+
+def dry_run_result(plan: ImportPlan) -> ImportResult:
+    counts = plan.counts()
+    return ImportResult(
+        new=counts["new"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        invalid=counts["invalid"],
+        duplicates=counts["duplicates"],
+        conflicts=counts["conflicts"],
+    )
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    mapping: dict | None = None,
+    options: ImportOptions | None = None,
+    dry_run: bool = False,
+    accept: bool | set[tuple[str, str]] = False,
+    progress: Progress | None = None,
+    cancel=None,
+) -> tuple[ImportPlan, ImportResult]:
+    """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path."""
+    with RosterSource.open(path, sheet, progress=progress) as source:
+        plan = analyse(store, source, mapping, options, preview=dry_run, release=True,
+                       progress=progress, cancel=cancel)  # fmt: skip
+    if dry_run:
+        return plan, dry_run_result(plan)
+    return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel)
+
+
+def describe_value(key: str, value) -> str:
+    """A field value as a user reads it (是/否, 小型, 鼓东街道 …)."""
+    if value is None:
+        return ""
+    if key == "size_class":
+        from app.domain.enums import EnterpriseSize
+
+        return EnterpriseSize(value).label
+    if key == "street_code":
+        from app.domain import reference
+
+        try:
+            return reference.station(value).name
+        except KeyError:
+            return str(value)
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if hasattr(value, "label"):
+        return value.label
+    return display(value)

@@ -1,0 +1,173 @@
+"""Add or edit an enterprise by hand, with the roster import's validation next to each field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import reference
+from app.domain.enums import EnterpriseSize
+from app.roster.fields import FIELDS
+from app.roster.service import EnterpriseInvalid, EnterpriseService
+from app.store.errors import StoreError
+from app.store.models import Enterprise
+from app.ui.context import AppContext
+from app.ui.forms import ValidatedForm, styled_label
+
+TRI_STATE = (("", None), ("是", True), ("否", False))
+
+
+class EnterpriseDialog(QDialog):
+    """``EnterpriseDialog(ctx)`` adds; ``EnterpriseDialog(ctx, enterprise)`` edits."""
+
+    def __init__(self, ctx: AppContext, enterprise: Enterprise | None = None, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.service = EnterpriseService(ctx.store)
+        self.enterprise = enterprise
+        self.saved_id: str | None = None
+        self.setWindowTitle("编辑企业" if enterprise else "新增企业")
+        self.resize(560, 640)
+        layout = QVBoxLayout(self)
+        self.form = ValidatedForm()
+        self.inputs: dict[str, QWidget] = {}
+        for f in FIELDS:
+            widget = self._widget_for(f.kind, f.max_length)
+            label = f.label + ("*" if f.required and f.key != "credit_code" else "")
+            self.form.add_field(label + "：", widget, f.key)
+            self.inputs[f.key] = widget
+        self.accept_code = QCheckBox("信用代码校验位不符，但经核对确属真实代码（站点管理员确认）")
+        self.accept_code.setVisible(False)
+        self.form.addRow("", self.accept_code)
+        self.negotiation = QDateEdit()
+        self.negotiation.setCalendarPopup(True)
+        self.negotiation.setDisplayFormat("yyyy-MM-dd")
+        self.negotiation.setSpecialValueText("未填写")
+        self.negotiation.setMinimumDate(QDate(1990, 1, 1))
+        self.negotiation.setDate(self.negotiation.minimumDate())
+        self.form.add_field("最近一次集体协商：", self.negotiation, "last_negotiation_on")
+        self.notes = QPlainTextEdit()
+        self.notes.setFixedHeight(70)
+        self.form.add_field("备注：", self.notes, "notes")
+        layout.addLayout(self.form)
+        self.message = styled_label("", "error")
+        self.message.hide()
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.buttons = buttons
+        if enterprise is not None:
+            self._fill(enterprise)
+
+    def _widget_for(self, kind: str, max_length: int | None) -> QWidget:
+        if kind == "bool":
+            combo = QComboBox()
+            for text, value in TRI_STATE:
+                combo.addItem(text or "（未填写）", value)
+            return combo
+        if kind == "street":
+            combo = QComboBox()
+            combo.addItem("（未填写）", None)
+            for s in reference.stations():
+                combo.addItem(s.name, s.code)
+            return combo
+        if kind == "size":
+            combo = QComboBox()
+            combo.addItem("（未填写）", None)
+            for m in EnterpriseSize:
+                combo.addItem(m.label, m.value)
+            return combo
+        if kind == "int":
+            spin = QSpinBox()
+            spin.setRange(-1, 2_000_000)
+            spin.setSpecialValueText("未填写")
+            spin.setValue(-1)
+            return spin
+        edit = QLineEdit()
+        if max_length:
+            edit.setMaxLength(max_length + 20)  # room to show the message rather than cut silently
+        return edit
+
+    def _fill(self, e: Enterprise) -> None:
+        for key, widget in self.inputs.items():
+            value = getattr(e, key)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value if value is None else
+                                                              getattr(value, "value", value))))  # fmt: skip
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(-1 if value is None else int(value))
+            else:
+                widget.setText(value or "")
+        if e.last_negotiation_on:
+            d = e.last_negotiation_on
+            self.negotiation.setDate(QDate(d.year, d.month, d.day))
+        self.notes.setPlainText(e.notes or "")
+
+    def values(self) -> dict:
+        data: dict = {}
+        for key, widget in self.inputs.items():
+            if isinstance(widget, QComboBox):
+                data[key] = widget.currentData()
+            elif isinstance(widget, QSpinBox):
+                data[key] = None if widget.value() < 0 else widget.value()
+            else:
+                data[key] = widget.text()
+        qd = self.negotiation.date()
+        data["last_negotiation_on"] = (
+            None if qd == self.negotiation.minimumDate() else date(qd.year(), qd.month(), qd.day())
+        )
+        data["notes"] = self.notes.toPlainText()
+        return data
+
+    def save(self) -> None:
+        self.form.clear_errors()
+        self.message.hide()
+        try:
+            if self.enterprise is None:
+                saved = self.service.create(self.values(), accept_code=self.accept_code.isChecked())
+            else:
+                saved = self.service.update(
+                    self.enterprise.id,
+                    self.values(),
+                    expected_version=self.enterprise.version,
+                    accept_code=self.accept_code.isChecked(),
+                )
+        except EnterpriseInvalid as exc:
+            for key, message in exc.errors.items():
+                self.form.set_error(key, message)
+            if exc.overridable:
+                self.accept_code.setVisible(True)
+                self.accept_code.setEnabled(self.ctx.user.is_admin)
+                if not self.ctx.user.is_admin:
+                    self.accept_code.setToolTip("只有站点管理员可以确认")
+            first = next(iter(exc.errors))
+            widget = self.form.widget_named(first)
+            if widget is not None:
+                widget.setFocus()
+            return
+        except StoreError as exc:
+            self.message.setText(str(exc))
+            self.message.show()
+            return
+        self.saved_id = saved.id
+        self.ctx.data_changed.emit("enterprise")
+        self.accept()

@@ -1,0 +1,195 @@
+"""The 企业名录 section and the import dialog, driven with qtbot on a real encrypted store."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select
+
+from app.roster.service import EnterpriseService
+from app.store.models import Enterprise
+from app.ui.context import AppContext
+from tests.roster_files import code, write_roster
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _count(store) -> int:
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(Enterprise))
+
+
+@pytest.fixture
+def ctx(store, qtbot):
+    context = AppContext(store)
+    yield context
+    context.pool.waitForDone(10_000)
+
+
+def test_import_dialog_maps_previews_and_imports(ctx, store, qtbot, tmp_path):
+    from app.ui.roster.import_dialog import ImportDialog
+
+    path = write_roster(tmp_path / "名录.xlsx", [
+        [code(1), "福州闽江科技有限公司", "张三", "13912345678", "鼓东街道", "120"],
+        [code(2), "福州榕城贸易有限公司", "李四", "0591-87654321", "鼓西", "30人"],
+        [code(3), "坏数据公司", "王五", "12345", "火星街道", "abc"],
+    ], header=["统一社会信用代码", "单位名称", "负责人", "电话", "街镇", "从业人数"])  # fmt: skip
+    dialog = ImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.open_file(path)
+    qtbot.waitUntil(lambda: dialog.source is not None and not dialog.busy, timeout=10_000)
+    assert dialog.current_mapping() == {0: "credit_code", 1: "name", 2: "legal_rep", 3: "phone",
+                                        4: "street_code", 5: "employee_count"}  # fmt: skip
+    # the user says the phone column is not to be imported
+    dialog.set_mapping(3, None)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=10_000)
+    counts = dialog.plan.counts()
+    assert counts["new"] == 2 and counts["invalid"] == 1
+    assert dialog.invalid_model.rowCount() == 1
+    reason = dialog.invalid_model.data(dialog.invalid_model.index(0, 1))
+    assert "所属街道" in reason and "职工人数" in reason and "联系电话" not in reason
+    assert _count(store) == 0  # the preview writes nothing
+    out = tmp_path / "无效行.xlsx"
+    dialog.save_invalid_rows(out)
+    qtbot.waitUntil(lambda: not dialog.busy and out.exists(), timeout=10_000)
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[1][0] == 5 and "火星街道" in rows[1][1]
+    assert dialog.import_button.isEnabled()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    assert dialog.result.new == 2
+    assert _count(store) == 2
+    e = EnterpriseService(store).find_by_code(code(1))
+    assert e.phone is None and e.employee_count == 120 and e.name_initials == "FZMJKJYXGS"
+    dialog.reject()
+
+
+def test_section_lists_searches_and_filters(ctx, store, qtbot):
+    from app.ui.roster.section import RosterSection
+
+    service = EnterpriseService(store)
+    service.create({"credit_code": code(1), "name": "福州软件园开发有限公司", "street_code": "GUDONG",
+                    "has_union": True})  # fmt: skip
+    service.create({"credit_code": code(2), "name": "鼓楼餐饮管理有限公司", "legal_rep": "陈六",
+                    "street_code": "WUFENG"})  # fmt: skip
+    section = RosterSection(ctx)
+    qtbot.addWidget(section)
+    qtbot.waitUntil(lambda: section.model.rowCount() == 2, timeout=10_000)
+    section.search.setText("fzrj")
+    qtbot.waitUntil(
+        lambda: section.model.rowCount() == 1 and not section.model.busy, timeout=10_000
+    )
+    assert section.model.data(section.model.index(0, 0)) == "福州软件园开发有限公司"
+    section.search.setText("陈六")
+    qtbot.waitUntil(lambda: section.model.rows and section.model.rows[0][1].startswith("鼓楼"),
+                    timeout=10_000)  # fmt: skip
+    section.search.clear()
+    section.union.setCurrentIndex(section.union.findData(True))
+    qtbot.waitUntil(
+        lambda: section.model.rowCount() == 1 and not section.model.busy, timeout=10_000
+    )
+    assert section.model.rows[0][1] == "福州软件园开发有限公司"
+    section.open_enterprise(section.model.enterprise_id(0))
+    assert section.stack.currentIndex() == 1
+    assert "福州软件园开发有限公司" in section.page.title.text()
+
+
+def make_notes_tab(ctx, enterprise_id):
+    """A tab another area might add (registered by "module:factory")."""
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel(f"走访记录：{enterprise_id[:8]}")
+    label.setWindowTitle("走访记录")
+    return label
+
+
+def broken_tab(ctx, enterprise_id):
+    raise RuntimeError("this area's tab is broken")
+
+
+def test_enterprise_page_takes_tabs_from_other_areas(ctx, store, qtbot, monkeypatch):
+    from app.ui.roster import enterprise_page
+    from app.ui.roster.enterprise_page import EnterprisePage, register_enterprise_tab
+
+    monkeypatch.setattr(enterprise_page, "ENTERPRISE_TABS", [])
+    register_enterprise_tab("tests.test_roster_ui:make_notes_tab")
+    register_enterprise_tab("tests.test_roster_ui:broken_tab")
+    e = EnterpriseService(store).create({"credit_code": code(5), "name": "福州鼓山机械有限公司"})
+    page = EnterprisePage(ctx)
+    qtbot.addWidget(page)
+    page.show_enterprise(e.id)
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert titles == ["基本信息", "走访记录"]
+    assert page.details.values["name"].text() == "福州鼓山机械有限公司"
+
+
+def test_form_shows_messages_next_to_fields_and_admin_accepts_a_rare_code(ctx, store, qtbot):
+    from app.ui.roster.enterprise_form import EnterpriseDialog
+    from tests.roster_files import bad_check_digit
+
+    dialog = EnterpriseDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.inputs["credit_code"].setText(bad_check_digit(9))
+    dialog.inputs["phone"].setText("12345")
+    dialog.save()
+    errors = dialog.form.errors()
+    assert "校验位不符" in errors["credit_code"] and "手机号码应为11位" in errors["phone"]
+    assert errors["name"] == "不能为空"
+    assert dialog.accept_code.isVisibleTo(dialog) is False  # other fields are wrong too
+    dialog.inputs["name"].setText("福州少见代码有限公司")
+    dialog.inputs["phone"].setText("13912345678")
+    dialog.save()
+    assert dialog.accept_code.isVisibleTo(dialog) and dialog.accept_code.isEnabled()
+    assert dialog.result() == 0 and _count(store) == 0
+    dialog.accept_code.setChecked(True)
+    dialog.save()
+    assert dialog.saved_id is not None
+    saved = EnterpriseService(store).get(dialog.saved_id)
+    assert saved.credit_code_accepted and saved.name_initials == "FZSJDMYXGS"
+
+    edit = EnterpriseDialog(ctx, saved)
+    qtbot.addWidget(edit)
+    assert edit.inputs["name"].text() == "福州少见代码有限公司"
+    edit.inputs["employee_count"].setValue(35)
+    edit.save()
+    assert EnterpriseService(store).get(saved.id).employee_count == 35
+
+
+def test_import_can_be_cancelled_from_the_dialog(ctx, store, qtbot, tmp_path):
+    import bench.roster_import as bench
+    from app.ui.roster.import_dialog import ImportDialog
+
+    path = tmp_path / "big.xlsx"
+    bench.write_excel_like(path, bench.roster_rows(15_000))
+    dialog = ImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.open_file(path)
+    qtbot.waitUntil(lambda: dialog.source is not None and not dialog.busy, timeout=20_000)
+    dialog.check()
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=30_000)
+    dialog.start_import()
+    qtbot.waitUntil(lambda: "写入" in dialog.status.text() or not dialog.busy, timeout=30_000)
+    assert dialog.cancel_button.isVisibleTo(dialog) or not dialog.busy
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    if dialog.result is None:  # cancelled in time (the usual case)
+        assert "已取消" in dialog.status.text()
+        assert _count(store) == 0
+    else:  # the machine finished the transaction before the click landed: all or nothing
+        assert _count(store) == dialog.result.new
+
+
+def test_main_window_has_the_roster_section(store, qtbot):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert "企业名录" in titles
+    window.show_section("roster")
+    from app.ui.roster.section import RosterSection
+
+    assert isinstance(window.sections["roster"], RosterSection)
+    window.ctx.pool.waitForDone(10_000)
