@@ -23,7 +23,7 @@ from app.store.models import (
     SyncLogEntry,
     utcnow,
 )
-from app.sync import batches, protocol, state
+from app.sync import batches, codelists, protocol, state
 from app.sync.client import DistrictClient, SyncProblem, normalise_server_url
 
 log = logging.getLogger(__name__)
@@ -213,6 +213,7 @@ def sync_once(
                     )
                 batch = nxt if outcome.adopted else batches.next_batch(store, limit)
             result.received = _pull_reference(client, store)
+        codelists.use_district_code_lists(store)
         result.ok = True
     except SyncProblem as problem:
         result.problem = str(problem)
