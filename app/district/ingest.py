@@ -134,15 +134,25 @@ def _column_rule(col) -> tuple[str, object, str] | None:
     return None
 
 
+_UNSTORABLE = "记录内容中有超出范围的整数，无法保存"
+
+
 def _large_or_deep(value) -> str | None:
-    """The size and depth limits every field is held to (also fields unknown to this server)."""
+    """The limits every field is held to (also fields unknown to this server): size, depth, and
+    integers the database's JSON can hold (64 bits; JSON from the wire never has others)."""
     kind = type(value)
     if kind is str:
         return _TOO_BIG if len(value) > protocol.MAX_RECORD_BYTES else None
+    if kind is int:
+        return None if -(2**63) <= value < 2**64 else _UNSTORABLE
     if kind is dict or kind is list:
         if not _depth_ok(value):
             return "记录内容嵌套过深"
-        if len(protocol.dumps(value)) > protocol.MAX_RECORD_BYTES:
+        try:
+            size = len(protocol.dumps(value))
+        except TypeError:
+            return _UNSTORABLE
+        if size > protocol.MAX_RECORD_BYTES:
             return _TOO_BIG
     return None
 
