@@ -21,6 +21,7 @@ from app.store.store import Store
 DEMO_STEPS = [
     "app.demo:demo_enterprises",
     "app.roster.demo:demo_roster",
+    "app.cases.demo:demo_cases",
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"

@@ -1,9 +1,9 @@
 """``labor-station selftest``: the checks a support person runs on an installed station PC.
 
 It creates a scratch encrypted store in a temporary folder (never touching the station's data),
-checks the station's own store's schema version when a password is given, renders a document to
-PDF with the embedded CJK font and renders that PDF offscreen with Qt. Each step yields
-``(ok, message)``.
+checks the station's own store's schema version when a password is given, renders a sample
+mediation agreement (invented parties) to PDF with the embedded CJK font and renders that PDF
+offscreen with Qt. Each step yields ``(ok, message)``.
 """
 
 from __future__ import annotations
@@ -72,9 +72,10 @@ def station_schema(data_dir: Path, username: str) -> str:
 
 
 def render_pdf() -> bytes:
-    from app.documents.sample import sample_document_pdf
+    """A real 调解协议书 (invented parties) through the same code that prints the station's cases."""
+    from app.documents.case_documents import render_agreement_content, sample_agreement_content
 
-    return sample_document_pdf()
+    return render_agreement_content(sample_agreement_content())
 
 
 def pdf_has_embedded_font(pdf: bytes) -> str:

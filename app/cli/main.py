@@ -16,6 +16,7 @@ from app.cli.common import CliError, add_data_dir
 
 COMMAND_MODULES = [
     "app.cli.admin",
+    "app.cli.cases",
     "app.cli.roster",
     "app.cli.sync",
 ]

@@ -9,6 +9,7 @@ from app.store.models.activities import (
     TeamTraining,
 )
 from app.store.models.base import Base, Money, Synced, UTCDateTime, new_id, utcnow
+from app.store.models.case_records import AgreementSnapshot, CaseSearchKey, CaseSearchStale
 from app.store.models.cases import (
     AgreementTerm,
     CaseClaim,
@@ -48,6 +49,7 @@ SYNCED_MODELS: tuple[type[Synced], ...] = (
     MediationAgreement,
     AgreementTerm,
     PerformanceRecord,
+    AgreementSnapshot,
     EnterpriseVisit,
     Finding,
     FindingUpdate,
@@ -68,6 +70,7 @@ __all__ = [
     "Activity",
     "ActivityEnterprise",
     "ActivityStop",
+    "AgreementSnapshot",
     "AgreementTerm",
     "Attachment",
     "AuditEvent",
@@ -76,6 +79,8 @@ __all__ = [
     "CaseClaim",
     "CaseCounter",
     "CaseParty",
+    "CaseSearchKey",
+    "CaseSearchStale",
     "CreditNote",
     "DisputeCase",
     "DistrictNotice",

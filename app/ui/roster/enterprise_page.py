@@ -38,7 +38,9 @@ from app.ui.roster.table_model import display_value
 log = logging.getLogger(__name__)
 
 #: "module:factory" of extra tabs; factory(ctx, enterprise_id) -> QWidget with a window title
-ENTERPRISE_TABS: list[str] = []
+ENTERPRISE_TABS: list[str] = [
+    "app.ui.cases.enterprise_tab:cases_tab",
+]
 
 
 def register_enterprise_tab(factory: str) -> None:

@@ -32,6 +32,7 @@ class SectionSpec:
 # 同步 60, 设置与用户 90.
 SECTIONS: list[SectionSpec] = [
     SectionSpec("roster", "企业名录", "app.ui.roster.section:RosterSection", 20),
+    SectionSpec("cases", "调解案件", "app.ui.cases.section:CasesSection", 30),
     SectionSpec("sync", "同步", "app.ui.sync.section:SyncSection", 60),
     SectionSpec("settings", "设置与用户", "app.ui.sections.settings:SettingsSection", 90),
 ]

@@ -1,0 +1,194 @@
+"""Applying the case state machine (:mod:`app.domain.case_workflow`) to the store, and the other
+changes of a case's own fields: the extension of the mediation period, corrections of the intake."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.detail import load_case
+from app.cases.errors import Problems, WorkflowRefused
+from app.cases.intake import ClaimInput, _check_claims
+from app.domain.case_workflow import (
+    ACTIVE,
+    EDITABLE,
+    TransitionInput,
+    TransitionRefused,
+    check_transition,
+)
+from app.domain.deadlines import DeadlineError, check_extension
+from app.domain.enums import CaseStatus, FailureReason
+from app.store.changes import soft_delete
+from app.store.errors import Conflict, NotFound
+from app.store.models import CaseClaim, DisputeCase, UserAccount, utcnow
+
+log = logging.getLogger(__name__)
+S = CaseStatus
+
+
+def _case_for_update(s: Session, case_id: str, expected_version: int | None) -> DisputeCase:
+    case = s.get(DisputeCase, case_id)
+    if case is None or case.deleted:
+        raise NotFound("案件不存在或已被删除")
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict("案件已被其他用户修改，请刷新后重试")
+    return case
+
+
+def apply_transition(
+    s: Session,
+    case: DisputeCase,
+    target: CaseStatus,
+    given: TransitionInput,
+    today: date,
+) -> None:
+    """Check and apply one transition inside the caller's transaction."""
+    detail = load_case(s, case.id)
+    try:
+        check_transition(detail.rule_facts(today), target, given, today)
+    except TransitionRefused as exc:
+        raise WorkflowRefused(exc.reason, exc.field) from exc
+    reason = (given.reason or "").strip() or None
+    case.status = target
+    case.status_changed_at = utcnow()
+    if target == S.ACCEPTED:
+        case.accepted_on = given.on
+    elif target == S.DECLINED:
+        case.declined_reason = reason
+        case.outcome_on = given.on
+    elif target == S.IN_MEDIATION:
+        case.mediation_started_on = given.on
+    elif target == S.AGREEMENT_REACHED:
+        case.outcome_on = given.on
+        case.failure_reason = None
+        if reason:
+            case.outcome_note = reason
+    elif target == S.FAILED:
+        case.outcome_on = given.on
+        case.failure_reason = FailureReason(given.failure_reason)
+        case.outcome_note = reason
+    elif target == S.WITHDRAWN:
+        case.outcome_on = given.on
+        case.outcome_note = reason
+    elif target == S.CLOSED:
+        case.closed_on = given.on
+        if reason:
+            case.outcome_note = (
+                f"{case.outcome_note}\n结案说明：{reason}"
+                if case.outcome_note
+                else f"结案说明：{reason}"
+            )
+    elif target == S.ARCHIVED:
+        case.archived_on = given.on
+        case.archive_no = (given.archive_no or "").strip()
+
+
+def change_status(
+    store,
+    case_id: str,
+    target: CaseStatus,
+    *,
+    on: date | None = None,
+    reason: str | None = None,
+    failure_reason: FailureReason | None = None,
+    archive_no: str | None = None,
+    today: date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Move a case to ``target``; refused with a Chinese reason unless the rules allow it."""
+    today = today or date.today()
+    given = TransitionInput(
+        on=on or today, reason=reason, failure_reason=failure_reason, archive_no=archive_no
+    )
+    with store.unit_of_work() as s:
+        case = _case_for_update(s, case_id, expected_version)
+        source = case.status
+        apply_transition(s, case, CaseStatus(target), given, today)
+    log.info("case %s: %s -> %s", case_id, source.value, CaseStatus(target).value)
+
+
+def extend_mediation(
+    store,
+    case_id: str,
+    until: date,
+    consent_note: str,
+    *,
+    today: date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Record an extension of the mediation period agreed by both parties."""
+    today = today or date.today()
+    with store.unit_of_work() as s:
+        case = _case_for_update(s, case_id, expected_version)
+        if case.status not in ACTIVE:
+            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能延长调解期限")
+        detail = load_case(s, case_id)
+        try:
+            until, note = check_extension(detail.clock, until, consent_note, today)
+        except DeadlineError as exc:
+            raise WorkflowRefused(str(exc), "延长至") from exc
+        case.extended_until = until
+        stamp = f"{today.isoformat()} 延长至{until.isoformat()}：{note}"
+        case.extension_note = f"{case.extension_note}\n{stamp}" if case.extension_note else stamp
+
+
+def update_details(
+    store,
+    case_id: str,
+    *,
+    facts: str,
+    requests: str | None,
+    claims: list[ClaimInput],
+    mediator_id: str | None,
+    co_mediators: str | None,
+    is_migrant_worker: bool,
+    employment_ended_on: date | None,
+    infringement_known_on: date | None,
+    today: date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Correct the facts, requests, claims and case handling details while the case is open."""
+    today = today or date.today()
+    with store.unit_of_work() as s:
+        case = _case_for_update(s, case_id, expected_version)
+        if case.status not in EDITABLE:
+            raise WorkflowRefused(f"案件当前为“{case.status.label}”，登记信息不能再修改")
+        problems = Problems()
+        if not (facts or "").strip():
+            problems.add("facts", "事实与理由", "不能为空")
+        from app.cases.intake import IntakeForm
+
+        clean_claims = _check_claims(IntakeForm(claims=claims), problems)
+        if employment_ended_on and employment_ended_on > today:
+            problems.add("employment_ended_on", "劳动关系解除或终止日期", "不能晚于今天")
+        if infringement_known_on and infringement_known_on > case.received_on:
+            problems.add("infringement_known_on", "知道权利被侵害之日", "不能晚于收到调解申请之日")
+        if mediator_id:
+            account = s.get(UserAccount, mediator_id)
+            if account is None or not account.active:
+                problems.add("mediator_id", "承办调解员", "所选调解员不存在或已停用")
+        problems.raise_if_any()
+        case.facts = facts.strip()
+        case.requests = (requests or "").strip() or None
+        case.mediator_id = mediator_id or case.mediator_id
+        case.co_mediators = (co_mediators or "").strip() or None
+        case.is_migrant_worker = bool(is_migrant_worker)
+        case.employment_ended_on = employment_ended_on
+        case.infringement_known_on = infringement_known_on
+        existing = list(
+            s.scalars(
+                select(CaseClaim).where(CaseClaim.case_id == case_id, CaseClaim.deleted.is_(False))
+            )
+        )
+        # Claims are matched in order: unchanged ones keep their record, the rest are replaced.
+        for old, new in zip(existing, clean_claims, strict=False):
+            for key, value in new.items():
+                if getattr(old, key) != value:
+                    setattr(old, key, value)
+        for old in existing[len(clean_claims) :]:
+            soft_delete(s, old)
+        for new in clean_claims[len(existing) :]:
+            s.add(CaseClaim(case_id=case_id, **new))

@@ -1,0 +1,884 @@
+"""The printed documents of a mediation case (ReportLab, A4, CJK font embedded).
+
+Kinds (``KINDS``):
+
+* ``application``   劳动争议调解申请书, with the on-the-spot record of an oral application (Art. 12)
+* ``register``      劳动争议调解案件登记表
+* ``acceptance``    受理通知书 (to the applicant) and 参加调解通知书 (to the respondent);
+                    for a declined case the 不予受理通知书
+* ``session_record`` 调解笔录, one per session (or one chosen session)
+* ``agreement``     调解协议书 (the signed version in force, a chosen version, or the draft)
+* ``termination``   调解终止通知书, with the right to apply for arbitration and its time limit
+
+Every renderer takes a :class:`DocumentContext` (plain data, no session), so documents can be
+rendered in a background thread; :func:`load_context` reads it from the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
+
+from app.cases.agreements import agreement_content, party_content
+from app.cases.detail import CaseDetail, load_case
+from app.documents.kinds import KINDS, DocumentKind, kind_by_name
+from app.documents.layout import (
+    TEXT_W,
+    build_pdf,
+    cn_date,
+    grid,
+    money,
+    para,
+    paragraphs,
+    rmb_upper,
+    seal_block,
+    signature_block,
+    styles,
+)
+from app.domain.case_workflow import ACTIVE
+from app.domain.deadlines import fmt
+from app.domain.enums import AgreementStatus, CaseStatus, FailureReason, PartyRole
+from app.store.errors import StoreError
+
+LAW = "《中华人民共和国劳动争议调解仲裁法》"
+
+
+class DocumentUnavailable(StoreError):
+    """The document does not apply to the case in its current state (message says why)."""
+
+
+@dataclass
+class DocumentContext:
+    detail: CaseDetail
+    organisation: str
+    station_address: str | None = None
+    station_phone: str | None = None
+    today: date = field(default_factory=date.today)
+    #: agreement id -> signed content (the snapshot), for signed and superseded versions
+    signed: dict[str, dict] = field(default_factory=dict)
+
+
+def load_context(store, case_id: str, *, today: date | None = None) -> DocumentContext:
+    from sqlalchemy import select
+
+    from app.store.models import AgreementSnapshot
+
+    station = store.station
+    with store.read() as s:
+        detail = load_case(s, case_id)
+        ids = [a.id for a in detail.agreements if a.status != AgreementStatus.DRAFT]
+        signed = {}
+        if ids:
+            for snap in s.scalars(
+                select(AgreementSnapshot).where(AgreementSnapshot.agreement_id.in_(ids))
+            ):
+                signed[snap.agreement_id] = json.loads(snap.content)
+    return DocumentContext(
+        detail=detail,
+        organisation=station.organisation_name,
+        station_address=station.address,
+        station_phone=station.phone,
+        today=today or date.today(),
+        signed=signed,
+    )
+
+
+# ---------------------------------------------------------------- shared blocks
+
+
+def _head(title: str, case_no: str | None, subtitle: str | None = None) -> list:
+    st = styles()
+    out = [para(title, st.title)]
+    if subtitle:
+        out.append(para(subtitle, st.subtitle))
+    if case_no:
+        out.append(para(case_no, st.number))
+    out.append(Spacer(1, 3 * mm))
+    return out
+
+
+_ROLE_TITLES = {
+    "respondent": "被申请人（用人单位）",
+    "subcontractor": "被申请人（分包单位）",
+    "general_contractor": "被申请人（施工总承包单位）",
+}
+
+
+def _titled(table, title_row: int = 0):
+    table.setStyle(
+        [
+            ("SPAN", (0, title_row), (-1, title_row)),
+            ("BACKGROUND", (0, title_row), (-1, title_row), "#e6e6e6"),
+        ]
+    )
+    return table
+
+
+def _person_table(a: dict, title: str):
+    """A worker as published agreement formats show one: name, sex, birth date and age, ID number,
+    phone, job, address."""
+    w = TEXT_W
+    born = cn_date(date.fromisoformat(a["birth_date"]), "") if a.get("birth_date") else ""
+    if a.get("age") is not None:
+        born += f"（{a['age']}岁）"
+    rows = [
+        [title, "", "", ""],
+        ["姓名", a["name"], "性别", a.get("sex") or ""],
+        ["出生日期", born, "身份证号", a.get("id_number") or ""],
+        ["联系电话", a.get("phone") or "", "工作岗位", a.get("job") or ""],
+        ["住址", a.get("address") or "", "", ""],
+    ]
+    t = grid(rows, [w * 0.15, w * 0.35, w * 0.15, w * 0.35], label_cols=(0, 2))
+    t.setStyle([("SPAN", (1, 4), (-1, 4)), ("BACKGROUND", (1, 4), (-1, 4), colors.white)])
+    return _titled(t)
+
+
+def _enterprise_table(r: dict, title: str):
+    w = TEXT_W
+    rows = [
+        [title, "", "", ""],
+        ["名称", r["name"], "统一社会信用代码", r.get("credit_code") or ""],
+        ["法定代表人", r.get("legal_rep") or "", "联系电话", r.get("phone") or ""],
+        ["住所", r.get("address") or "", "", ""],
+    ]
+    t = grid(rows, [w * 0.15, w * 0.35, w * 0.23, w * 0.27], label_cols=(0, 2))
+    t.setStyle([("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (1, 3), (-1, 3), colors.white)])
+    return _titled(t)
+
+
+def _applicants_list(applicants: list[dict], *, signature: bool = False):
+    """Collective cases: every worker in one table, representatives marked."""
+    w = TEXT_W
+    last = "签名" if signature else "代表"
+    rows = [["序号", "姓名", "性别", "身份证号", "联系电话", last]]
+    for i, a in enumerate(applicants, 1):
+        mark = "" if signature else ("推举代表" if a.get("representative") else "")
+        rows.append(
+            [
+                str(i),
+                a["name"],
+                a.get("sex") or "",
+                a.get("id_number") or "",
+                a.get("phone") or "",
+                mark,
+            ]
+        )
+    return grid(
+        rows,
+        [w * 0.08, w * 0.15, w * 0.08, w * 0.32, w * 0.19, w * 0.18],
+        label_cols=(),
+        header=True,
+    )
+
+
+def _agent_line(a: dict) -> str:
+    side = "被申请人" if a["side"] == "respondent" else "申请人"
+    bits = [
+        a["name"],
+        a.get("organisation") or "",
+        f"电话{a['phone']}" if a.get("phone") else "",
+        a.get("authority") or "",
+    ]
+    return (
+        f"{side}委托代理人：" + "，".join(b for b in bits if b) + f"（代理{a.get('for') or side}）"
+    )
+
+
+def _parties_story(
+    applicants: list[dict],
+    respondents: list[dict],
+    agents: list[dict],
+    *,
+    collective: bool,
+    project: str | None,
+    list_applicants: bool,
+) -> list:
+    st = styles()
+    out: list = []
+    if collective:
+        reps = [a for a in applicants if a.get("representative")]
+        chosen = "推举代表：" + "、".join(a["name"] for a in reps) if reps else "未推举代表"
+        out.append(
+            para(
+                f"申请人：{applicants[0]['name']}等{len(applicants)}人（集体争议，{chosen}；依据{LAW}第七条）",
+                st.plain,
+            )
+        )
+        for a in reps:
+            out += [Spacer(1, 2 * mm), _person_table(a, "申请人代表")]
+        if list_applicants or not reps:
+            out += [Spacer(1, 2 * mm), para("申请人名单：", st.plain), _applicants_list(applicants)]
+    else:
+        for i, a in enumerate(applicants):
+            title = "申请人" if len(applicants) == 1 else f"申请人{i + 1}"
+            out += [_person_table(a, title), Spacer(1, 2 * mm)]
+    for r in respondents:
+        out += [Spacer(1, 2 * mm), _enterprise_table(r, _ROLE_TITLES.get(r["role"], "被申请人"))]
+    if project:
+        out += [
+            Spacer(1, 2 * mm),
+            para(
+                f"工程项目：{project}（建设工程领域欠薪：依《保障农民工工资支付条例》第三十条，"
+                "分包单位拖欠农民工工资的，由施工总承包单位先行清偿，再依法进行追偿）",
+                st.plain,
+            ),
+        ]
+    out += [Spacer(1, 1 * mm)] + [para(_agent_line(a), st.plain) for a in agents]
+    return out
+
+
+def _parties_block(d: CaseDetail, day: date) -> list:
+    applicants, respondents, agents = party_content(d, day)
+    return _parties_story(
+        applicants,
+        respondents,
+        agents,
+        collective=d.is_collective,
+        project=d.project_name if d.is_construction else None,
+        list_applicants=True,
+    )
+
+
+def _claims_lines(d: CaseDetail) -> list:
+    st = styles()
+    out = []
+    for i, c in enumerate(d.claims, 1):
+        amount = f"，金额{money(c.amount)}元" if c.amount is not None else ""
+        desc = f"：{c.description}" if c.description else ""
+        out.append(para(f"{i}. {c.type_name}{amount}{desc}", st.plain))
+    if d.requests:
+        out += paragraphs(d.requests, st.plain)
+    return out
+
+
+# ---------------------------------------------------------------- application
+
+
+def render_application(ctx: DocumentContext) -> bytes:
+    d, st = ctx.detail, styles()
+    story = _head("劳动争议调解申请书", d.case_no)
+    story += _parties_block(d, d.received_on)
+    story += [Spacer(1, 3 * mm), para("请求事项：", st.heading), *_claims_lines(d)]
+    story += [para("事实与理由：", st.heading), *paragraphs(d.facts)]
+    extra = []
+    if d.employment_ended_on:
+        extra.append(f"劳动关系解除或终止日期：{cn_date(d.employment_ended_on)}")
+    if d.infringement_known_on:
+        extra.append(f"知道或应当知道权利被侵害之日：{cn_date(d.infringement_known_on)}")
+    if d.is_migrant_worker:
+        extra.append(
+            "申请人为农民工（《保障农民工工资支付条例》第四条：街道应及时调解拖欠农民工工资纠纷）"
+        )
+    for line in extra:
+        story.append(para(line, st.plain))
+    story += [
+        Spacer(1, 4 * mm),
+        para("此致", st.plain),
+        para(ctx.organisation, st.plain),
+        signature_block([("申请人", "签名或盖章")]),
+        Spacer(1, 3 * mm),
+        para(
+            f"收到申请日期：{cn_date(d.received_on)}    来源渠道：{d.channel_name}"
+            + (f"    转办编号：{d.intake_ref}" if d.intake_ref else ""),
+            st.note,
+        ),
+    ]
+    if d.oral_application:
+        story += [
+            CondPageBreak(70 * mm),
+            Spacer(1, 5 * mm),
+            para("口头申请当场记录", st.subtitle),
+            para(
+                f"（依据{LAW}第十二条：口头申请的，调解组织应当当场记录申请人基本情况、"
+                "申请调解的争议事项、理由和时间）",
+                st.note,
+            ),
+            *paragraphs(d.oral_record, st.plain),
+            para("以上记录已向申请人宣读（或由申请人阅看），申请人确认无误。", st.plain),
+            signature_block([("申请人", "签名或按指印"), ("记录人", "签名")]),
+        ]
+    return build_pdf(story, title=f"调解申请书 {d.case_no}", header=d.case_no)
+
+
+# ---------------------------------------------------------------- register
+
+
+def render_register(ctx: DocumentContext) -> bytes:
+    d, st = ctx.detail, styles()
+    w = TEXT_W
+    story = _head("劳动争议调解案件登记表", d.case_no)
+    how = "口头申请" if d.oral_application else "书面申请"
+    applicants = "；".join(
+        f"{p.name}（{p.sex or ''}，{p.id_number or ''}，{p.phone or ''}）" for p in d.applicants
+    )
+    respondents = "；".join(
+        f"{p.role.label}：{p.name}（{p.credit_code or '无代码'}）" for p in d.respondents
+    )
+    rows = [
+        ["案号", d.case_no, "登记状态", d.status.label],
+        ["收到申请日期", cn_date(d.received_on), "申请方式", how],
+        ["来源渠道", d.channel_name, "转办编号", d.intake_ref or ""],
+        ["申请人", applicants, "", ""],
+        ["被申请人", respondents, "", ""],
+        ["工程项目", d.project_name or "（非建设工程案件）", "", ""],
+        [
+            "争议类型",
+            "、".join(c.type_name for c in d.claims),
+            "请求金额合计",
+            f"{money(d.claim_total)}元",
+        ],
+        [
+            "案件标识",
+            "、".join(
+                x
+                for x, on in (
+                    ("集体争议", d.is_collective),
+                    ("农民工", d.is_migrant_worker),
+                    ("建设工程欠薪", d.is_construction),
+                )
+                if on
+            )
+            or "无",
+            "承办调解员",
+            "、".join(x for x in (d.mediator_name, d.co_mediators) if x),
+        ],
+        [
+            "调解期限",
+            d.clock.describe(ctx.today) if d.status in ACTIVE else f"至{cn_date(d.clock.end)}",
+            "",
+            "",
+        ],
+        ["事实与理由", d.facts or "", "", ""],
+    ]
+    t = grid(rows, [w * 0.17, w * 0.38, w * 0.17, w * 0.28], label_cols=(0, 2))
+    spans = [("SPAN", (1, r), (-1, r)) for r in (3, 4, 5, 8, 9)]
+    spans += [("BACKGROUND", (1, r), (-1, r), colors.white) for r in (3, 4, 5, 8, 9)]
+    t.setStyle(spans)
+    story += [
+        t,
+        Spacer(1, 4 * mm),
+        para(
+            "登记人：________________    登记日期：" + cn_date(d.registered_at.astimezone().date()),
+            st.plain,
+        ),
+    ]
+    return build_pdf(story, title=f"案件登记表 {d.case_no}", header=d.case_no)
+
+
+# ---------------------------------------------------------------- acceptance / decline
+
+
+def render_acceptance(ctx: DocumentContext) -> bytes:
+    d, st = ctx.detail, styles()
+    respondent = d.respondent.name if d.respondent else ""
+    applicants = d.applicant_names(3)
+    if d.status == CaseStatus.DECLINED:
+        story = _head("不予受理通知书", d.case_no)
+        story += [
+            para(f"{applicants}：", st.plain),
+            para(
+                f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
+                f"经审查，{d.declined_reason or ''}，决定不予受理。"
+            ),
+            para(
+                f"你（你们）可以依照{LAW}的规定，向有管辖权的劳动人事争议仲裁委员会申请仲裁。"
+                + _limit_sentence(d)
+            ),
+            para("特此通知。"),
+            seal_block(ctx.organisation, d.outcome_on or ctx.today),
+        ]
+        return build_pdf(story, title=f"不予受理通知书 {d.case_no}", header=d.case_no)
+    if d.accepted_on is None:
+        raise DocumentUnavailable(
+            "案件尚未受理，不能打印受理通知书：请先办理受理，或打印案件登记表"
+        )
+    clock = d.clock
+    story = _head("受理通知书", d.case_no)
+    story += [
+        para(f"{applicants}：", st.plain),
+        para(
+            f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请，"
+            f"经审查，符合受理条件，决定于{cn_date(d.accepted_on)}予以受理，并将依法组织调解。"
+        ),
+        para(
+            f"依照{LAW}第十四条，自本委员会收到调解申请之日起十五日内（即{cn_date(clock.legal_end)}前）"
+            f"未达成调解协议的，当事人可以依法申请仲裁。"
+        ),
+        para(
+            "请你（你们）按通知的时间到场参加调解，并携带身份证件、劳动合同、工资条、考勤记录等与争议有关的证据材料。"
+            "委托他人代理的，应提交授权委托书。"
+        ),
+        para("特此通知。"),
+        seal_block(ctx.organisation, d.accepted_on),
+    ]
+    contact = "；".join(
+        x
+        for x in (
+            f"地址：{ctx.station_address}" if ctx.station_address else "",
+            f"电话：{ctx.station_phone}" if ctx.station_phone else "",
+        )
+        if x
+    )
+    for p in d.respondents:
+        story += [
+            PageBreak(),
+            *_head("参加调解通知书", d.case_no),
+            para(f"{p.name}：", st.plain),
+            para(
+                f"{applicants}与你单位劳动争议一案，已向本委员会申请调解，本委员会已于{cn_date(d.accepted_on)}受理。"
+                "请你单位指派负责人或委托代理人（持授权委托书）按约定时间到场参加调解，并提交劳动合同、"
+                "工资支付记录、考勤记录等与争议有关的证据材料。"
+            ),
+            para(
+                "劳动争议调解遵循自愿原则。你单位不同意调解的，请及时告知本委员会；"
+                "明确拒绝调解的，本委员会将终止调解，申请人可以依法申请仲裁。"
+            ),
+        ]
+        if p.role == PartyRole.GENERAL_CONTRACTOR:
+            story.append(
+                para(
+                    "依照《保障农民工工资支付条例》第三十条，分包单位拖欠农民工工资的，由施工总承包单位先行清偿，"
+                    "再依法进行追偿。"
+                )
+            )
+        if contact:
+            story.append(para(contact, st.plain))
+        story += [para("特此通知。"), seal_block(ctx.organisation, d.accepted_on)]
+    return build_pdf(story, title=f"受理通知书 {d.case_no}", header=d.case_no)
+
+
+# ---------------------------------------------------------------- session record
+
+
+def render_session_record(ctx: DocumentContext, session_no: int | None = None) -> bytes:
+    d, st = ctx.detail, styles()
+    sessions = (
+        d.sessions if session_no is None else [m for m in d.sessions if m.session_no == session_no]
+    )
+    if not sessions:
+        raise DocumentUnavailable(
+            "本案还没有调解笔录" if session_no is None else f"本案没有第{session_no}次调解的笔录"
+        )
+    w = TEXT_W
+    story: list = []
+    for i, m in enumerate(sessions):
+        if i:
+            story.append(PageBreak())
+        story += _head("调解笔录", d.case_no, f"（第{m.session_no}次调解）")
+        start = m.held_at.astimezone()
+        end = m.ended_at.astimezone() if m.ended_at else None
+        when = f"{start.year}年{start.month}月{start.day}日{start.hour}时{start.minute:02d}分" + (
+            f"至{end.hour}时{end.minute:02d}分" if end else ""
+        )
+        rows = [
+            ["时间", when, "地点", m.place or ""],
+            ["调解员", m.mediators or "", "记录人", m.recorder or ""],
+            ["申请人", d.applicant_names(5), "被申请人", "、".join(p.name for p in d.respondents)],
+            ["到场人员", m.attendees or "", "", ""],
+        ]
+        t = grid(rows, [w * 0.14, w * 0.38, w * 0.14, w * 0.34], label_cols=(0, 2))
+        t.setStyle([("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (1, 3), (-1, 3), colors.white)])
+        story += [
+            t,
+            Spacer(1, 3 * mm),
+            para("调解记录：", st.heading),
+            *paragraphs(m.record, st.plain),
+        ]
+        if m.outcome:
+            story += [para("调解结果：", st.heading), *paragraphs(m.outcome, st.plain)]
+        story.append(para("以上笔录经本人阅看（或已向本人宣读），记录属实。", st.plain))
+        signers = [("申请人", "签名")] * 1 + [("被申请人", "签名或盖章")]
+        signers += [("调解员", "签名"), ("记录人", "签名")]
+        story.append(signature_block(signers))
+    title = f"调解笔录 {d.case_no}"
+    return build_pdf(story, title=title, header=d.case_no)
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def agreement_content_for(
+    ctx: DocumentContext, version_no: int | None = None
+) -> tuple[dict, AgreementStatus]:
+    """The content to print: the signed snapshot for signed/superseded versions, live data for a draft."""
+    d = ctx.detail
+    if version_no is not None:
+        agreement = d.agreement_version(version_no)
+        if agreement is None:
+            raise DocumentUnavailable(f"本案没有第{version_no}版调解协议书")
+    else:
+        agreement = d.current_agreement or d.draft_agreement or d.latest_agreement
+        if agreement is None:
+            raise DocumentUnavailable("本案还没有调解协议书：请先在协议书页面拟定协议")
+    if agreement.status != AgreementStatus.DRAFT and agreement.id in ctx.signed:
+        return ctx.signed[agreement.id], agreement.status
+    return agreement_content(d, agreement, ctx.organisation), agreement.status
+
+
+def _term_sentence(t: dict) -> str:
+    if t["kind"] == "payment":
+        payer = t.get("payer") or "被申请人"
+        payee = t.get("payee") or "申请人"
+        due = cn_date(date.fromisoformat(t["due_on"])) + "前" if t.get("due_on") else ""
+        method = f"以{t['method']}方式" if t.get("method") else ""
+        what = t.get("description") or t.get("item_name") or ""
+        amount = t.get("amount")
+        money_text = f"人民币{money(amount)}元（大写：{rmb_upper(amount)}）" if amount else ""
+        sentence = f"{payer}于{due}{method}向{payee}支付{t.get('item_name') or ''}{money_text}"
+        if what and what not in (t.get("item_name"), f"被申请人支付申请人{t.get('item_name')}"):
+            sentence += f"（{what}）"
+        return sentence + "。"
+    due = f"（于{cn_date(date.fromisoformat(t['due_on']))}前履行）" if t.get("due_on") else ""
+    return f"{t.get('description') or ''}{due}"
+
+
+_CN_NUM = "一二三四五六七八九十"
+
+
+def _cn_seq(n: int) -> str:
+    if n <= 10:
+        return _CN_NUM[n - 1]
+    if n < 20:
+        return "十" + _CN_NUM[n - 11]
+    tens, ones = divmod(n, 10)
+    return _CN_NUM[tens - 1] + "十" + (_CN_NUM[ones - 1] if ones else "")
+
+
+def render_agreement(ctx: DocumentContext, version_no: int | None = None) -> bytes:
+    content, status = agreement_content_for(ctx, version_no)
+    return render_agreement_content(content, status)
+
+
+def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.SIGNED) -> bytes:
+    """The 调解协议书 from its content (the signed snapshot or a draft's live content)."""
+    st = styles()
+    story = _head("劳动争议调解协议书", c["case_no"])
+    if status == AgreementStatus.DRAFT:
+        story.append(para("草稿（尚未签署，不具有效力）", st.warning))
+    elif status == AgreementStatus.SUPERSEDED:
+        story.append(para("本版本已被新版本取代，仅供存档查阅", st.warning))
+    if c.get("supersedes_version"):
+        story.append(
+            para(
+                f"本协议书为第{c['version_no']}版，变更并取代第{c['supersedes_version']}版"
+                + (f"；变更原因：{c['change_reason']}" if c.get("change_reason") else ""),
+                st.note,
+            )
+        )
+    applicants = c["applicants"]
+    story += _parties_story(
+        applicants,
+        c["respondents"],
+        c.get("agents", []),
+        collective=bool(c.get("is_collective")),
+        project=c.get("project_name") if c.get("is_construction") else None,
+        list_applicants=False,
+    )
+    story += [para("争议事项：", st.heading)]
+    for i, m in enumerate(c.get("matters", []), 1):
+        amount = f"（申请金额{money(m['amount'])}元）" if m.get("amount") else ""
+        story.append(para(f"{i}. {m['name']}{amount}", st.plain))
+    story += [para("争议的主要事实：", st.heading), *paragraphs(c.get("facts"))]
+    story += [
+        para(
+            f"经{c['organisation']}主持调解，双方当事人在查明事实、分清是非的基础上，自愿达成如下协议：",
+            st.body,
+        )
+    ]
+    art16_terms = []
+    for t in c["terms"]:
+        story.append(para(f"{_cn_seq(t['seq'])}、{_term_sentence(t)}", st.body))
+        if t.get("art16"):
+            art16_terms.append(t)
+    n = len(c["terms"])
+    if c.get("other_terms"):
+        n += 1
+        story.append(para(f"{_cn_seq(n)}、{c['other_terms']}", st.body))
+    if c.get("total") and c["total"] != "0.00":
+        story.append(
+            para(
+                f"以上款项合计人民币{money(c['total'])}元（大写：{rmb_upper(c['total'])}）。",
+                st.body,
+            )
+        )
+    deadline = c.get("performance_deadline")
+    story.append(
+        para(
+            f"本协议的履行期限：{cn_date(date.fromisoformat(deadline)) if deadline else '（未填写）'}前履行完毕。",
+            st.body,
+        )
+    )
+    story.append(para("双方当事人就本争议再无其他争议。", st.body))
+    story.append(
+        para(
+            f"本协议书自双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效，对双方当事人具有约束力，"
+            f"当事人应当履行（{LAW}第十四条）。一方当事人在协议约定期限内不履行调解协议的，"
+            f"另一方当事人可以依法申请仲裁（第十五条）。",
+            st.body,
+        )
+    )
+    if art16_terms:
+        seqs = "、".join(f"第{_cn_seq(t['seq'])}项" for t in art16_terms)
+        story.append(
+            para(
+                f"本协议{seqs}系因支付拖欠劳动报酬、工伤医疗费、经济补偿或者赔偿金事项达成，用人单位在协议约定期限内"
+                f"不履行的，劳动者可以持本调解协议书依法向人民法院申请支付令（{LAW}第十六条）。",
+                st.body,
+            )
+        )
+    copies = int(c.get("copies") or 3)
+    story.append(
+        para(
+            f"本协议书一式{_cn_seq(copies)}份，双方当事人各执一份，{c['organisation']}存档一份"
+            + ("，其余由当事人各方留存" if copies > len(c["respondents"]) + 2 else "")
+            + "，具有同等效力。",
+            st.body,
+        )
+    )
+    signers = [("申请人" if not c.get("is_collective") else "申请人（代表）", "签名或按指印")]
+    for r in c["respondents"]:
+        signers.append((r.get("role_label") or "被申请人", "盖章"))
+    signers.append(("被申请人法定代表人或委托代理人", "签名"))
+    signers.append(("调解员", "签名"))
+    story.append(signature_block(signers, date_line=False))
+    signed = c.get("signed_on")
+    story.append(seal_block(c["organisation"], date.fromisoformat(signed) if signed else None))
+    if c.get("is_collective"):
+        story += [
+            PageBreak(),
+            para("附：申请人名单", st.subtitle),
+            _applicants_list(applicants, signature=True),
+        ]
+    header = c["case_no"] + (f"  第{c['version_no']}版" if c.get("version_no", 1) > 1 else "")
+    return build_pdf(story, title=f"调解协议书 {c['case_no']}", header=header)
+
+
+# ---------------------------------------------------------------- termination
+
+
+def _limit_sentence(d: CaseDetail) -> str:
+    limit = d.arbitration_limit()
+    text = (
+        f"申请仲裁的时效期间为一年，从当事人知道或者应当知道其权利被侵害之日起计算；劳动关系存续期间因拖欠劳动报酬"
+        f"发生争议的，劳动者申请仲裁不受该时效期间的限制，但劳动关系终止的，应当自劳动关系终止之日起一年内提出"
+        f"（{LAW}第二十七条）。"
+    )
+    if limit.deadline:
+        text += f"经本委员会核算，本案申请仲裁的时效最迟至{cn_date(limit.deadline)}届满（{limit.basis}）"
+        if limit.incomplete:
+            text += "，因未登记知道权利被侵害之日，实际期限可能更早，请尽早申请"
+        text += "。"
+    elif limit.per_type:
+        text += f"本案{limit.basis}。"
+    return text
+
+
+def termination_refusal(d: CaseDetail, today: date) -> str | None:
+    """Why the termination notice cannot be printed now (None: it can).
+
+    It serves a case whose mediation ended without an agreement (failed, withdrawn, and such cases
+    once closed), and an open case whose 15 days of Art. 14 have run: the parties may then apply for
+    arbitration and are entitled to be told so.
+    """
+    if d.status in (CaseStatus.FAILED, CaseStatus.WITHDRAWN):
+        return None
+    if d.status in ACTIVE and d.clock.may_apply_for_arbitration(today):
+        return None
+    ended = d.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
+    if ended and d.declined_reason is None and d.current_agreement is None:
+        return None
+    return (
+        f"案件当前为“{d.status.label}”，不能打印调解终止通知书："
+        "调解不成、申请人撤回，或收到申请满十五日仍未达成协议时才可打印"
+    )
+
+
+def render_termination(ctx: DocumentContext) -> bytes:
+    d, st = ctx.detail, styles()
+    refusal = termination_refusal(d, ctx.today)
+    if refusal:
+        raise DocumentUnavailable(refusal)
+    respondent = "、".join(p.name for p in d.respondents)
+    applicants = d.applicant_names(3)
+    if d.status == CaseStatus.WITHDRAWN:
+        reason = f"申请人于{cn_date(d.outcome_on)}撤回调解申请"
+    elif d.failure_reason == FailureReason.TIME_RAN_OUT or d.status in ACTIVE:
+        reason = f"自本委员会收到调解申请之日起十五日内（至{cn_date(d.clock.legal_end)}）未能达成调解协议"
+    elif d.failure_reason == FailureReason.PARTY_REFUSED:
+        reason = "因一方当事人拒绝调解"
+    else:
+        reason = "经调解，双方当事人未能达成调解协议"
+    day = d.outcome_on or ctx.today
+    story = _head("调解终止通知书", d.case_no)
+    story += [
+        para(f"{applicants}、{respondent}：", st.plain),
+        para(
+            f"{applicants}与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到调解申请，"
+            f"{reason}，本委员会决定终止调解。"
+        ),
+    ]
+    if d.outcome_note:
+        story.append(para(f"情况说明：{d.outcome_note}"))
+    story += [
+        para(
+            f"依照{LAW}第五条、第十四条的规定，当事人可以依法向有管辖权的劳动人事争议仲裁委员会申请仲裁。"
+            + _limit_sentence(d)
+        ),
+        para("申请仲裁时，请携带本通知书、身份证件及与争议有关的证据材料。"),
+        para("特此通知。"),
+        seal_block(ctx.organisation, day),
+        Spacer(1, 6 * mm),
+        KeepTogether(
+            [
+                para("送达回证", st.subtitle),
+                grid(
+                    [
+                        ["受送达人", "签收人（签名）", "签收日期"],
+                        *[[p.name, "", ""] for p in (*d.applicants[:5], *d.respondents)],
+                    ],
+                    [TEXT_W * 0.4, TEXT_W * 0.35, TEXT_W * 0.25],
+                    label_cols=(),
+                    header=True,
+                ),
+            ]
+        ),
+    ]
+    return build_pdf(story, title=f"调解终止通知书 {d.case_no}", header=d.case_no)
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+RENDERERS: dict[str, Callable[..., bytes]] = {
+    "application": render_application,
+    "register": render_register,
+    "acceptance": render_acceptance,
+    "session_record": render_session_record,
+    "agreement": render_agreement,
+    "termination": render_termination,
+}
+
+
+def render(kind: str, ctx: DocumentContext, **options) -> bytes:
+    """Render one document kind; ``options``: ``session_no`` (笔录), ``version_no`` (协议书)."""
+    found = kind_by_name(kind)
+    if found is None:
+        raise DocumentUnavailable(f"未知的文书类型：{kind}")
+    fn = RENDERERS[found.code]
+    if found.code == "session_record":
+        return fn(ctx, options.get("session_no"))
+    if found.code == "agreement":
+        return fn(ctx, options.get("version_no"))
+    return fn(ctx)
+
+
+def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind, str | None]]:
+    """Each kind with the reason it cannot be printed now (None: available)."""
+    out = []
+    for k in KINDS:
+        reason = None
+        if (
+            k.code == "acceptance"
+            and detail.accepted_on is None
+            and detail.status != CaseStatus.DECLINED
+        ):
+            reason = "案件尚未受理"
+        elif k.code == "session_record" and not detail.sessions:
+            reason = "还没有调解笔录"
+        elif k.code == "agreement" and not detail.agreements:
+            reason = "还没有调解协议书"
+        elif k.code == "termination":
+            reason = termination_refusal(detail, today)
+        out.append((k, reason))
+    return out
+
+
+def render_many(
+    kind: str,
+    contexts: list[DocumentContext],
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancel=None,
+) -> list[tuple[str, bytes]]:
+    """Render one kind for several cases (background work: reports progress, stops on cancel)."""
+    out = []
+    total = len(contexts)
+    for i, ctx in enumerate(contexts):
+        if cancel is not None and cancel:
+            break
+        out.append((ctx.detail.case_no, render(kind, ctx)))
+        if progress:
+            progress(i + 1, total, ctx.detail.case_no)
+    return out
+
+
+__all__ = ["KINDS", "DocumentContext", "DocumentUnavailable", "fmt", "load_context", "render"]
+
+
+def sample_agreement_content() -> dict:
+    """An invented agreement (names and numbers belong to nobody) for the self-test and benchmarks."""
+    return {
+        "format": 1,
+        "case_no": "(2026)鼓楼鼓东劳调字第0000号",
+        "organisation": "福州市鼓楼区鼓东街道劳动争议调解委员会",
+        "version_no": 1,
+        "supersedes_version": None,
+        "change_reason": None,
+        "is_collective": False,
+        "is_construction": False,
+        "project_name": None,
+        "applicants": [
+            {
+                "name": "示例申请人",
+                "sex": "女",
+                "birth_date": "1949-12-31",
+                "age": 76,
+                "id_number": "11010519491231002X",
+                "address": "福州市鼓楼区示例路1号",
+                "phone": "13800000000",
+                "job": "收银员",
+                "representative": False,
+            }
+        ],
+        "respondents": [
+            {
+                "role": "respondent",
+                "role_label": "被申请人",
+                "name": "福州示例商贸有限公司",
+                "credit_code": "91350100M000100Y43",
+                "address": "福州市鼓楼区示例路2号",
+                "legal_rep": "示例法定代表人",
+                "phone": "0591-87000000",
+            }
+        ],
+        "agents": [],
+        "matters": [{"type": "wages", "name": "劳动报酬/拖欠工资", "amount": "6000.00"}],
+        "facts": "申请人在被申请人处从事收银工作，被申请人拖欠申请人两个月工资。（自检示例）",
+        "terms": [
+            {
+                "seq": 1,
+                "kind": "payment",
+                "item": "wages",
+                "item_name": "劳动报酬（工资）",
+                "description": "",
+                "amount": "6000.00",
+                "due_on": "2026-01-31",
+                "method": "银行转账",
+                "payer": "福州示例商贸有限公司",
+                "payee": "示例申请人",
+                "art16": True,
+            }
+        ],
+        "total": "6000.00",
+        "other_terms": None,
+        "performance_deadline": "2026-01-31",
+        "copies": 3,
+        "signed_on": "2026-01-15",
+        "mediators": "示例调解员",
+    }

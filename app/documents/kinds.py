@@ -1,0 +1,30 @@
+"""The document kinds of a case (light: the command line lists them without loading ReportLab)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+KINDS: tuple[DocumentKind, ...] = (
+    DocumentKind("application", "调解申请书", ("申请书",)),
+    DocumentKind("register", "案件登记表", ("登记表",)),
+    DocumentKind("acceptance", "受理通知书", ("受理通知书", "不予受理通知书")),
+    DocumentKind("session_record", "调解笔录", ("笔录", "session-record")),
+    DocumentKind("agreement", "调解协议书", ("协议书",)),
+    DocumentKind("termination", "调解终止通知书", ("终止通知书", "调解不成通知书")),
+)
+
+
+def kind_by_name(name: str) -> DocumentKind | None:
+    value = (name or "").strip()
+    for k in KINDS:
+        if value in (k.code, k.name, *k.aliases) or value.replace("-", "_") == k.code:
+            return k
+    return None

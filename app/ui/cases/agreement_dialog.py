@@ -1,0 +1,385 @@
+"""调解协议书 editor: facts, structured terms (each payment: item, amount, due date, method, payer,
+payee; other obligations), performance deadline, copies; save the draft, then sign it.
+
+Signing asks the mediator to confirm the Art. 14 formalities (both parties signed or sealed, the
+mediator signed, the organisation's seal). After signing the agreement is fixed; a later change is a
+new version (the editor opens it with its reason).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.cases import agreements
+from app.cases.detail import AgreementInfo, CaseDetail
+from app.domain.deadlines import TERM_ITEMS, art16_applies
+from app.domain.enums import TermKind
+from app.ui.cases.common import (
+    ProblemLabel,
+    cn_date,
+    date_edit,
+    from_qdate,
+    hint,
+    run_write,
+    to_qdate,
+)
+from app.ui.context import AppContext
+from app.ui.forms import ValidatedForm
+
+TERM_COLUMNS = (
+    "类别",
+    "项目",
+    "内容说明",
+    "金额（元）",
+    "履行日期",
+    "支付方式",
+    "付款方",
+    "收款人",
+    "支付令",
+)
+
+
+class AgreementDialog(QDialog):
+    """Edit the case's draft agreement (``saved(agreement_id)`` after each save; ``signed``)."""
+
+    saved = Signal(str)
+    signed = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        detail: CaseDetail,
+        today: date,
+        parent: QWidget | None = None,
+        *,
+        draft: AgreementInfo | None = None,
+        change_reason: str | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx, self.detail, self.today = ctx, detail, today
+        self.draft_id = draft.id if draft else None
+        self.draft_version = None
+        self.change_reason = change_reason
+        current = detail.current_agreement
+        title = "调解协议书"
+        if current is not None:
+            title += f"（第{(draft.version_no if draft else current.version_no + 1)}版，变更第{current.version_no}版）"
+        self.setWindowTitle(f"{title}：{detail.case_no}")
+        self.resize(1180, 760)
+        col = QVBoxLayout(self)
+        if current is not None:
+            reason = draft.change_reason if draft else change_reason
+            col.addWidget(
+                hint(
+                    f"已签署的第{current.version_no}版保持不变；本版签署后取代它。变更原因：{reason or ''}"
+                )
+            )
+        self.form = ValidatedForm()
+        self.facts = QPlainTextEdit()
+        self.facts.setMinimumHeight(80)
+        self.form.add_field("争议的主要事实：", self.facts, "facts")
+        col.addLayout(self.form)
+        col.addWidget(
+            QLabel("协议内容（每项付款写明项目、确切金额、履行日期和方式；其他义务写明内容）：")
+        )
+        self.terms = QTableWidget(0, len(TERM_COLUMNS))
+        self.terms.setHorizontalHeaderLabels(TERM_COLUMNS)
+        for i, width in enumerate((80, 150, 230, 100, 110, 100, 160, 100, 60)):
+            self.terms.setColumnWidth(i, width)
+        self.terms.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.terms.setMinimumHeight(200)
+        col.addWidget(self.terms)
+        self.term_problems = ProblemLabel()
+        col.addWidget(self.term_problems)
+        row = QHBoxLayout()
+        add_payment = QPushButton("添加付款事项")
+        add_payment.clicked.connect(
+            lambda: self.add_term(agreements.TermInput(kind=TermKind.PAYMENT))
+        )
+        add_duty = QPushButton("添加其他义务")
+        add_duty.clicked.connect(
+            lambda: self.add_term(agreements.TermInput(kind=TermKind.OBLIGATION, item="other"))
+        )
+        remove = QPushButton("删除所选事项")
+        remove.clicked.connect(self._remove_selected)
+        row.addWidget(add_payment)
+        row.addWidget(add_duty)
+        row.addWidget(remove)
+        row.addStretch(1)
+        col.addLayout(row)
+        col.addWidget(
+            hint(
+                "标“支付令”的事项属于调解仲裁法第十六条所列（拖欠劳动报酬、工伤医疗费、经济补偿或赔偿金）："
+                "用人单位逾期不履行的，劳动者可持协议书向人民法院申请支付令。"
+            )
+        )
+        self.bottom = ValidatedForm()
+        self.other_terms = QPlainTextEdit()
+        self.other_terms.setMaximumHeight(60)
+        self.bottom.add_field("其他约定：", self.other_terms, "other_terms")
+        self.deadline = self.bottom.add_field(
+            "履行期限：", date_edit(today), "performance_deadline"
+        )
+        self.copies = QSpinBox()
+        self.copies.setRange(2, 20)
+        self.copies.setValue(3)
+        self.bottom.add_field("协议书份数：", self.copies, "copies")
+        col.addLayout(self.bottom)
+        buttons = QHBoxLayout()
+        self.status = hint("")
+        buttons.addWidget(self.status, 1)
+        self.save_button = QPushButton("保存草稿")
+        self.save_button.clicked.connect(lambda: self.save())
+        self.sign_button = QPushButton("签署…")
+        self.sign_button.setProperty("role", "primary")
+        self.sign_button.clicked.connect(self.ask_sign)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.reject)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.sign_button)
+        buttons.addWidget(close)
+        col.addLayout(buttons)
+        self.load(agreements.input_from(draft) if draft else agreements.suggested_draft(detail))
+
+    # ---------------------------------------------------------- terms table
+
+    def load(self, data: agreements.AgreementInput) -> None:
+        self.facts.setPlainText(data.facts)
+        self.terms.setRowCount(0)
+        for t in data.terms:
+            self.add_term(t)
+        self.other_terms.setPlainText(data.other_terms)
+        if data.performance_deadline:
+            self.deadline.setDate(to_qdate(data.performance_deadline))
+        self.copies.setValue(data.copies)
+
+    def add_term(self, t: agreements.TermInput) -> int:
+        r = self.terms.rowCount()
+        self.terms.insertRow(r)
+        kind = QComboBox()
+        for k in TermKind:
+            kind.addItem(k.label, k)
+        kind.setCurrentIndex(kind.findData(TermKind(t.kind)))
+        self.terms.setCellWidget(r, 0, kind)
+        item = QComboBox()
+        for it in TERM_ITEMS:
+            item.addItem(it.name, it.code)
+        item.setCurrentIndex(max(item.findData(t.item), 0))
+        self.terms.setCellWidget(r, 1, item)
+        self.terms.setItem(r, 2, QTableWidgetItem(t.description))
+        amount = QTableWidgetItem("" if t.amount is None else str(t.amount))
+        amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.terms.setItem(r, 3, amount)
+        due = QDateEdit()
+        due.setCalendarPopup(True)
+        due.setDisplayFormat("yyyy-MM-dd")
+        due.setSpecialValueText("（未定）")
+        due.setMinimumDate(to_qdate(date(2000, 1, 1)))
+        due.setDate(to_qdate(t.due_on) if t.due_on else due.minimumDate())
+        self.terms.setCellWidget(r, 4, due)
+        self.terms.setItem(r, 5, QTableWidgetItem(t.method))
+        payer = QComboBox()
+        for p in self.detail.respondents:
+            payer.addItem(p.name, p.enterprise_id)
+        if t.payer_enterprise_id:
+            payer.setCurrentIndex(max(payer.findData(t.payer_enterprise_id), 0))
+        self.terms.setCellWidget(r, 6, payer)
+        payee = QComboBox()
+        payee.addItem("申请人" if len(self.detail.applicants) == 1 else "全体申请人", None)
+        for p in self.detail.applicants:
+            payee.addItem(p.name, p.person_id)
+        if t.payee_person_id:
+            payee.setCurrentIndex(max(payee.findData(t.payee_person_id), 0))
+        self.terms.setCellWidget(r, 7, payee)
+        mark = QTableWidgetItem("")
+        mark.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self.terms.setItem(r, 8, mark)
+        for widget in (kind, item):
+            widget.currentIndexChanged.connect(lambda _i, row_widget=kind: self._refresh_marks())
+        self._refresh_marks()
+        return r
+
+    def _refresh_marks(self) -> None:
+        for r in range(self.terms.rowCount()):
+            kind = self.terms.cellWidget(r, 0).currentData()
+            item = self.terms.cellWidget(r, 1).currentData()
+            payment = kind == TermKind.PAYMENT
+            for c in (3, 5):
+                cell = self.terms.item(r, c)
+                if cell is not None:
+                    flags = cell.flags()
+                    cell.setFlags(
+                        flags | Qt.ItemFlag.ItemIsEditable
+                        if payment or c == 5
+                        else flags & ~Qt.ItemFlag.ItemIsEditable
+                    )
+            self.terms.cellWidget(r, 6).setEnabled(payment)
+            self.terms.cellWidget(r, 7).setEnabled(payment)
+            mark = self.terms.item(r, 8)
+            if mark is not None:
+                mark.setText("是" if art16_applies(item, payment) else "")
+
+    def _remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.terms.selectedIndexes()}, reverse=True)
+        if not rows and self.terms.currentRow() >= 0:
+            rows = [self.terms.currentRow()]
+        for r in rows:
+            self.terms.removeRow(r)
+
+    def value(self) -> agreements.AgreementInput:
+        terms = []
+        for r in range(self.terms.rowCount()):
+            due = self.terms.cellWidget(r, 4)
+            due_on = None if due.date() == due.minimumDate() else from_qdate(due.date())
+            kind = self.terms.cellWidget(r, 0).currentData()
+            text = (self.terms.item(r, 3).text() if self.terms.item(r, 3) else "").strip()
+            terms.append(
+                agreements.TermInput(
+                    kind=kind,
+                    item=self.terms.cellWidget(r, 1).currentData(),
+                    description=(
+                        self.terms.item(r, 2).text() if self.terms.item(r, 2) else ""
+                    ).strip(),
+                    amount=(text or None) if kind == TermKind.PAYMENT else None,
+                    due_on=due_on,
+                    method=(self.terms.item(r, 5).text() if self.terms.item(r, 5) else "").strip(),
+                    payer_enterprise_id=self.terms.cellWidget(r, 6).currentData(),
+                    payee_person_id=self.terms.cellWidget(r, 7).currentData(),
+                )
+            )
+        return agreements.AgreementInput(
+            facts=self.facts.toPlainText(),
+            terms=terms,
+            other_terms=self.other_terms.toPlainText(),
+            performance_deadline=from_qdate(self.deadline.date()),
+            copies=self.copies.value(),
+        )
+
+    # ---------------------------------------------------------- save and sign
+
+    def save(self, then=None) -> None:
+        self.status.setText("正在保存…")
+
+        def done(agreement_id: str) -> None:
+            self.draft_id = agreement_id
+            self.status.setText("草稿已保存")
+            self.ctx.data_changed.emit("mediation_agreement")
+            self.saved.emit(agreement_id)
+            if then is not None:
+                then(agreement_id)
+
+        run_write(
+            self.ctx,
+            self,
+            agreements.save_draft,
+            self.ctx.store,
+            self.detail.id,
+            self.value(),
+            agreement_id=self.draft_id,
+            change_reason=self.change_reason,
+            on_done=done,
+            forms=[self.form, self.bottom],
+            tables={"terms": self.term_problems},
+            busy=(self.save_button, self.sign_button),
+        )
+
+    def ask_sign(self) -> None:
+        dialog = SignDialog(self.today, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.save(then=lambda agreement_id: self.sign(agreement_id, dialog.signed_on()))
+
+    def sign(self, agreement_id: str, signed_on: date) -> None:
+        self.status.setText("正在签署…")
+
+        def done(_digest: str) -> None:
+            self.ctx.data_changed.emit("mediation_agreement")
+            self.signed.emit(agreement_id)
+            self.accept()
+
+        run_write(
+            self.ctx,
+            self,
+            agreements.sign,
+            self.ctx.store,
+            agreement_id,
+            signed_on=signed_on,
+            today=self.today,
+            on_done=done,
+            forms=[self.form, self.bottom],
+            tables={"terms": self.term_problems},
+            busy=(self.save_button, self.sign_button),
+            title="未能签署",
+        )
+
+
+class SignDialog(QDialog):
+    """Confirms the Art. 14 formalities and the signing date."""
+
+    def __init__(self, today: date, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("签署调解协议书")
+        col = QVBoxLayout(self)
+        col.addWidget(
+            hint(
+                "调解协议书由双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效（调解仲裁法第十四条）。"
+                "签署后协议内容将固定，不能再修改；如需变更，须制作新版本。"
+            )
+        )
+        self.checks = [
+            QCheckBox("申请人已签名（或按指印）"),
+            QCheckBox("被申请人已盖章，法定代表人或委托代理人已签名"),
+            QCheckBox("调解员已签名，已加盖调解组织印章"),
+        ]
+        for c in self.checks:
+            col.addWidget(c)
+        form = ValidatedForm()
+        self.date = form.add_field("签署日期：", date_edit(today), "signed_on")
+        col.addLayout(form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("确认签署")
+        self.ok.setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        col.addWidget(self.buttons)
+        for c in self.checks:
+            c.toggled.connect(
+                lambda _on: self.ok.setEnabled(all(x.isChecked() for x in self.checks))
+            )
+        self._today = today
+
+    def signed_on(self) -> date:
+        return from_qdate(self.date.date()) or self._today
+
+
+def describe(agreement: AgreementInfo) -> str:
+    state = agreement.status.label
+    when = f"，{cn_date(agreement.signed_on)}签署" if agreement.signed_on else ""
+    return f"第{agreement.version_no}版（{state}{when}）"
+
+
+__all__ = ["AgreementDialog", "QLineEdit", "SignDialog", "describe"]

@@ -1,0 +1,350 @@
+"""The small dialogs of the case page: a status change, the extension, a session record, a payment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.cases import performance, sessions, workflow
+from app.cases.detail import CaseDetail, TermInfo
+from app.domain.case_workflow import ACTION_LABELS, failure_reasons_for
+from app.domain.deadlines import term_item_name
+from app.domain.enums import CaseStatus, TermKind
+from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money, run_write
+from app.ui.context import AppContext
+from app.ui.forms import ValidatedForm
+
+S = CaseStatus
+
+
+class _Dialog(QDialog):
+    """A form dialog whose OK runs a change in the background and shows field problems."""
+
+    ok_text = "确定"
+
+    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        self.col = QVBoxLayout(self)
+        self.form = ValidatedForm()
+        self.col.addLayout(self.form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.ok_text)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish_layout(self) -> None:
+        self.col.addWidget(self.buttons)
+
+    def submit(self) -> None:  # overridden
+        raise NotImplementedError
+
+    def run(self, fn, *args, **kwargs) -> None:
+        run_write(
+            self.ctx,
+            self,
+            fn,
+            *args,
+            on_done=lambda _r: self.accept(),
+            forms=[self.form],
+            busy=(self.ok_button,),
+            **kwargs,
+        )
+
+
+class TransitionDialog(_Dialog):
+    """Asks what a status change needs: the date, and a reason, failure reason or archive number."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        detail: CaseDetail,
+        target: CaseStatus,
+        today: date,
+        parent: QWidget | None = None,
+    ):
+        self.ok_text = ACTION_LABELS[target]
+        super().__init__(ctx, f"{ACTION_LABELS[target]}：{detail.case_no}", parent)
+        self.detail, self.target, self.today = detail, target, today
+        self.col.insertWidget(0, hint(_EXPLAIN.get(target, "")))
+        self.on = self.form.add_field("日期：", date_edit(today), "日期")
+        self.failure = None
+        if target == S.FAILED:
+            self.failure = QComboBox()
+            for reason in failure_reasons_for(detail.status):
+                self.failure.addItem(reason.label, reason)
+            self.form.add_field("终止原因：", self.failure, "终止原因")
+        self.archive_no = None
+        if target == S.ARCHIVED:
+            self.archive_no = self.form.add_field("档案号：", QLineEdit(), "档案号")
+        self.reason = None
+        if target in (S.DECLINED, S.FAILED, S.WITHDRAWN, S.CLOSED):
+            label = {
+                S.DECLINED: "理由",
+                S.FAILED: "情况说明",
+                S.WITHDRAWN: "撤回情况",
+                S.CLOSED: "结案说明",
+            }[target]
+            self.reason = QPlainTextEdit()
+            self.reason.setMaximumHeight(90)
+            self.form.add_field(
+                f"{label}：", self.reason, "理由" if target == S.DECLINED else label
+            )
+        self.finish_layout()
+
+    def submit(self) -> None:
+        self.run(
+            workflow.change_status,
+            self.ctx.store,
+            self.detail.id,
+            self.target,
+            on=from_qdate(self.on.date()),
+            reason=self.reason.toPlainText() if self.reason else None,
+            failure_reason=self.failure.currentData() if self.failure else None,
+            archive_no=self.archive_no.text() if self.archive_no else None,
+            today=self.today,
+            expected_version=self.detail.version,
+        )
+
+    def run(self, fn, *args, **kwargs) -> None:
+        from app.cases.errors import WorkflowRefused
+
+        def failed_in_field(exc):
+            if isinstance(exc, WorkflowRefused) and exc.field and self.form.widget_named(exc.field):
+                self.form.set_error(exc.field, str(exc))
+                self.ok_button.setEnabled(True)
+                return
+            self.ok_button.setEnabled(True)
+            self.ctx.show_error(self, exc, "未能办理")
+
+        self.ok_button.setEnabled(False)
+        self.form.clear_errors()
+        self.ctx.run(
+            fn, *args, on_done=lambda _r: self.accept(), on_failed=failed_in_field, **kwargs
+        )
+
+
+_EXPLAIN = {
+    S.ACCEPTED: "经审查符合受理条件的，予以受理。",
+    S.DECLINED: "不属于劳动争议、已进入仲裁或诉讼程序等不予受理的，须写明理由。",
+    S.IN_MEDIATION: "开始组织调解。记录第一次调解笔录时也会自动开始调解。",
+    S.FAILED: "调解不成的，终止调解；当事人可以依法申请仲裁，请打印调解终止通知书交当事人。",
+    S.WITHDRAWN: "申请人撤回调解申请的，写明撤回方式（书面或口头）和时间。",
+    S.PERFORMING: "协议有待履行的款项或义务，转入履行跟踪，逾期时工作台会提醒。",
+    S.CLOSED: "协议已履行完毕，或逾期未履行并已告知当事人救济途径的，可以结案。",
+    S.ARCHIVED: "案卷材料整理归档后填写档案号。",
+}
+
+
+class ExtensionDialog(_Dialog):
+    ok_text = "延长期限"
+
+    def __init__(self, ctx: AppContext, detail: CaseDetail, today: date, parent=None):
+        super().__init__(ctx, f"延长调解期限：{detail.case_no}", parent)
+        self.detail, self.today = detail, today
+        clock = detail.clock
+        self.col.insertWidget(
+            0,
+            hint(
+                f"当前期限：{cn_date(clock.end)}。经双方当事人同意可以延长调解期限；"
+                f"但自收到申请之日起十五日（{cn_date(clock.legal_end)}）后，当事人仍可随时依法申请仲裁。"
+            ),
+        )
+        self.until = self.form.add_field("延长至：", date_edit(max(clock.end, today)), "延长至")
+        self.note = QPlainTextEdit()
+        self.note.setMaximumHeight(90)
+        self.note.setPlaceholderText(
+            "例如：3月16日调解时双方当事人均同意延长至3月31日，已在笔录上签字确认"
+        )
+        self.form.add_field("双方同意情况：", self.note, "双方同意情况")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        self.run(
+            workflow.extend_mediation,
+            self.ctx.store,
+            self.detail.id,
+            from_qdate(self.until.date()),
+            self.note.toPlainText(),
+            today=self.today,
+            expected_version=self.detail.version,
+        )
+
+    def run(self, fn, *args, **kwargs) -> None:
+        from app.cases.errors import WorkflowRefused
+
+        def failed(exc):
+            self.ok_button.setEnabled(True)
+            if isinstance(exc, WorkflowRefused):
+                target = "双方同意情况" if "同意" in str(exc) else "延长至"
+                self.form.set_error(target, str(exc))
+                return
+            self.ctx.show_error(self, exc, "未能延长")
+
+        self.ok_button.setEnabled(False)
+        self.form.clear_errors()
+        self.ctx.run(fn, *args, on_done=lambda _r: self.accept(), on_failed=failed, **kwargs)
+
+
+def _datetime_edit(value: datetime | None) -> QDateTimeEdit:
+    edit = QDateTimeEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    local = (value or datetime.now().astimezone()).astimezone()
+    edit.setDateTime(
+        QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+    )
+    return edit
+
+
+def _to_datetime(edit: QDateTimeEdit) -> datetime:
+    return edit.dateTime().toPython().astimezone()
+
+
+class SessionDialog(_Dialog):
+    """调解笔录: time, place, mediators, who attended, what was said, the outcome."""
+
+    ok_text = "保存笔录"
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        detail: CaseDetail,
+        today: date,
+        parent=None,
+        session_id: str | None = None,
+    ):
+        existing = next((m for m in detail.sessions if m.id == session_id), None)
+        number = existing.session_no if existing else len(detail.sessions) + 1
+        super().__init__(ctx, f"第{number}次调解笔录：{detail.case_no}", parent)
+        self.setMinimumWidth(720)
+        self.detail, self.today, self.existing = detail, today, existing
+        self.held_at = self.form.add_field(
+            "开始时间：", _datetime_edit(existing.held_at if existing else None), "held_at"
+        )
+        self.ended_at = self.form.add_field(
+            "结束时间：",
+            _datetime_edit(existing.ended_at if existing and existing.ended_at else None),
+            "ended_at",
+        )
+        self.place = self.form.add_field(
+            "地点：",
+            QLineEdit(existing.place if existing else f"{ctx.store.station.name}劳动关系服务室"),
+            "place",
+        )
+        mediators = "、".join(x for x in (detail.mediator_name, detail.co_mediators) if x)
+        self.mediators = self.form.add_field(
+            "调解员：", QLineEdit(existing.mediators if existing else mediators), "mediators"
+        )
+        self.recorder = self.form.add_field(
+            "记录人：", QLineEdit(existing.recorder or "" if existing else ""), "recorder"
+        )
+        attendees = (
+            "申请人："
+            + detail.applicant_names(5)
+            + "；被申请人："
+            + "、".join(p.name for p in detail.respondents)
+            + "（委托代理人：    ）"
+        )
+        self.attendees = QPlainTextEdit(existing.attendees if existing else attendees)
+        self.attendees.setMaximumHeight(70)
+        self.form.add_field("到场人员：", self.attendees, "attendees")
+        self.record = QPlainTextEdit(existing.record if existing else "")
+        self.record.setMinimumHeight(220)
+        self.record.setPlaceholderText(
+            "调解员告知权利义务；申请人陈述；被申请人答辩；调解员意见；双方意见……"
+        )
+        self.form.add_field("调解记录：", self.record, "record")
+        self.outcome = QPlainTextEdit(existing.outcome or "" if existing else "")
+        self.outcome.setMaximumHeight(70)
+        self.form.add_field("调解结果：", self.outcome, "outcome")
+        self.finish_layout()
+
+    def value(self) -> sessions.SessionInput:
+        return sessions.SessionInput(
+            held_at=_to_datetime(self.held_at),
+            ended_at=_to_datetime(self.ended_at),
+            place=self.place.text(),
+            mediators=self.mediators.text(),
+            recorder=self.recorder.text(),
+            attendees=self.attendees.toPlainText(),
+            record=self.record.toPlainText(),
+            outcome=self.outcome.toPlainText(),
+        )
+
+    def submit(self) -> None:
+        if self.existing:
+            self.run(
+                sessions.update_session,
+                self.ctx.store,
+                self.existing.id,
+                self.value(),
+                expected_version=self.existing.version,
+            )
+        else:
+            self.run(
+                sessions.add_session, self.ctx.store, self.detail.id, self.value(), today=self.today
+            )
+
+
+class PerformanceDialog(_Dialog):
+    """A payment (or other performance) against one term of the signed agreement."""
+
+    ok_text = "登记履行"
+
+    def __init__(
+        self, ctx: AppContext, detail: CaseDetail, term: TermInfo, today: date, parent=None
+    ):
+        super().__init__(ctx, f"登记履行：第{term.seq}项", parent)
+        self.term, self.today = term, today
+        current = detail.current_agreement
+        status = term.status(today, current.performance_deadline if current else None)
+        if term.kind == TermKind.PAYMENT:
+            what = f"{term_item_name(term.item)}：应付{money(term.amount)}元，已付{money(term.paid)}元，尚欠{money(status.outstanding)}元"
+        else:
+            what = term.description
+        label = QLabel(what)
+        label.setWordWrap(True)
+        self.col.insertWidget(0, label)
+        self.on = self.form.add_field("履行日期：", date_edit(today), "performed_on")
+        self.amount = None
+        if term.kind == TermKind.PAYMENT:
+            self.amount = self.form.add_field(
+                "本次支付金额（元）：", QLineEdit(str(status.outstanding or "")), "amount"
+            )
+            self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.method = self.form.add_field("方式：", QLineEdit(term.method or ""), "method")
+        self.note = self.form.add_field("备注：", QLineEdit(), "note")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        self.run(
+            performance.record_performance,
+            self.ctx.store,
+            self.term.id,
+            performance.PerformanceInput(
+                performed_on=from_qdate(self.on.date()),
+                amount=self.amount.text() if self.amount else None,
+                method=self.method.text(),
+                note=self.note.text(),
+            ),
+            today=self.today,
+        )

@@ -1,0 +1,635 @@
+"""案件登记: the intake form, in the order of the paper application (调解申请书).
+
+Receipt and channel, oral application with its on-the-spot record (Art. 12), the applicants (ID
+number first: sex and birth date follow from it), the respondent from the roster or new, the
+construction-project parties (Art. 30 of the migrant-wages regulation), the claims, facts and
+requests, handling details, agents. Validation messages appear next to the fields; rows of a table
+get their messages under the table. Typing is kept as an encrypted draft every few seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.cases.detail import mediator_choices
+from app.cases.enterprises import EnterpriseInput
+from app.cases.intake import (
+    AUTHORITIES,
+    COLLECTIVE_MIN_WORKERS,
+    AgentInput,
+    ClaimInput,
+    EnterpriseChoice,
+    IntakeForm,
+    WorkerInput,
+    oral_record_template,
+    register_case,
+)
+from app.domain import reference
+from app.domain.validators import check_id_number
+from app.store.models import utcnow
+from app.ui.cases.common import ProblemLabel, date_edit, from_qdate, hint, run_write, to_qdate
+from app.ui.cases.enterprise_dialog import NewEnterpriseDialog
+from app.ui.context import AppContext
+from app.ui.drafts import DraftKeeper
+from app.ui.forms import ValidatedForm
+from app.ui.widgets.enterprise_picker import EnterprisePicker
+
+WORKER_COLUMNS = (
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "联系电话",
+    "住址",
+    "工作岗位",
+    "推举代表",
+)
+AGENT_COLUMNS = ("代理哪一方", "姓名", "单位", "联系电话", "代理权限", "被代理的申请人")
+
+
+class EnterpriseField(QWidget):
+    """The shared roster picker, plus a new enterprise created with the case."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.new: EnterpriseInput | None = None
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        self.picker = EnterprisePicker(ctx)
+        self.note = hint("")
+        self.note.hide()
+        col.addWidget(self.picker)
+        col.addWidget(self.note)
+        self.picker.selected.connect(self._picked)
+        self.picker.cleared.connect(self._cleared)
+        self.picker.create_requested.connect(self._create)
+
+    def _picked(self, _enterprise_id: str) -> None:
+        self.new = None
+        self.note.hide()
+        self.changed.emit()
+
+    def _cleared(self) -> None:
+        self.changed.emit()
+
+    def _create(self, typed: str) -> None:
+        dialog = NewEnterpriseDialog(
+            typed, is_admin=self.ctx.user.is_admin, parent=self, initial=self.new
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_new(dialog.value())
+
+    def set_new(self, value: EnterpriseInput) -> None:
+        self.new = value
+        self.picker.enterprise_id = None
+        self.picker.edit.setText(value.name)
+        code = f"，统一社会信用代码{value.credit_code}" if value.credit_code else ""
+        self.note.setText(f"将新建企业：{value.name}{code}（登记案件时保存到企业名录）")
+        self.note.show()
+        self.changed.emit()
+
+    def value(self) -> EnterpriseChoice:
+        if self.picker.enterprise_id:
+            return EnterpriseChoice(enterprise_id=self.picker.enterprise_id)
+        if self.new is not None and self.picker.edit.text().strip() == self.new.name:
+            return EnterpriseChoice(new=self.new)
+        return EnterpriseChoice()
+
+    def set_value(self, choice: EnterpriseChoice) -> None:
+        if choice.enterprise_id:
+            self.picker.set_enterprise(choice.enterprise_id)
+        elif choice.new is not None:
+            self.set_new(choice.new)
+
+
+class IntakeDialog(QDialog):
+    """Register a new case; ``registered(case_id, case_no)`` once it is saved."""
+
+    registered = Signal(str, str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, today: date | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.today = today or date.today()
+        self.setWindowTitle("登记调解案件")
+        self.resize(1000, 820)
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.forms: list[ValidatedForm] = []
+        self.tables: dict[str, ProblemLabel] = {}
+        self._build_receipt()
+        self._build_workers()
+        self._build_respondent()
+        self._build_claims()
+        self._build_handling()
+        self._build_agents()
+        row = QHBoxLayout()
+        self.status = hint("")
+        row.addWidget(self.status, 1)
+        self.save_button = QPushButton("登记")
+        self.save_button.setProperty("role", "primary")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton("取消")
+        cancel.clicked.connect(self.reject)
+        row.addWidget(self.save_button)
+        row.addWidget(cancel)
+        outer.addLayout(row)
+        self.add_worker()
+        self.add_claim()
+        self.drafts = DraftKeeper(ctx, self, key="case-intake:new", form_name="案件登记")
+
+    # ---------------------------------------------------------- sections of the form
+
+    def _group(self, title: str) -> QVBoxLayout:
+        box = QGroupBox(title)
+        col = QVBoxLayout(box)
+        self.body.addWidget(box)
+        return col
+
+    def _form(self, col: QVBoxLayout) -> ValidatedForm:
+        form = ValidatedForm()
+        col.addLayout(form)
+        self.forms.append(form)
+        return form
+
+    def _build_receipt(self) -> None:
+        col = self._group("一、受理信息")
+        form = self._form(col)
+        self.received_on = form.add_field("收到申请日期：", date_edit(self.today), "received_on")
+        self.channel = QComboBox()
+        for item in reference.intake_channels():
+            self.channel.addItem(item.name, item.code)
+        form.add_field("来源渠道：", self.channel, "channel")
+        self.channel_ref = form.add_field("转办编号：", QLineEdit(), "channel_ref")
+        self.channel_ref.setPlaceholderText("110警情号、12345工单号、信访件编号等（可不填）")
+        way = QWidget()
+        way_row = QHBoxLayout(way)
+        way_row.setContentsMargins(0, 0, 0, 0)
+        self.written = QRadioButton("书面申请")
+        self.oral = QRadioButton("口头申请")
+        self.written.setChecked(True)
+        way_row.addWidget(self.written)
+        way_row.addWidget(self.oral)
+        way_row.addStretch(1)
+        form.add_field("申请方式：", way, "oral")
+        self.oral_box = QWidget()
+        oral_col = QVBoxLayout(self.oral_box)
+        oral_col.setContentsMargins(0, 0, 0, 0)
+        oral_col.addWidget(
+            hint(
+                "口头申请的，应当场记录申请人基本情况、申请调解的争议事项、理由和时间（调解仲裁法第十二条）。"
+            )
+        )
+        self.oral_record = QPlainTextEdit()
+        self.oral_record.setMinimumHeight(90)
+        oral_col.addWidget(self.oral_record)
+        draft_button = QPushButton("根据已填内容生成记录草稿")
+        draft_button.clicked.connect(self._draft_oral_record)
+        oral_col.addWidget(draft_button, 0, Qt.AlignmentFlag.AlignLeft)
+        form.add_field("当场记录：", self.oral_box, "oral_record")
+        self._receipt_form = form
+        self.oral.toggled.connect(self._oral_toggled)
+        self._oral_toggled(False)
+
+    def _build_workers(self) -> None:
+        col = self._group("二、申请人（劳动者）")
+        col.addWidget(
+            hint(
+                f"先填身份证号，性别和出生日期自动读出。劳动者一方{COLLECTIVE_MIN_WORKERS}人以上并有共同请求的为集体争议，"
+                "可以推举代表参加调解（调解仲裁法第七条），在“推举代表”列勾选。"
+            )
+        )
+        self.workers = QTableWidget(0, len(WORKER_COLUMNS))
+        self.workers.setHorizontalHeaderLabels(WORKER_COLUMNS)
+        self.workers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.workers.horizontalHeader().setStretchLastSection(False)
+        for i, width in enumerate((80, 170, 50, 100, 120, 220, 90, 70)):
+            self.workers.setColumnWidth(i, width)
+        self.workers.setMinimumHeight(130)
+        self.workers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.workers.itemChanged.connect(self._worker_changed)
+        col.addWidget(self.workers)
+        self.worker_count = hint("")
+        col.addWidget(self.worker_count)
+        self.tables["workers"] = ProblemLabel()
+        col.addWidget(self.tables["workers"])
+        row = QHBoxLayout()
+        add = QPushButton("添加申请人")
+        add.clicked.connect(self.add_worker)
+        remove = QPushButton("删除所选申请人")
+        remove.clicked.connect(lambda: self._remove_rows(self.workers))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        col.addLayout(row)
+
+    def _build_respondent(self) -> None:
+        col = self._group("三、被申请人（用人单位）")
+        form = self._form(col)
+        self.respondent = EnterpriseField(self.ctx)
+        form.add_field("被申请人：", self.respondent, "respondent")
+        self.construction = QCheckBox(
+            "建设工程领域拖欠农民工工资（项目、施工总承包单位、分包单位分别列为当事人）"
+        )
+        form.addRow("", self.construction)
+        self.project_name = form.add_field("工程项目名称：", QLineEdit(), "project_name")
+        self.general_contractor = EnterpriseField(self.ctx)
+        form.add_field("施工总承包单位：", self.general_contractor, "general_contractor")
+        self.construction_hint = hint(
+            "依《保障农民工工资支付条例》第三十条，分包单位拖欠农民工工资的，由施工总承包单位先行清偿。上方“被申请人”填分包单位（用人单位）。"
+        )
+        form.addRow("", self.construction_hint)
+        self._respondent_form = form
+        self.construction.toggled.connect(self._construction_toggled)
+        self._construction_toggled(False)
+
+    def _build_claims(self) -> None:
+        col = self._group("四、请求事项")
+        self.claims = QTableWidget(0, 3)
+        self.claims.setHorizontalHeaderLabels(("争议类型", "请求金额（元）", "说明"))
+        self.claims.setColumnWidth(0, 200)
+        self.claims.setColumnWidth(1, 140)
+        self.claims.horizontalHeader().setStretchLastSection(True)
+        self.claims.setMinimumHeight(110)
+        col.addWidget(self.claims)
+        self.tables["claims"] = ProblemLabel()
+        col.addWidget(self.tables["claims"])
+        row = QHBoxLayout()
+        add = QPushButton("添加请求事项")
+        add.clicked.connect(self.add_claim)
+        remove = QPushButton("删除所选请求事项")
+        remove.clicked.connect(lambda: self._remove_rows(self.claims))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        col.addLayout(row)
+        form = self._form(col)
+        self.requests = QPlainTextEdit()
+        self.requests.setPlaceholderText("其他请求（可不填）")
+        self.requests.setMaximumHeight(70)
+        form.add_field("其他请求：", self.requests, "requests")
+        self.facts = QPlainTextEdit()
+        self.facts.setMinimumHeight(110)
+        form.add_field("事实与理由：", self.facts, "facts")
+
+    def _build_handling(self) -> None:
+        col = self._group("五、办理信息")
+        form = self._form(col)
+        self.migrant = QCheckBox(
+            "申请人为农民工（保障农民工工资支付条例第四条：街道应及时调解欠薪纠纷）"
+        )
+        form.addRow("", self.migrant)
+        ended = QWidget()
+        ended_row = QHBoxLayout(ended)
+        ended_row.setContentsMargins(0, 0, 0, 0)
+        self.employment_ended = QCheckBox("劳动关系已解除或终止，日期：")
+        self.employment_ended_on = date_edit(self.today)
+        self.employment_ended_on.setEnabled(False)
+        self.employment_ended.toggled.connect(self.employment_ended_on.setEnabled)
+        ended_row.addWidget(self.employment_ended)
+        ended_row.addWidget(self.employment_ended_on)
+        ended_row.addStretch(1)
+        form.add_field("劳动关系：", ended, "employment_ended_on")
+        known = QWidget()
+        known_row = QHBoxLayout(known)
+        known_row.setContentsMargins(0, 0, 0, 0)
+        self.known = QCheckBox("已知，日期：")
+        self.known_on = date_edit(self.today)
+        self.known_on.setEnabled(False)
+        self.known.toggled.connect(self.known_on.setEnabled)
+        known_row.addWidget(self.known)
+        known_row.addWidget(self.known_on)
+        known_row.addWidget(hint("用于计算一年的仲裁时效（调解仲裁法第二十七条）"))
+        known_row.addStretch(1)
+        form.add_field("知道权利被侵害之日：", known, "infringement_known_on")
+        self.mediator = QComboBox()
+        with self.ctx.store.read() as s:
+            for uid, name in mediator_choices(s):
+                self.mediator.addItem(name, uid)
+        index = self.mediator.findData(self.ctx.user.id)
+        if index >= 0:
+            self.mediator.setCurrentIndex(index)
+        form.add_field("承办调解员：", self.mediator, "mediator_id")
+        self.co_mediators = form.add_field("协办调解员：", QLineEdit(), "co_mediators")
+        self.accept_now = QCheckBox("符合受理条件，当场受理")
+        form.addRow("", self.accept_now)
+
+    def _build_agents(self) -> None:
+        col = self._group("六、委托代理人（可不填）")
+        self.agents = QTableWidget(0, len(AGENT_COLUMNS))
+        self.agents.setHorizontalHeaderLabels(AGENT_COLUMNS)
+        for i, width in enumerate((110, 90, 200, 120, 100, 120)):
+            self.agents.setColumnWidth(i, width)
+        self.agents.setMinimumHeight(90)
+        col.addWidget(self.agents)
+        self.tables["agents"] = ProblemLabel()
+        col.addWidget(self.tables["agents"])
+        row = QHBoxLayout()
+        add = QPushButton("添加委托代理人")
+        add.clicked.connect(self.add_agent)
+        remove = QPushButton("删除所选代理人")
+        remove.clicked.connect(lambda: self._remove_rows(self.agents))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        col.addLayout(row)
+
+    # ---------------------------------------------------------- rows
+
+    def add_worker(self, values: WorkerInput | None = None) -> int:
+        values = values if isinstance(values, WorkerInput) else WorkerInput()
+        self.workers.blockSignals(True)
+        r = self.workers.rowCount()
+        self.workers.insertRow(r)
+        cells = (values.name, values.id_number, "", "", values.phone, values.address, values.job)
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if c in (2, 3):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.workers.setItem(r, c, item)
+        rep = QTableWidgetItem("")
+        rep.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+        rep.setCheckState(
+            Qt.CheckState.Checked if values.is_representative else Qt.CheckState.Unchecked
+        )
+        self.workers.setItem(r, 7, rep)
+        self.workers.blockSignals(False)
+        self._fill_from_id(r)
+        self._update_worker_count()
+        return r
+
+    def _worker_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() == 1:
+            self._fill_from_id(item.row())
+        self._update_worker_count()
+
+    def _fill_from_id(self, r: int) -> None:
+        number = (self.workers.item(r, 1).text() if self.workers.item(r, 1) else "").strip()
+        self.workers.blockSignals(True)
+        sex = born = ""
+        if number:
+            result = check_id_number(number, today=self.today)
+            if result.ok:
+                sex, born = result.sex or "", result.birth_date.isoformat()
+                self.workers.item(r, 1).setToolTip("")
+            else:
+                self.workers.item(r, 1).setToolTip(result.message)
+                born = "（" + result.message + "）"
+        self.workers.item(r, 2).setText(sex)
+        self.workers.item(r, 3).setText(born)
+        self.workers.blockSignals(False)
+
+    def _update_worker_count(self) -> None:
+        n = self.workers.rowCount()
+        if n >= COLLECTIVE_MIN_WORKERS:
+            self.worker_count.setText(
+                f"共{n}名申请人：集体争议，推举了代表的请在“推举代表”列勾选。"
+            )
+        else:
+            self.worker_count.setText(f"共{n}名申请人。")
+
+    def add_claim(self, values: ClaimInput | None = None) -> int:
+        values = values if isinstance(values, ClaimInput) else ClaimInput()
+        r = self.claims.rowCount()
+        self.claims.insertRow(r)
+        combo = QComboBox()
+        combo.addItem("（请选择）", "")
+        for item in reference.dispute_types():
+            combo.addItem(item.name, item.code)
+        index = combo.findData(values.dispute_type)
+        combo.setCurrentIndex(max(index, 0))
+        self.claims.setCellWidget(r, 0, combo)
+        self.claims.setItem(
+            r, 1, QTableWidgetItem("" if values.amount is None else str(values.amount))
+        )
+        self.claims.setItem(r, 2, QTableWidgetItem(values.description))
+        return r
+
+    def add_agent(self, values: AgentInput | None = None) -> int:
+        values = values if isinstance(values, AgentInput) else AgentInput()
+        r = self.agents.rowCount()
+        self.agents.insertRow(r)
+        side = QComboBox()
+        side.addItem("申请人", "applicant")
+        side.addItem("被申请人", "respondent")
+        side.setCurrentIndex(0 if values.side == "applicant" else 1)
+        self.agents.setCellWidget(r, 0, side)
+        for c, text in ((1, values.name), (2, values.organisation), (3, values.phone)):
+            self.agents.setItem(r, c, QTableWidgetItem(text))
+        authority = QComboBox()
+        authority.addItems(AUTHORITIES)
+        authority.setCurrentText(values.authority)
+        self.agents.setCellWidget(r, 4, authority)
+        target = QComboBox()
+        target.addItem("全体申请人", None)
+        for i in range(self.workers.rowCount()):
+            name = self.workers.item(i, 0).text() if self.workers.item(i, 0) else ""
+            target.addItem(f"申请人{i + 1} {name}", i)
+        if values.for_worker is not None:
+            target.setCurrentIndex(values.for_worker + 1)
+        self.agents.setCellWidget(r, 5, target)
+        return r
+
+    def _remove_rows(self, table: QTableWidget) -> None:
+        rows = sorted({i.row() for i in table.selectedIndexes()}, reverse=True)
+        if not rows and table.currentRow() >= 0:
+            rows = [table.currentRow()]
+        for r in rows:
+            table.removeRow(r)
+        if table is self.workers:
+            self._update_worker_count()
+
+    # ---------------------------------------------------------- behaviour
+
+    def _oral_toggled(self, on: bool) -> None:
+        self._receipt_form.setRowVisible(self.oral_box.parentWidget(), on)
+
+    def _construction_toggled(self, on: bool) -> None:
+        form = self._respondent_form
+        for name in ("project_name", "general_contractor"):
+            form.setRowVisible(form.widget_named(name).parentWidget(), on)
+        form.setRowVisible(self.construction_hint, on)
+        label = form.labelForField(self.respondent.parentWidget())
+        if isinstance(label, QLabel):
+            label.setText("分包单位（用人单位）：" if on else "被申请人：")
+        if on:
+            self.migrant.setChecked(True)
+
+    def _draft_oral_record(self) -> None:
+        form = self.collect()
+        self.oral_record.setPlainText(
+            oral_record_template(form, self.ctx.user.display_name, utcnow())
+        )
+
+    def _cell(self, table: QTableWidget, r: int, c: int) -> str:
+        item = table.item(r, c)
+        return item.text().strip() if item else ""
+
+    def collect(self) -> IntakeForm:
+        workers = [
+            WorkerInput(
+                name=self._cell(self.workers, r, 0),
+                id_number=self._cell(self.workers, r, 1),
+                phone=self._cell(self.workers, r, 4),
+                address=self._cell(self.workers, r, 5),
+                job=self._cell(self.workers, r, 6),
+                is_representative=self.workers.item(r, 7).checkState() == Qt.CheckState.Checked,
+            )
+            for r in range(self.workers.rowCount())
+        ]
+        claims = [
+            ClaimInput(
+                dispute_type=self.claims.cellWidget(r, 0).currentData() or "",
+                amount=self._cell(self.claims, r, 1) or None,
+                description=self._cell(self.claims, r, 2),
+            )
+            for r in range(self.claims.rowCount())
+        ]
+        agents = [
+            AgentInput(
+                side=self.agents.cellWidget(r, 0).currentData(),
+                name=self._cell(self.agents, r, 1),
+                organisation=self._cell(self.agents, r, 2),
+                phone=self._cell(self.agents, r, 3),
+                authority=self.agents.cellWidget(r, 4).currentText(),
+                for_worker=self.agents.cellWidget(r, 5).currentData(),
+            )
+            for r in range(self.agents.rowCount())
+        ]
+        construction = self.construction.isChecked()
+        return IntakeForm(
+            received_on=from_qdate(self.received_on.date()),
+            channel=self.channel.currentData(),
+            channel_ref=self.channel_ref.text(),
+            oral=self.oral.isChecked(),
+            oral_record=self.oral_record.toPlainText() if self.oral.isChecked() else "",
+            workers=workers,
+            respondent=self.respondent.value(),
+            is_construction=construction,
+            project_name=self.project_name.text() if construction else "",
+            general_contractor=self.general_contractor.value()
+            if construction
+            else EnterpriseChoice(),
+            claims=claims,
+            facts=self.facts.toPlainText(),
+            requests=self.requests.toPlainText(),
+            is_migrant_worker=self.migrant.isChecked(),
+            employment_ended_on=from_qdate(self.employment_ended_on.date())
+            if self.employment_ended.isChecked()
+            else None,
+            infringement_known_on=from_qdate(self.known_on.date())
+            if self.known.isChecked()
+            else None,
+            agents=agents,
+            mediator_id=self.mediator.currentData(),
+            co_mediators=self.co_mediators.text(),
+            accept_now=self.accept_now.isChecked(),
+        )
+
+    def save(self) -> None:
+        self.status.setText("正在登记…")
+        run_write(
+            self.ctx,
+            self,
+            register_case,
+            self.ctx.store,
+            self.collect(),
+            today=self.today,
+            on_done=self._saved,
+            forms=self.forms,
+            tables=self.tables,
+            busy=(self.save_button,),
+            title="未能登记",
+        )
+
+    def _saved(self, result) -> None:
+        self.status.setText(f"已登记：{result.case_no}")
+        self.drafts.discard()
+        self.ctx.data_changed.emit("dispute_case")
+        self.registered.emit(result.case_id, result.case_no)
+        self.accept()
+
+    def reject(self) -> None:
+        self.drafts.save_now(wait=True)
+        super().reject()
+
+    # ---------------------------------------------------------- drafts (rows added at run time)
+
+    def draft_state(self) -> dict:
+        form = self.collect()
+        return {
+            "received_on": form.received_on.isoformat() if form.received_on else None,
+            "channel": form.channel,
+            "channel_ref": form.channel_ref,
+            "oral": form.oral,
+            "oral_record": self.oral_record.toPlainText(),
+            "workers": [vars(w) | {"sex": None} for w in form.workers],
+            "claims": [
+                {"dispute_type": c.dispute_type, "amount": c.amount, "description": c.description}
+                for c in form.claims
+            ],
+            "facts": form.facts,
+            "requests": form.requests,
+            "migrant": form.is_migrant_worker,
+            "construction": form.is_construction,
+            "project_name": self.project_name.text(),
+            "co_mediators": form.co_mediators,
+            "agents": [vars(a) for a in form.agents],
+        }
+
+    def restore_draft_state(self, state: dict) -> None:
+        if state.get("received_on"):
+            self.received_on.setDate(to_qdate(date.fromisoformat(state["received_on"])))
+        index = self.channel.findData(state.get("channel"))
+        if index >= 0:
+            self.channel.setCurrentIndex(index)
+        self.channel_ref.setText(state.get("channel_ref", ""))
+        self.oral.setChecked(bool(state.get("oral")))
+        self.oral_record.setPlainText(state.get("oral_record", ""))
+        self.workers.setRowCount(0)
+        for w in state.get("workers", []):
+            self.add_worker(
+                WorkerInput(**{k: v for k, v in w.items() if k in WorkerInput.__dataclass_fields__})
+            )
+        self.claims.setRowCount(0)
+        for c in state.get("claims", []):
+            self.add_claim(ClaimInput(**c))
+        self.facts.setPlainText(state.get("facts", ""))
+        self.requests.setPlainText(state.get("requests", ""))
+        self.migrant.setChecked(bool(state.get("migrant")))
+        self.construction.setChecked(bool(state.get("construction")))
+        self.project_name.setText(state.get("project_name", ""))
+        self.co_mediators.setText(state.get("co_mediators", ""))
+        self.agents.setRowCount(0)
+        for a in state.get("agents", []):
+            self.add_agent(AgentInput(**a))
