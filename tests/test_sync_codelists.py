@@ -12,6 +12,8 @@ from datetime import date
 
 import pytest
 
+from app.cases.detail import load_case
+from app.cases.queries import CaseFilter, list_cases
 from app.district.reference import upsert_item
 from app.domain import reference
 from app.domain.enums import CaseStatus
@@ -112,8 +114,15 @@ def test_a_pull_brings_the_district_names_and_old_records_keep_theirs(district, 
     assert offered.index("wages") < offered.index("platform_work")
     with station_a.read() as s:
         held = s.get(CaseClaim, claim.id).dispute_type
+        shown = load_case(s, case.id)
+        listed = list_cases(s, CaseFilter()).rows
     assert reference.dispute_type_name(held) == "休息休假"
     assert "rest_leave" in codes(reference.choices("dispute_type", held))
+    assert "rest_leave" in codes(reference.known_codes("dispute_type"))  # list filters
+    # the case as the station shows it: the retired type by name, the channel by its new name
+    assert [c.type_name for c in shown.claims] == ["休息休假"]
+    assert shown.channel_name == "来访（窗口受理）"
+    assert [r.dispute_types for r in listed] == ["休息休假"]
 
     # a new login (another process, say): the store's lists are put to use when the main
     # window's sync controller starts

@@ -157,6 +157,14 @@ def code_name(kind: str, code: str) -> str:
     return item.name if item else code
 
 
+def known_codes(kind: str) -> tuple[CodeItem, ...]:
+    """Every code with a name, offered ones first (e.g. to filter old records by a retired code)."""
+    current = _list(kind)
+    offered = {item.code for item in current.offered}
+    rest = [item for code, item in current.by_code.items() if code not in offered]
+    return (*current.offered, *rest)
+
+
 def choices(kind: str, current: str | None = None) -> tuple[CodeItem, ...]:
     """The codes a form offers: the active ones, and the record's own code if it was retired."""
     offered = code_list(kind)
