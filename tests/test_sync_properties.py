@@ -183,3 +183,52 @@ def test_station_and_server_agree_after_any_losses(steps, batch_size):
         finally:
             store.close()
             engine.dispose()
+
+
+def test_one_batch_inserts_updates_keeps_and_rejects_exactly(tmp_path):
+    """The write path of a batch: new records inserted, newer versions updated, the same version
+    kept, another station's record rejected, all counted exactly (in-process, SQLite)."""
+    engine, sessions = district_sessions(tmp_path)
+    try:
+
+        def batch(seq: int, station: str, recs: list[dict]) -> BatchIn:
+            for r in recs:
+                r["data"]["station_code"] = station
+            return BatchIn.model_validate(
+                {
+                    "protocol": 1,
+                    "station_code": station,
+                    "batch_id": str(uuid.uuid4()),
+                    "seq": seq,
+                    "ack_outbox_seq": seq,
+                    "records": recs,
+                }
+            )
+
+        first = apply_batch(
+            sessions, "GUDONG", batch(1, "GUDONG", [record(IDS[0], 1), record(IDS[1], 2)])
+        )
+        assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
+        apply_batch(sessions, "GUXI", batch(1, "GUXI", [record(IDS[2], 1)]))
+        mixed = apply_batch(
+            sessions,
+            "GUDONG",
+            batch(
+                2,
+                "GUDONG",
+                [record(IDS[0], 3), record(IDS[1], 2), record(IDS[2], 5), record(IDS[3], 1)],
+            ),
+        )
+        assert (mixed.inserted, mixed.updated, mixed.unchanged) == (1, 1, 1)
+        assert [r.id for r in mixed.rejected] == [IDS[2]]
+        assert "鼓西街道" in mixed.rejected[0].reason
+        with sessions() as s:
+            rows = {r.id: (r.station_code, r.version) for r in s.scalars(select(StationRecord))}
+        assert rows == {
+            IDS[0]: ("GUDONG", 3),
+            IDS[1]: ("GUDONG", 2),
+            IDS[2]: ("GUXI", 1),
+            IDS[3]: ("GUDONG", 1),
+        }
+    finally:
+        engine.dispose()

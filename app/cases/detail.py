@@ -328,7 +328,7 @@ class CaseDetail:
 
     @property
     def channel_name(self) -> str:
-        return reference.name_of(reference.intake_channels(), self.intake_channel)
+        return reference.intake_channel_name(self.intake_channel)
 
     @property
     def claim_total(self) -> Decimal:
@@ -421,7 +421,7 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
             ClaimInfo(
                 c.id,
                 c.dispute_type,
-                reference.name_of(reference.dispute_types(), c.dispute_type),
+                reference.dispute_type_name(c.dispute_type),
                 c.amount,
                 c.description,
             )

@@ -154,9 +154,7 @@ def oral_record_template(form: IntakeForm, recorder: str, now: datetime) -> str:
             f"住址{w.address or '（未提供）'}，联系电话{w.phone or '（未提供）'}。"
         )
     matters = "、".join(
-        reference.name_of(reference.dispute_types(), c.dispute_type)
-        for c in form.claims
-        if c.dispute_type
+        reference.dispute_type_name(c.dispute_type) for c in form.claims if c.dispute_type
     )
     lines.append(f"申请调解的争议事项：{matters or '（待补充）'}。")
     lines.append(f"理由：{form.facts or '（待补充）'}")

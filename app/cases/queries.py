@@ -297,7 +297,7 @@ def _decorate(session: Session, rows, today: date) -> list[CaseRow]:
         .where(CaseClaim.case_id.in_(ids), CaseClaim.deleted.is_(False))
         .order_by(CaseClaim.created_at)
     ):
-        name = reference.name_of(reference.dispute_types(), code)
+        name = reference.dispute_type_name(code)
         if name not in types.setdefault(case_id, []):
             types[case_id].append(name)
     mediators = {

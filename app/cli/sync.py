@@ -12,7 +12,12 @@ def register(sub) -> None:
     add_data_dir(p)
     add_user_option(p)
     p.add_argument("--server", help="区级服务器地址（默认：登记时保存的地址）")
-    p.add_argument("--batch-size", type=int, default=None, help="每批记录数（默认500，上限2000）")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="每批记录数（默认5000，上限5000；见 app/sync/protocol.py）",
+    )
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser(

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -34,10 +35,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json_text(value) -> str:
+    """JSON columns as compact UTF-8 text (orjson: the records' ``data`` is most of the bytes)."""
+    return orjson.dumps(value).decode()
+
+
+#: JSON columns (de)serialised by orjson rather than ``json``: several times faster for the
+#: record data, and the text is plain UTF-8 rather than ``\uXXXX`` escapes (a third the size
+#: for Chinese); ``json`` reads either.
+JSON_OPTIONS = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or default_database_url())
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **JSON_OPTIONS
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
@@ -55,7 +69,7 @@ def make_engine(url: str | None = None) -> Engine:
             conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
         return engine
-    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, **JSON_OPTIONS)
 
 
 def writer(engine: Engine) -> Engine:

@@ -32,7 +32,7 @@ def next_rev(s: Session) -> int:
 
 def seed_reference(s: Session) -> None:
     rev = next_rev(s)
-    for item in reference.dispute_types():
+    for item in reference.shipped_code_list("dispute_type"):
         s.add(
             ReferenceEntry(
                 id=str(uuid.uuid4()),
@@ -43,7 +43,7 @@ def seed_reference(s: Session) -> None:
                 rev=rev,
             )
         )
-    for item in reference.intake_channels():
+    for item in reference.shipped_code_list("intake_channel"):
         s.add(
             ReferenceEntry(
                 id=str(uuid.uuid4()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,38 +55,65 @@ _OPS = frozenset(("insert", "update", "delete"))
 _RECORD_KEYS = frozenset(("entity", "id", "version", "op", "data"))
 
 
-def parse_batch(doc) -> BatchIn:
-    """Validate a batch as ``BatchIn`` would, ten times faster for large batches.
+@dataclass(slots=True)
+class ParsedRecord:
+    """A record of a batch checked by :func:`parse_batch` (the attributes of ``RecordIn``)."""
 
-    Raises ``pydantic.ValidationError`` -like errors as a list of dicts in ``BatchError``.
+    entity: str
+    id: str
+    version: int
+    op: str
+    data: dict
+
+
+@dataclass(slots=True)
+class ParsedBatch:
+    """A batch checked by :func:`parse_batch` (the attributes of ``BatchIn``)."""
+
+    protocol: int
+    station_code: str
+    batch_id: str
+    seq: int
+    ack_outbox_seq: int
+    records: list[ParsedRecord]
+
+
+def parse_batch(doc) -> ParsedBatch:
+    """Validate a batch by the rules of ``BatchIn``, without a pydantic object per record.
+
+    The envelope is validated by pydantic (``BatchEnvelope``); each record by hand, with the
+    same rules as ``RecordIn``. Raises ``pydantic.ValidationError`` or :class:`BatchError`.
     """
     env = BatchEnvelope.model_validate(doc)
     records = []
+    append = records.append
+    uuid_match, entity_match = _UUID.match, _ENTITY.match
     for i, r in enumerate(env.records):
-        where = ("body", "records", i)
         if type(r) is not dict or r.keys() != _RECORD_KEYS:
+            where = ("body", "records", i)
             raise BatchError([{"loc": where, "msg": "记录应含 entity、id、version、op、data 五项"}])
         entity, rid, version, op, data = r["entity"], r["id"], r["version"], r["op"], r["data"]
-        if type(entity) is not str or not _ENTITY.match(entity):
-            raise BatchError([{"loc": (*where, "entity"), "msg": "记录类型格式不正确"}])
-        if type(rid) is not str or not _UUID.match(rid):
-            raise BatchError([{"loc": (*where, "id"), "msg": "记录编号应为 UUID"}])
+        if type(entity) is not str or not entity_match(entity):
+            raise BatchError(
+                [{"loc": ("body", "records", i, "entity"), "msg": "记录类型格式不正确"}]
+            )
+        if type(rid) is not str or not uuid_match(rid):
+            raise BatchError([{"loc": ("body", "records", i, "id"), "msg": "记录编号应为 UUID"}])
         if type(version) is not int or not 1 <= version <= 2**31 - 1:
-            raise BatchError([{"loc": (*where, "version"), "msg": "版本号应为正整数"}])
-        if op not in _OPS:
-            raise BatchError([{"loc": (*where, "op"), "msg": "操作应为 insert、update 或 delete"}])
+            raise BatchError(
+                [{"loc": ("body", "records", i, "version"), "msg": "版本号应为正整数"}]
+            )
+        if type(op) is not str or op not in _OPS:
+            raise BatchError(
+                [{"loc": ("body", "records", i, "op"), "msg": "操作应为 insert、update 或 delete"}]
+            )
         if type(data) is not dict:
-            raise BatchError([{"loc": (*where, "data"), "msg": "记录内容应为 JSON 对象"}])
-        records.append(
-            RecordIn.model_construct(entity=entity, id=rid, version=version, op=op, data=data)
-        )
-    return BatchIn.model_construct(
-        protocol=env.protocol,
-        station_code=env.station_code,
-        batch_id=env.batch_id,
-        seq=env.seq,
-        ack_outbox_seq=env.ack_outbox_seq,
-        records=records,
+            raise BatchError(
+                [{"loc": ("body", "records", i, "data"), "msg": "记录内容应为 JSON 对象"}]
+            )
+        append(ParsedRecord(entity, rid, version, op, data))
+    return ParsedBatch(
+        env.protocol, env.station_code, env.batch_id, env.seq, env.ack_outbox_seq, records
     )
 
 

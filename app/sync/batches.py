@@ -14,11 +14,13 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import delete, select
+import orjson
+from sqlalchemy import bindparam, delete, literal_column, select
 
 from app.store.models import MODEL_BY_ENTITY, OutboxEntry, QuarantinedRecord, utcnow
-from app.sync import protocol, state
+from app.sync import protocol, rows, state
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ class Batch:
     seq: int
     last_outbox_seq: int
     records: list[dict] = field(default_factory=list)
+    #: records whose stored values cannot travel: quarantined locally when the batch is acknowledged
+    unsendable: list[dict] = field(default_factory=list)
     #: outbox entries covered (for counts)
     entries: int = 0
     #: the encoded request, made ahead (see ``DistrictClient.encode``); valid for ``seq``
@@ -50,46 +54,130 @@ class AckResult:
     acknowledged: int
     quarantined: list[tuple[str, str, str]]
     duplicate: bool
+    #: the batch read ahead became the pending one in the same transaction (see ``apply_ack``)
+    adopted: bool = False
 
 
-_SIMPLE = (str, int, bool, float, type(None))
+def _entries(s, *, after: int = 0, upto: int | None = None, limit: int | None = None):
+    """``(seq, entity, entity_id, op)`` of outbox entries ``after < seq [<= upto]``, oldest first.
 
-
-def serialise(keys: tuple[str, ...], row) -> dict:
-    """A row as JSON-ready values (see :func:`protocol.plain`); fast path for plain values."""
-    plain = protocol.plain
-    return {k: v if type(v) in _SIMPLE else plain(v) for k, v in zip(keys, row, strict=True)}
-
-
-def _entries(s, *conditions, limit: int | None = None) -> list[tuple[int, str, str, str]]:
-    """``(seq, entity, entity_id, op)`` of outbox entries, oldest first (Core: no ORM objects)."""
+    Plain tuples from the driver's cursor (see :func:`_records_sql`): a batch reads thousands.
+    """
     t = OutboxEntry.__table__
-    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op).where(*conditions).order_by(t.c.seq)
+    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op).where(t.c.seq > after)
+    if upto is not None:
+        q = q.where(t.c.seq <= upto)
+    q = q.order_by(t.c.seq)
     if limit:
         q = q.limit(limit)
-    return [tuple(r) for r in s.execute(q)]
+    compiled = q.compile(dialect=rows.sqlite_dialect)
+    params = [compiled.params[name] for name in compiled.positiontup]
+    cursor = s.connection().connection.dbapi_connection.cursor()
+    try:
+        return cursor.execute(str(compiled), params).fetchall()
+    finally:
+        cursor.close()
 
 
-def _load_records(s, entries: list[tuple[int, str, str, str]]) -> list[dict]:
-    """The current state of each record named by ``entries`` (once per record)."""
+@cache
+def _records_sql(entity: str, as_json: bool) -> str:
+    """The rows of ``entity`` named by the outbox entries ``after < seq <= last`` (SQLite SQL).
+
+    A Core ``select`` compiled once and run on the driver's cursor. ``as_json``: the record's id,
+    version, tombstone and its wire data as JSON text made by SQLite (``rows.RowReader.json_sql``);
+    otherwise the stored values as plain tuples, converted in Python by :mod:`app.sync.rows`.
+    The seq range walks the outbox's primary key; ``|| ''`` keeps SQLite off
+    ``ix_outbox_entity``, which would visit every waiting entry of the entity for each batch.
+    """
+    reader = rows.reader(entity)
+    table = reader.table
+    outbox = OutboxEntry.__table__
+    named = select(outbox.c.entity_id).where(
+        outbox.c.seq > bindparam("after"),
+        outbox.c.seq <= bindparam("last"),
+        outbox.c.entity.concat(literal_column("''")) == bindparam("entity"),
+    )
+    if as_json:
+        columns = [table.c.id, table.c.version, table.c.deleted, literal_column(reader.json_sql)]
+    else:
+        columns = list(table.columns)
+    query = select(*columns).where(table.c.id.in_(named))
+    compiled = query.compile(dialect=rows.sqlite_dialect)
+    assert compiled.positiontup == ["after", "last", "entity"], compiled.positiontup
+    return str(compiled)
+
+
+def _json_records(cursor, entity: str, params: tuple, errors) -> list[tuple] | None:
+    """``(id, version, deleted, data JSON)`` per record, or None: take the Python path.
+
+    ``errors``: the driver's ``DatabaseError``, raised when a stored value is not in the form the
+    SQL expects (the Python path then says which record and field cannot travel).
+    """
+    if rows.reader(entity).json_sql is None:
+        return None
+    try:
+        return cursor.execute(_records_sql(entity, True), params).fetchall()
+    except errors as exc:
+        log.info("records of %s read value by value: %s", entity, type(exc).__name__)
+        return None
+
+
+def _load(s, batch: Batch, entries: list[tuple[int, str, str, str]], after: int = 0) -> Batch:
+    """Fill ``batch`` with the current state of each record named by ``entries`` (once each).
+
+    ``entries`` are the outbox entries with ``after < seq <= batch.last_outbox_seq``; the records
+    are selected through that range of the outbox (no list of ids to bind).
+
+    A record whose stored values cannot travel (see :class:`rows.Unsendable`) is not sent: it is
+    listed in ``batch.unsendable`` and quarantined with its reason when the batch is acknowledged.
+    """
     wanted: dict[str, dict[str, str]] = defaultdict(dict)
     for _seq, entity, entity_id, op in entries:
-        wanted[entity][entity_id] = str(op)
-    records = []
-    for entity, by_id in wanted.items():
-        model = MODEL_BY_ENTITY.get(entity)
-        if model is None:
-            log.warning("outbox entries for unknown entity %s skipped", entity)
-            continue
-        table = model.__table__
-        keys = tuple(c.key for c in table.columns)
-        ids = list(by_id)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            for row in s.execute(select(table).where(table.c.id.in_(chunk))):
-                data = serialise(keys, row)
-                deleted = bool(data.get("deleted"))
-                op = "delete" if deleted else by_id[data["id"]]
+        wanted[entity][entity_id] = op
+    records, unsendable = [], []
+    connection = s.connection()
+    errors = connection.dialect.loaded_dbapi.DatabaseError
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        for entity, by_id in wanted.items():
+            if entity not in MODEL_BY_ENTITY:
+                log.warning("outbox entries for unknown entity %s skipped", entity)
+                continue
+            params = (after, batch.last_outbox_seq, entity)
+            found = _json_records(cursor, entity, params, errors)
+            if found is not None:
+                for rid, version, deleted, text in found:
+                    op = "delete" if deleted else by_id.get(rid, "update")
+                    if op == "delete" and not deleted:
+                        op = "update"  # a tombstone taken back
+                    records.append(
+                        {
+                            "entity": entity,
+                            "id": rid,
+                            "version": version,
+                            "op": op,
+                            "data": orjson.Fragment(text),
+                        }
+                    )
+                continue
+            reader = rows.reader(entity)
+            cursor.execute(_records_sql(entity, False), params)
+            for row in cursor.fetchall():
+                try:
+                    data = reader.data(row)
+                except rows.Unsendable as exc:
+                    raw = dict(zip(reader.keys, row, strict=True))
+                    unsendable.append(
+                        {
+                            "entity": entity,
+                            "id": raw["id"],
+                            "version": raw["version"],
+                            "reason": str(exc),
+                        }
+                    )
+                    continue
+                deleted = data["deleted"]
+                op = "delete" if deleted else by_id.get(data["id"], "update")
                 if op == "delete" and not deleted:
                     op = "update"  # a tombstone taken back
                 records.append(
@@ -101,7 +189,12 @@ def _load_records(s, entries: list[tuple[int, str, str, str]]) -> list[dict]:
                         "data": data,
                     }
                 )
-    return records
+    finally:
+        cursor.close()
+    batch.records = records
+    batch.unsendable = unsendable
+    batch.entries = len(entries)
+    return batch
 
 
 def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | None:
@@ -112,20 +205,16 @@ def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | No
     with state.transaction(store) as s:
         pending = state.get(s, state.PENDING)
         if pending:
-            entries = _entries(s, OutboxEntry.seq <= pending["last_outbox_seq"])
+            entries = _entries(s, upto=pending["last_outbox_seq"])
             if entries:
                 batch = Batch(pending["batch_id"], pending["seq"], pending["last_outbox_seq"])
-                batch.records = _load_records(s, entries)
-                batch.entries = len(entries)
-                return batch
+                return _load(s, batch, entries)
             state.put(s, state.PENDING, None)  # nothing left under it: start afresh
         entries = _entries(s, limit=limit)
         if not entries:
             return None
         seq = int(state.get(s, state.NEXT_SEQ, 1))
-        batch = Batch(str(uuid.uuid4()), seq, entries[-1][0])
-        batch.records = _load_records(s, entries)
-        batch.entries = len(entries)
+        batch = _load(s, Batch(str(uuid.uuid4()), seq, entries[-1][0]), entries)
         state.put(
             s,
             state.PENDING,
@@ -138,31 +227,28 @@ def next_batch(store, limit: int = protocol.DEFAULT_BATCH_RECORDS) -> Batch | No
 def prepare_after(store, after_outbox_seq: int, seq: int, limit: int) -> Batch | None:
     """Read the batch that will follow the one in flight (read only; see :func:`adopt`)."""
     with state.reading(store) as s:
-        entries = _entries(s, OutboxEntry.seq > after_outbox_seq, limit=limit)
+        entries = _entries(s, after=after_outbox_seq, limit=limit)
         if not entries:
             return None
-        batch = Batch(str(uuid.uuid4()), seq, entries[-1][0])
-        batch.records = _load_records(s, entries)
-        batch.entries = len(entries)
-        return batch
+        return _load(s, Batch(str(uuid.uuid4()), seq, entries[-1][0]), entries, after_outbox_seq)
+
+
+def _make_pending(s, batch: Batch) -> bool:
+    if state.get(s, state.PENDING) or int(state.get(s, state.NEXT_SEQ, 1)) != batch.seq:
+        return False
+    state.put(
+        s,
+        state.PENDING,
+        {"batch_id": batch.batch_id, "seq": batch.seq, "last_outbox_seq": batch.last_outbox_seq},
+    )
+    state.put(s, state.NEXT_SEQ, batch.seq + 1)
+    return True
 
 
 def adopt(store, batch: Batch) -> bool:
     """Make a batch read ahead the pending one, unless the state moved on meanwhile."""
     with state.transaction(store) as s:
-        if state.get(s, state.PENDING) or int(state.get(s, state.NEXT_SEQ, 1)) != batch.seq:
-            return False
-        state.put(
-            s,
-            state.PENDING,
-            {
-                "batch_id": batch.batch_id,
-                "seq": batch.seq,
-                "last_outbox_seq": batch.last_outbox_seq,
-            },
-        )
-        state.put(s, state.NEXT_SEQ, batch.seq + 1)
-        return True
+        return _make_pending(s, batch)
 
 
 def renumber_pending(store, expected_seq: int) -> None:
@@ -174,12 +260,19 @@ def renumber_pending(store, expected_seq: int) -> None:
         state.put(s, state.NEXT_SEQ, expected_seq + 1)
 
 
-def apply_ack(store, batch: Batch, ack: dict) -> AckResult:
-    """Drop the acknowledged outbox entries and quarantine rejected records, in one transaction."""
+def apply_ack(store, batch: Batch, ack: dict, then: Batch | None = None) -> AckResult:
+    """Drop the acknowledged outbox entries and quarantine rejected records, in one transaction.
+
+    ``then``, the batch read ahead to follow this one, becomes the pending batch in the same
+    transaction (``AckResult.adopted``) if it starts right after the acknowledged watermark: one
+    write transaction (one disk flush) per batch instead of two.
+    """
     if ack.get("batch_id") != batch.batch_id:
         raise ValueError("acknowledgement for another batch")
     watermark = int(ack["ack_outbox_seq"])
     rejected = {(r["entity"], r["id"]): r for r in ack.get("rejected") or []}
+    for r in batch.unsendable:
+        rejected.setdefault((r["entity"], r["id"]), r)
     now = utcnow()
     with state.transaction(store) as s:
         pending = state.get(s, state.PENDING)
@@ -215,7 +308,13 @@ def apply_ack(store, batch: Batch, ack: dict) -> AckResult:
             if key not in rejected and key in open_quarantine:
                 open_quarantine[key].resolved_at = now
         state.put(s, state.PENDING, None)
-    return AckResult(removed, quarantined, bool(ack.get("duplicate")))
+        adopted = (
+            then is not None
+            and watermark == batch.last_outbox_seq
+            and then.seq == batch.seq + 1
+            and _make_pending(s, then)
+        )
+    return AckResult(removed, quarantined, bool(ack.get("duplicate")), adopted)
 
 
 def requeue(store, quarantine_id: int) -> None:

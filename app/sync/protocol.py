@@ -10,19 +10,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import hmac
-import json
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+import orjson
 import zstandard
 
 PROTOCOL_VERSION = 1
 
 #: Records in one batch sent by a station (the server refuses more than ``MAX_BATCH_RECORDS``).
-DEFAULT_BATCH_RECORDS = 1000
-MAX_BATCH_RECORDS = 2000
+DEFAULT_BATCH_RECORDS = 5000
+MAX_BATCH_RECORDS = 5000
 #: Bytes of one request body as sent (compressed) and after decompression.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
@@ -142,4 +142,15 @@ def plain(value):
 
 
 def dumps(payload) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    """Compact UTF-8 JSON (orjson: about ten times faster than ``json`` for a batch).
+
+    Non-finite floats must not reach here (orjson would write them as ``null``): the station
+    sets such a record aside before it is sent (see ``app.sync.rows``).
+    """
+    return orjson.dumps(payload)
+
+
+def loads(body: bytes | str):
+    """Parse JSON strictly: NaN and Infinity (not JSON), invalid UTF-8 and lone surrogates are
+    refused with ``ValueError`` (``orjson.JSONDecodeError``)."""
+    return orjson.loads(body)

@@ -23,7 +23,7 @@ from app.store.models import (
     SyncLogEntry,
     utcnow,
 )
-from app.sync import batches, protocol, state
+from app.sync import batches, codelists, protocol, state
 from app.sync.client import DistrictClient, SyncProblem, normalise_server_url
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,9 @@ def sync_once(
                     raise
                 result.sent += len(batch.records)
                 result.batches += 1
-                outcome = batches.apply_ack(store, batch, ack)
+                # the acknowledgement and the adoption of the batch read ahead: one transaction
+                nxt = upcoming.result()
+                outcome = batches.apply_ack(store, batch, ack, then=nxt)
                 result.acknowledged += outcome.acknowledged
                 result.quarantined += len(outcome.quarantined)
                 result.reasons.extend(reason for _e, _i, reason in outcome.quarantined)
@@ -209,12 +211,9 @@ def sync_once(
                     progress(
                         min(result.acknowledged, total), max(total, result.acknowledged), "正在发送"
                     )
-                nxt = upcoming.result()
-                if nxt is not None and nxt.entries >= min(limit, 1) and batches.adopt(store, nxt):
-                    batch = nxt
-                else:
-                    batch = batches.next_batch(store, limit)
+                batch = nxt if outcome.adopted else batches.next_batch(store, limit)
             result.received = _pull_reference(client, store)
+        codelists.use_district_code_lists(store)
         result.ok = True
     except SyncProblem as problem:
         result.problem = str(problem)

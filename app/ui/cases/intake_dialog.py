@@ -424,7 +424,7 @@ class IntakeDialog(QDialog):
         self.claims.insertRow(r)
         combo = QComboBox()
         combo.addItem("（请选择）", "")
-        for item in reference.dispute_types():
+        for item in reference.choices("dispute_type", values.dispute_type):
             combo.addItem(item.name, item.code)
         index = combo.findData(values.dispute_type)
         combo.setCurrentIndex(max(index, 0))

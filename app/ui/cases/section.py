@@ -95,7 +95,7 @@ class CaseListPage(QWidget):
         filters.addWidget(self.status)
         self.dispute_type = QComboBox()
         self.dispute_type.addItem("全部争议类型", None)
-        for d in reference.dispute_types():
+        for d in reference.known_codes("dispute_type"):  # old cases may hold retired codes
             self.dispute_type.addItem(d.name, d.code)
         filters.addWidget(self.dispute_type)
         self.mediator = QComboBox()

@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.sync import state
+from app.sync import codelists, state
 from app.sync.run import SyncResult, sync_once
 from app.ui.context import AppContext
 
@@ -51,7 +51,9 @@ class SyncController(QObject):
     # ---------------------------------------------------------------- schedule
 
     def start(self, first_delay_ms: int = FIRST_PASS_DELAY_MS) -> None:
-        """Sync automatically while the main window is open."""
+        """Sync automatically while the main window is open (it opens when a user logs in)."""
+        # the district's code lists received by earlier passes, for this user's forms and lists
+        codelists.use_district_code_lists(self.ctx.store)
         self.refresh_status()
         self.timer.start(first_delay_ms)
 
