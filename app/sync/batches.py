@@ -86,8 +86,7 @@ def _records_sql(entity: str, as_json: bool) -> str:
     A Core ``select`` compiled once and run on the driver's cursor. ``as_json``: the record's id,
     version, tombstone and its wire data as JSON text made by SQLite (``rows.RowReader.json_sql``);
     otherwise the stored values as plain tuples, converted in Python by :mod:`app.sync.rows`.
-    The seq range walks the outbox's primary key; ``|| ''`` keeps SQLite off
-    ``ix_outbox_entity``, which would visit every waiting entry of the entity for each batch.
+    The seq range walks the outbox's primary key (the outbox has no other index).
     """
     reader = rows.reader(entity)
     table = reader.table
@@ -95,7 +94,7 @@ def _records_sql(entity: str, as_json: bool) -> str:
     named = select(outbox.c.entity_id).where(
         outbox.c.seq > bindparam("after"),
         outbox.c.seq <= bindparam("last"),
-        outbox.c.entity.concat(literal_column("''")) == bindparam("entity"),
+        outbox.c.entity == bindparam("entity"),
     )
     if as_json:
         columns = [table.c.id, table.c.version, table.c.deleted, literal_column(reader.json_sql)]

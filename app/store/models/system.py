@@ -70,8 +70,8 @@ class OutboxEntry(Base):
     version: Mapped[int] = mapped_column(Integer)
     op: Mapped[ChangeOp] = mapped_column(EnumText(ChangeOp))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (Index("ix_outbox_entity", "entity", "entity_id"),)
+    # No index besides the sequence: sync walks seq ranges, and an (entity, id) index only cost
+    # every write and every acknowledgement (migration 0004).
 
 
 class QuarantinedRecord(Base):
