@@ -484,3 +484,18 @@ def test_a_term_the_general_contractor_pays_goes_to_arbitration(store):
         routes = {t.seq: t.route for t in overdue_terms(s, date(2026, 4, 20))}
     assert "仲裁" in routes[1] and "支付令" not in routes[1]
     assert "支付令" in routes[2]
+
+
+def test_a_wage_case_raises_the_respondents_risk_at_once(store):
+    from app.domain.enums import CaseStatus, RiskLevel
+    from app.store.models import DisputeCase, Enterprise
+
+    case = register(store)
+    with store.read() as s:
+        enterprise_id = s.get(DisputeCase, case.case_id).respondent_id
+        assert s.get(Enterprise, enterprise_id).risk_level == RiskLevel.MEDIUM  # unpaid wages
+    workflow.change_status(
+        store, case.case_id, CaseStatus.WITHDRAWN, reason="申请人撤回", today=RECEIVED
+    )
+    with store.read() as s:
+        assert s.get(Enterprise, enterprise_id).risk_level == RiskLevel.NONE

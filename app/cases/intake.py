@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.cases.enterprises import EnterpriseInput, make_enterprise, validate_enterprise
 from app.cases.errors import Problems
 from app.cases.numbering import next_case_number
+from app.cases.risk import refresh_respondent_risk
 from app.domain import reference
 from app.domain.case_workflow import CaseFacts, TransitionInput, TransitionRefused, check_transition
 from app.domain.deadlines import fmt
@@ -537,6 +538,7 @@ def register_case(store, form: IntakeForm, *, today: date | None = None) -> Regi
                 raise WorkflowRefused(exc.reason, exc.field) from exc
             case.status = CaseStatus.ACCEPTED
             case.accepted_on = today
+        refresh_respondent_risk(s, case, today)
         case_id, case_no = case.id, case.case_no
     log.info("registered case %s (%d applicants)", case_id, len(workers))
     return Registered(case_id, case_no)

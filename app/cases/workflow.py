@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.cases.detail import load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import ClaimInput, _check_claims
+from app.cases.risk import refresh_respondent_risk
 from app.domain.case_workflow import (
     ACTIVE,
     EDITABLE,
@@ -107,6 +108,7 @@ def change_status(
         case = _case_for_update(s, case_id, expected_version)
         source = case.status
         apply_transition(s, case, CaseStatus(target), given, today)
+        refresh_respondent_risk(s, case, today)
     log.info("case %s: %s -> %s", case_id, source.value, CaseStatus(target).value)
 
 
@@ -192,3 +194,4 @@ def update_details(
             soft_delete(s, old)
         for new in clean_claims[len(existing) :]:
             s.add(CaseClaim(case_id=case_id, **new))
+        refresh_respondent_risk(s, case, today)
