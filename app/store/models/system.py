@@ -55,8 +55,8 @@ class AuditEvent(Base):
     entity_id: Mapped[str | None] = mapped_column(String(36))
     summary: Mapped[str | None] = mapped_column(String(200))
     changes: Mapped[dict | None] = mapped_column(JSON)
-
-    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+    # No (entity, id) index: the log is written far more than read (a bulk import writes one event
+    # per record); reading one record's history scans it, which is fine at station scale.
 
 
 class OutboxEntry(Base):
