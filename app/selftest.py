@@ -91,8 +91,9 @@ def qt_render(pdf: bytes) -> str:
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtWidgets import QApplication
 
-    app = QGuiApplication.instance() or QGuiApplication([])
+    app = QApplication.instance() or QApplication([])
     buffer = QBuffer()
     buffer.setData(QByteArray(pdf))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -131,3 +132,33 @@ def run_selftest(data_dir: Path, username: str = "admin") -> Iterator[Line]:
     yield line
     if line[0]:
         yield _check("离屏渲染", lambda: qt_render(pdf))
+    yield _check("界面", main_window_offscreen)
+
+
+def main_window_offscreen() -> str:
+    """Build the main window with every section (charts, PDF preview …) on a scratch store."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.store.store import Store
+    from app.ui.application import setup_application
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    setup_application(app)
+    with tempfile.TemporaryDirectory(prefix="labor-selftest-ui-") as tmp:
+        store, _ = Store.create(Path(tmp), "GUDONG", "selftest", "自检", "Selftest-pass-1")
+        window = MainWindow(store)
+        try:
+            titles = []
+            for spec in window.specs:
+                window.show_section(spec.key)
+                app.processEvents()
+                titles.append(spec.title)
+            if window.grab().isNull():
+                raise RuntimeError("主窗口无法绘制")
+        finally:
+            window.sign_out()
+            window.ctx.pool.waitForDone(10_000)
+            app.processEvents()
+    return "、".join(titles) + " 均可打开"
