@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
@@ -47,6 +47,21 @@ def load_fonts(app: QApplication) -> str | None:
     return bundled
 
 
+def load_translations(app: QApplication) -> bool:
+    """Qt's own Chinese texts: standard buttons (确定/取消/是/否), the copy/paste menu of text fields,
+    the print and file dialogs. Kept on the application so it lives as long as it does."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(
+        QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder
+    ):
+        app.installTranslator(translator)
+        app._qt_translator = translator  # type: ignore[attr-defined]
+        return True
+    log.warning("Qt's Chinese translations were not found in %s", folder)
+    return False
+
+
 def setup_application(app: QApplication) -> None:
     app.setApplicationName("劳动关系服务站")
     app.setOrganizationName("GulouHRSS")
@@ -55,6 +70,8 @@ def setup_application(app: QApplication) -> None:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     load_fonts(app)
+    if not getattr(app, "_qt_translator", None):
+        load_translations(app)
     app.setStyleSheet(_STYLE)
 
 

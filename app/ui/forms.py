@@ -63,6 +63,28 @@ class ValidatedForm(QFormLayout):
             label.clear()
             label.hide()
 
+    def check(self, widget: QWidget, validate, *args) -> bool:
+        """Run a core validator (raising ``ValidationError``); show its message under ``widget``."""
+        from app.store.errors import ValidationError
+
+        try:
+            validate(*args)
+        except ValidationError as exc:
+            self.set_error(widget, exc.message.split("：", 1)[-1])
+            return False
+        return True
+
+    def check_new_password(self, password: QLineEdit, confirm: QLineEdit) -> bool:
+        """The password rules of the store, and the two entries the same."""
+        from app.store.store import check_password_strength
+
+        if not self.check(password, check_password_strength, password.text()):
+            return False
+        if password.text() != confirm.text():
+            self.set_error(confirm, "两次输入的密码不一致")
+            return False
+        return True
+
     def errors(self) -> dict[str, str]:
         names = {w: n for n, w in self._by_name.items()}
         return {names.get(w, "?"): lab.text() for w, lab in self._errors.items() if lab.text()}

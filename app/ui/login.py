@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import reference
-from app.store.errors import UnlockThrottled, ValidationError
+from app.store.errors import UnlockThrottled
 from app.store.keyslots import KeySlotFile
-from app.store.store import Store, check_password_strength, reset_password_with_recovery
+from app.store.store import Store, reset_password_with_recovery
 from app.ui.context import user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.workers import Task, run_task
@@ -174,13 +174,7 @@ class RecoveryResetDialog(ThrottleMixin, QDialog):
         if not self.code.text().strip():
             self.form.set_error(self.code, "请输入恢复码")
             return
-        try:
-            check_password_strength(self.password.text())
-        except ValidationError as exc:
-            self.form.set_error(self.password, exc.message.split("：", 1)[-1])
-            return
-        if self.password.text() != self.confirm.text():
-            self.form.set_error(self.confirm, "两次输入的密码不一致")
+        if not self.form.check_new_password(self.password, self.confirm):
             return
         self.ok.setEnabled(False)
         self.message.setText("正在验证恢复码……")

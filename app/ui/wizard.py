@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import reference
-from app.store.errors import StoreError, ValidationError
-from app.store.store import Store, check_password_strength, check_username
+from app.store.errors import StoreError
+from app.store.store import Store, check_username
 from app.ui.context import user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.workers import Task, run_task
@@ -101,20 +101,9 @@ class AdminPage(QWizardPage):
 
     def validatePage(self) -> bool:
         self.form.clear_errors()
-        try:
-            check_username(self.username.text())
-        except ValidationError as exc:
-            self.form.set_error(self.username, exc.message.split("：", 1)[-1])
-            return False
-        try:
-            check_password_strength(self.password.text())
-        except ValidationError as exc:
-            self.form.set_error(self.password, exc.message.split("：", 1)[-1])
-            return False
-        if self.password.text() != self.confirm.text():
-            self.form.set_error(self.confirm, "两次输入的密码不一致")
-            return False
-        return True
+        return self.form.check(
+            self.username, check_username, self.username.text()
+        ) and self.form.check_new_password(self.password, self.confirm)
 
 
 class RecoveryPage(QWizardPage):

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import Role
 from app.store import backup
-from app.store.errors import StoreError, ValidationError
+from app.store.errors import StoreError
 from app.store.models import UserAccount
-from app.store.store import Store, check_password_strength, check_username
+from app.store.store import Store, check_username
 from app.ui.context import AppContext, user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING
@@ -105,15 +105,8 @@ class PasswordDialog(QDialog):
 
     def _check(self) -> None:
         self.form.clear_errors()
-        try:
-            check_password_strength(self.new.text())
-        except ValidationError as exc:
-            self.form.set_error(self.new, exc.message.split("：", 1)[-1])
-            return
-        if self.new.text() != self.confirm.text():
-            self.form.set_error(self.confirm, "两次输入的密码不一致")
-            return
-        self.accept()
+        if self.form.check_new_password(self.new, self.confirm):
+            self.accept()
 
 
 class AddUserDialog(QDialog):
@@ -150,20 +143,10 @@ class AddUserDialog(QDialog):
 
     def _check(self) -> None:
         self.form.clear_errors()
-        try:
-            check_username(self.username.text())
-        except ValidationError as exc:
-            self.form.set_error(self.username, exc.message.split("：", 1)[-1])
-            return
-        try:
-            check_password_strength(self.password.text())
-        except ValidationError as exc:
-            self.form.set_error(self.password, exc.message.split("：", 1)[-1])
-            return
-        if self.password.text() != self.confirm.text():
-            self.form.set_error(self.confirm, "两次输入的密码不一致")
-            return
-        self.accept()
+        if self.form.check(
+            self.username, check_username, self.username.text()
+        ) and self.form.check_new_password(self.password, self.confirm):
+            self.accept()
 
 
 class SettingsSection(Section):
