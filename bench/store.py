@@ -30,26 +30,7 @@ from app.store.engine import make_engine
 from app.store.models import Enterprise, new_id, utcnow
 from app.store.store import Store
 
-WORDS = [
-    "闽江",
-    "榕城",
-    "三坊",
-    "七巷",
-    "鼓山",
-    "乌山",
-    "屏山",
-    "西湖",
-    "温泉",
-    "东街",
-    "南街",
-    "华大",
-    "五凤",
-    "安泰",
-    "水部",
-    "软件",
-    "海峡",
-    "八闽",
-]
+WORDS = BRANDS
 SUFFIX = [
     "科技有限公司",
     "商贸有限公司",
