@@ -24,7 +24,7 @@ import sqlite3
 from sqlalchemy import create_engine, event, func, insert, or_, select
 from sqlalchemy.pool import QueuePool
 
-from app.demo import credit_code
+from app.demo import BRANDS, credit_code
 from app.store import migrate
 from app.store.engine import make_engine
 from app.store.models import Enterprise, new_id, utcnow
