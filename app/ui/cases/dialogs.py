@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -24,6 +24,7 @@ from app.domain.deadlines import term_item_name
 from app.domain.enums import CaseStatus, TermKind
 from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money, run_write
 from app.ui.context import AppContext
+from app.ui.drafts import DraftKeeper
 from app.ui.forms import ValidatedForm
 
 S = CaseStatus
@@ -277,6 +278,18 @@ class SessionDialog(_Dialog):
         self.outcome.setMaximumHeight(70)
         self.form.add_field("调解结果：", self.outcome, "outcome")
         self.finish_layout()
+        # A long record is typed during the session: keep it as an encrypted draft.
+        key = f"case-session:{detail.id}:{existing.id if existing else 'new'}"
+        self.drafts = DraftKeeper(ctx, self, key, f"第{number}次调解笔录")
+        QTimer.singleShot(0, self.drafts.offer_restore)
+
+    def accept(self) -> None:
+        self.drafts.discard()
+        super().accept()
+
+    def reject(self) -> None:
+        self.drafts.save_now(wait=True)
+        super().reject()
 
     def value(self) -> sessions.SessionInput:
         return sessions.SessionInput(

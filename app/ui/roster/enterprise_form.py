@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +25,7 @@ from app.roster.service import EnterpriseInvalid, EnterpriseService
 from app.store.errors import StoreError
 from app.store.models import Enterprise
 from app.ui.context import AppContext
+from app.ui.drafts import DraftKeeper
 from app.ui.forms import ValidatedForm, styled_label
 
 TRI_STATE = (("", None), ("是", True), ("否", False))
@@ -77,6 +78,13 @@ class EnterpriseDialog(QDialog):
         self.buttons = buttons
         if enterprise is not None:
             self._fill(enterprise)
+        key = f"enterprise:{enterprise.id if enterprise else 'new'}"
+        self.drafts = DraftKeeper(ctx, self, key, "编辑企业信息" if enterprise else "新增企业")
+        QTimer.singleShot(0, self.drafts.offer_restore)
+
+    def reject(self) -> None:
+        self.drafts.save_now(wait=True)
+        super().reject()
 
     def _widget_for(self, kind: str, max_length: int | None) -> QWidget:
         if kind == "bool":
@@ -169,5 +177,6 @@ class EnterpriseDialog(QDialog):
             self.message.show()
             return
         self.saved_id = saved.id
+        self.drafts.discard()
         self.ctx.data_changed.emit("enterprise")
         self.accept()
