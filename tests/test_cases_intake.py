@@ -112,6 +112,12 @@ def test_construction_case_has_project_contractor_and_subcontractor(store):
         PartyRole.GENERAL_CONTRACTOR: "福建八闽建设工程有限公司",
     }
     assert d.project_name == "鼓楼区某安置房项目" and d.is_migrant_worker
+    with store.read() as s:
+        contractor = s.scalars(
+            select(Enterprise).where(Enterprise.name == "福建八闽建设工程有限公司")
+        ).one()
+    # the same initials as the roster import gives (one table: 重 in 重庆, 长 in 长乐 …)
+    assert contractor.name_initials == "FJBMJSGCYXGS"
 
 
 def test_ten_workers_make_a_collective_case_with_representatives(store):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.errors import Problems
 from app.domain.validators import check_credit_code, check_phone
+from app.roster.initials import name_initials
 from app.store.models import Enterprise
 
 
@@ -84,13 +85,6 @@ def validate_enterprise(
 
 
 def make_enterprise(values: dict, street_code: str | None) -> Enterprise:
-    initials = None
-    try:
-        from pypinyin import Style, lazy_pinyin
-
-        initials = "".join(lazy_pinyin(values["name"], style=Style.FIRST_LETTER)).upper()[:200]
-    except Exception:  # pypinyin missing or odd input: initials are only a search aid
-        initials = None
     return Enterprise(
         name=values["name"],
         credit_code=values["credit_code"],
@@ -99,6 +93,6 @@ def make_enterprise(values: dict, street_code: str | None) -> Enterprise:
         address=values["address"],
         phone=values["phone"],
         street_code=street_code,
-        name_initials=initials,
+        name_initials=name_initials(values["name"]),
         source="manual",
     )
