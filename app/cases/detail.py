@@ -58,6 +58,9 @@ class PartyInfo:
     authority: str | None = None
     agent_for_id: str | None = None
     agent_for_name: str | None = None
+    #: hukou and version of the person record (for corrections with optimistic locking)
+    hukou: str | None = None
+    person_version: int | None = None
 
     @property
     def is_person(self) -> bool:
@@ -402,6 +405,8 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
             info.address = person.address
             info.job = person.job
             info.organisation = person.organisation
+            info.hukou = person.hukou
+            info.person_version = person.version
         if enterprise is not None:
             info.credit_code = enterprise.credit_code
             info.legal_rep = enterprise.legal_rep

@@ -179,6 +179,45 @@ def _check_dates(form: IntakeForm, today: date, problems: Problems) -> None:
         problems.add("infringement_known_on", "知道权利被侵害之日", "不能晚于收到调解申请之日")
 
 
+def check_worker(
+    w: WorkerInput, today: date, problems: Problems, *, key: str = "", label: str = ""
+) -> dict:
+    """One worker's own fields, checked as at intake; ``key``/``label`` prefix the problems.
+
+    Returns the clean values (``birth_date`` and ``sex`` only when the ID number is valid).
+    """
+
+    def at(name: str) -> str:
+        return f"{key}.{name}" if key else name
+
+    values: dict = {"name": (w.name or "").strip()}
+    if not values["name"]:
+        problems.add(at("name"), f"{label}姓名", "不能为空")
+    elif len(values["name"]) > 60 or any(ch.isdigit() for ch in values["name"]):
+        problems.add(at("name"), f"{label}姓名", "姓名不能含数字，且不超过60个字符")
+    result = check_id_number(w.id_number, today=today)
+    values["id_number"] = result.value
+    if not result.ok:
+        problems.add(at("id_number"), f"{label}身份证号", result.message)
+    else:
+        values["birth_date"] = result.birth_date
+        values["sex"] = Sex.from_label(result.sex)
+        if w.sex is not None and Sex(w.sex) != values["sex"]:
+            problems.add(at("sex"), f"{label}性别", f"与身份证号不符（身份证号显示为{result.sex}）")
+    if (w.phone or "").strip():
+        phone = check_phone(w.phone)
+        if not phone.ok:
+            problems.add(at("phone"), f"{label}联系电话", phone.message)
+        values["phone"] = phone.value
+    else:
+        values["phone"] = None
+    values["address"] = (w.address or "").strip() or None
+    values["job"] = (w.job or "").strip() or None
+    values["hukou"] = (w.hukou or "").strip() or None
+    values["is_representative"] = bool(w.is_representative)
+    return values
+
+
 def _check_workers(
     session: Session, form: IntakeForm, today: date, problems: Problems
 ) -> list[dict]:
@@ -189,40 +228,15 @@ def _check_workers(
     seen: dict[str, int] = {}
     for i, w in enumerate(form.workers):
         key, label = f"workers[{i}]", worker_label(i)
-        values: dict = {"name": (w.name or "").strip()}
-        if not values["name"]:
-            problems.add(f"{key}.name", f"{label}姓名", "不能为空")
-        elif len(values["name"]) > 60 or any(ch.isdigit() for ch in values["name"]):
-            problems.add(f"{key}.name", f"{label}姓名", "姓名不能含数字，且不超过60个字符")
-        result = check_id_number(w.id_number, today=today)
-        values["id_number"] = result.value
-        if not result.ok:
-            problems.add(f"{key}.id_number", f"{label}身份证号", result.message)
-        else:
-            values["birth_date"] = result.birth_date
-            values["sex"] = Sex.from_label(result.sex)
-            if w.sex is not None and Sex(w.sex) != values["sex"]:
-                problems.add(
-                    f"{key}.sex", f"{label}性别", f"与身份证号不符（身份证号显示为{result.sex}）"
-                )
-            if result.value in seen:
+        values = check_worker(w, today, problems, key=key, label=label)
+        if "birth_date" in values:
+            if values["id_number"] in seen:
                 problems.add(
                     f"{key}.id_number",
                     f"{label}身份证号",
-                    f"与{worker_label(seen[result.value])}的身份证号相同",
+                    f"与{worker_label(seen[values['id_number']])}的身份证号相同",
                 )
-            seen.setdefault(result.value, i)
-        if (w.phone or "").strip():
-            phone = check_phone(w.phone)
-            if not phone.ok:
-                problems.add(f"{key}.phone", f"{label}联系电话", phone.message)
-            values["phone"] = phone.value
-        else:
-            values["phone"] = None
-        values["address"] = (w.address or "").strip() or None
-        values["job"] = (w.job or "").strip() or None
-        values["hukou"] = (w.hukou or "").strip() or None
-        values["is_representative"] = bool(w.is_representative)
+            seen.setdefault(values["id_number"], i)
         out.append(values)
     if not any(v.get("phone") for v in out):
         problems.add("workers[0].phone", f"{worker_label(0)}联系电话", "至少一名申请人须留联系电话")
@@ -290,43 +304,54 @@ def _check_claims(form: IntakeForm, problems: Problems) -> list[dict]:
     return out
 
 
+def check_agent_person(
+    a: AgentInput, today: date, problems: Problems, *, key: str = "", label: str = ""
+) -> dict:
+    """An agent's own fields (name, organisation, authority, phone, ID number) as at intake."""
+
+    def at(name: str) -> str:
+        return f"{key}.{name}" if key else name
+
+    values = {
+        "name": (a.name or "").strip(),
+        "organisation": (a.organisation or "").strip() or None,
+        "authority": a.authority,
+        "phone": None,
+        "id_number": None,
+    }
+    if not values["name"]:
+        problems.add(at("name"), f"{label}姓名", "不能为空")
+    if a.authority not in AUTHORITIES:
+        problems.add(at("authority"), f"{label}代理权限", "请选择一般授权或特别授权")
+    if (a.phone or "").strip():
+        phone = check_phone(a.phone)
+        if not phone.ok:
+            problems.add(at("phone"), f"{label}电话", phone.message)
+        values["phone"] = phone.value
+    if (a.id_number or "").strip():
+        result = check_id_number(a.id_number, today=today)
+        if not result.ok:
+            problems.add(at("id_number"), f"{label}身份证号", result.message)
+        values["id_number"] = result.value
+        values["birth_date"] = result.birth_date
+        values["sex"] = Sex.from_label(result.sex) if result.ok else None
+    return values
+
+
 def _check_agents(form: IntakeForm, today: date, problems: Problems) -> list[dict]:
     out = []
     for i, a in enumerate(form.agents):
         key, label = f"agents[{i}]", f"委托代理人{i + 1}"
-        values = {
-            "side": a.side,
-            "name": (a.name or "").strip(),
-            "organisation": (a.organisation or "").strip() or None,
-            "authority": a.authority,
-            "for_worker": a.for_worker,
-            "phone": None,
-            "id_number": None,
-        }
         if a.side not in ("applicant", "respondent"):
             problems.add(f"{key}.side", f"{label}代理哪一方", "请选择申请人或被申请人")
-        if not values["name"]:
-            problems.add(f"{key}.name", f"{label}姓名", "不能为空")
-        if a.authority not in AUTHORITIES:
-            problems.add(f"{key}.authority", f"{label}代理权限", "请选择一般授权或特别授权")
+        values = {"side": a.side, "for_worker": a.for_worker}
+        values |= check_agent_person(a, today, problems, key=key, label=label)
         if (
             a.side == "applicant"
             and a.for_worker is not None
             and not (0 <= a.for_worker < len(form.workers))
         ):
             problems.add(f"{key}.for_worker", f"{label}被代理人", "所选申请人不存在")
-        if (a.phone or "").strip():
-            phone = check_phone(a.phone)
-            if not phone.ok:
-                problems.add(f"{key}.phone", f"{label}电话", phone.message)
-            values["phone"] = phone.value
-        if (a.id_number or "").strip():
-            result = check_id_number(a.id_number, today=today)
-            if not result.ok:
-                problems.add(f"{key}.id_number", f"{label}身份证号", result.message)
-            values["id_number"] = result.value
-            values["birth_date"] = result.birth_date
-            values["sex"] = Sex.from_label(result.sex) if result.ok else None
         out.append(values)
     return out
 

@@ -27,7 +27,8 @@ from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
 #: Fields whose values are personal data: the audit log records that they changed, not the values.
 PERSONAL_FIELDS = frozenset(
     {"name", "id_number", "phone", "address", "birth_date", "hukou", "facts", "requests",
-     "record", "oral_record", "contact_name", "contact_phone", "attendees", "legal_rep"}
+     "record", "oral_record", "contact_name", "contact_phone", "attendees", "legal_rep",
+     "sex", "job"}
 )  # fmt: skip
 
 _STAMP_FIELDS = frozenset(

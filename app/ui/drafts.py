@@ -7,7 +7,9 @@
 
 By default the values of the form's input widgets are collected (line edits, text edits, combo
 boxes, check boxes, spin boxes, date edits; password fields never). A form with rows added at run
-time provides ``draft_state() -> dict`` and ``restore_draft_state(dict)`` instead.
+time provides ``draft_state() -> dict`` and ``restore_draft_state(dict)`` instead; the latter may
+return False to refuse a draft that no longer fits (the draft is then removed). A form prefilled
+from a stored record calls ``mark_clean()`` so that an unchanged form leaves no draft.
 """
 
 from __future__ import annotations
@@ -203,11 +205,21 @@ class DraftKeeper(QObject):
                 return False
         custom = getattr(self.form, "restore_draft_state", None)
         if callable(custom):
-            custom(draft.content)
+            if custom(draft.content) is False:  # the form judged the draft out of date
+                self._delete()
+                return False
         else:
             apply(self.form, draft.content)
         self._last = draft.content
         return True
+
+    def mark_clean(self) -> None:
+        """Take the form's current content (prefilled from a stored record) as already saved, so
+        that opening and closing it unchanged leaves no draft."""
+        try:
+            self._last = self.state()
+        except Exception as exc:
+            log.warning("draft collect failed: %s", describe_exception(exc))
 
     def discard(self) -> None:
         self.timer.stop()

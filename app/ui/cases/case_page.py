@@ -39,6 +39,7 @@ from app.documents.case_documents import available_kinds, load_context, render
 from app.domain.case_workflow import (
     ACTIVE,
     AGREEMENT_ALLOWED,
+    EDITABLE,
     PERFORMANCE_ALLOWED,
     SESSIONS_ALLOWED,
     allowed_targets,
@@ -48,6 +49,7 @@ from app.domain.enums import AgreementStatus, CaseStatus, TermKind
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
 from app.ui.cases.dialogs import ExtensionDialog, PerformanceDialog, SessionDialog, TransitionDialog
+from app.ui.cases.edit_dialogs import CaseDetailsDialog, PartyDialog
 from app.ui.cases.preview import ImageViewer, PreviewDialog
 from app.ui.context import AppContext
 from app.ui.forms import styled_label
@@ -277,6 +279,16 @@ class CasePage(QWidget):
             b.clicked.connect(self.extend)
             self.actions_row.addWidget(b)
             self.action_buttons["extend"] = b
+        if d.status in EDITABLE:
+            for key, text, handler in (
+                ("edit_details", "修改登记信息…", self.edit_details),
+                ("edit_party", "修改当事人信息…", self.edit_party),
+            ):
+                b = QPushButton(text)
+                b.setEnabled(can_write)
+                b.clicked.connect(handler)
+                self.actions_row.addWidget(b)
+                self.action_buttons[key] = b
         self.actions_row.addStretch(1)
         printing = QToolButton()
         printing.setText("打印文书")
@@ -502,6 +514,12 @@ class CasePage(QWidget):
 
     def extend(self) -> None:
         self._after(ExtensionDialog(self.ctx, self.detail, self.today(), self))
+
+    def edit_details(self) -> None:
+        self._after(CaseDetailsDialog(self.ctx, self.detail, self.today(), self))
+
+    def edit_party(self, party_id: str | None = None) -> None:
+        self._after(PartyDialog(self.ctx, self.detail, self.today(), self, party_id=party_id))
 
     def add_session(self) -> None:
         self._after(SessionDialog(self.ctx, self.detail, self.today(), self))

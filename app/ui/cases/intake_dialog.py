@@ -126,7 +126,135 @@ class EnterpriseField(QWidget):
             self.set_new(choice.new)
 
 
-class IntakeDialog(QDialog):
+def remove_selected_rows(table: QTableWidget) -> None:
+    rows = sorted({i.row() for i in table.selectedIndexes()}, reverse=True)
+    if not rows and table.currentRow() >= 0:
+        rows = [table.currentRow()]
+    for r in rows:
+        table.removeRow(r)
+
+
+class CaseFormParts:
+    """Sections the intake form shares with the correction of a registered case
+    (:class:`app.ui.cases.edit_dialogs.CaseDetailsDialog`): the claims with facts and requests,
+    and the handling details. The host is a QDialog with ``ctx``, ``today``, ``body`` (the
+    column the groups go into), ``forms`` and ``tables``."""
+
+    def _group(self, title: str) -> QVBoxLayout:
+        box = QGroupBox(title)
+        col = QVBoxLayout(box)
+        self.body.addWidget(box)
+        return col
+
+    def _form(self, col: QVBoxLayout) -> ValidatedForm:
+        form = ValidatedForm()
+        col.addLayout(form)
+        self.forms.append(form)
+        return form
+
+    def _build_claims(self, title: str = "四、请求事项") -> None:
+        col = self._group(title)
+        self.claims = QTableWidget(0, 3)
+        self.claims.setHorizontalHeaderLabels(("争议类型", "请求金额（元）", "说明"))
+        self.claims.setColumnWidth(0, 200)
+        self.claims.setColumnWidth(1, 140)
+        self.claims.horizontalHeader().setStretchLastSection(True)
+        self.claims.setMinimumHeight(110)
+        col.addWidget(self.claims)
+        self.tables["claims"] = ProblemLabel()
+        col.addWidget(self.tables["claims"])
+        row = QHBoxLayout()
+        add = QPushButton("添加请求事项")
+        add.clicked.connect(self.add_claim)
+        remove = QPushButton("删除所选请求事项")
+        remove.clicked.connect(lambda: remove_selected_rows(self.claims))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        col.addLayout(row)
+        form = self._form(col)
+        self.requests = QPlainTextEdit()
+        self.requests.setPlaceholderText("其他请求（可不填）")
+        self.requests.setMaximumHeight(70)
+        form.add_field("其他请求：", self.requests, "requests")
+        self.facts = QPlainTextEdit()
+        self.facts.setMinimumHeight(110)
+        form.add_field("事实与理由：", self.facts, "facts")
+
+    def _build_handling(self, title: str = "五、办理信息") -> None:
+        col = self._group(title)
+        form = self._form(col)
+        self.migrant = QCheckBox(
+            "申请人为农民工（保障农民工工资支付条例第四条：街道应及时调解欠薪纠纷）"
+        )
+        form.addRow("", self.migrant)
+        ended = QWidget()
+        ended_row = QHBoxLayout(ended)
+        ended_row.setContentsMargins(0, 0, 0, 0)
+        self.employment_ended = QCheckBox("劳动关系已解除或终止，日期：")
+        self.employment_ended_on = date_edit(self.today)
+        self.employment_ended_on.setEnabled(False)
+        self.employment_ended.toggled.connect(self.employment_ended_on.setEnabled)
+        ended_row.addWidget(self.employment_ended)
+        ended_row.addWidget(self.employment_ended_on)
+        ended_row.addStretch(1)
+        form.add_field("劳动关系：", ended, "employment_ended_on")
+        known = QWidget()
+        known_row = QHBoxLayout(known)
+        known_row.setContentsMargins(0, 0, 0, 0)
+        self.known = QCheckBox("已知，日期：")
+        self.known_on = date_edit(self.today)
+        self.known_on.setEnabled(False)
+        self.known.toggled.connect(self.known_on.setEnabled)
+        known_row.addWidget(self.known)
+        known_row.addWidget(self.known_on)
+        known_row.addWidget(hint("用于计算一年的仲裁时效（调解仲裁法第二十七条）"))
+        known_row.addStretch(1)
+        form.add_field("知道权利被侵害之日：", known, "infringement_known_on")
+        self.mediator = QComboBox()
+        with self.ctx.store.read() as s:
+            for uid, name in mediator_choices(s):
+                self.mediator.addItem(name, uid)
+        index = self.mediator.findData(self.ctx.user.id)
+        if index >= 0:
+            self.mediator.setCurrentIndex(index)
+        form.add_field("承办调解员：", self.mediator, "mediator_id")
+        self.co_mediators = form.add_field("协办调解员：", QLineEdit(), "co_mediators")
+        self._handling_form = form
+
+    def add_claim(self, values: ClaimInput | None = None) -> int:
+        values = values if isinstance(values, ClaimInput) else ClaimInput()
+        r = self.claims.rowCount()
+        self.claims.insertRow(r)
+        combo = QComboBox()
+        combo.addItem("（请选择）", "")
+        for item in reference.choices("dispute_type", values.dispute_type):
+            combo.addItem(item.name, item.code)
+        index = combo.findData(values.dispute_type)
+        combo.setCurrentIndex(max(index, 0))
+        self.claims.setCellWidget(r, 0, combo)
+        self.claims.setItem(
+            r, 1, QTableWidgetItem("" if values.amount is None else str(values.amount))
+        )
+        self.claims.setItem(r, 2, QTableWidgetItem(values.description))
+        return r
+
+    def _cell(self, table: QTableWidget, r: int, c: int) -> str:
+        item = table.item(r, c)
+        return item.text().strip() if item else ""
+
+    def claim_inputs(self) -> list[ClaimInput]:
+        return [
+            ClaimInput(
+                dispute_type=self.claims.cellWidget(r, 0).currentData() or "",
+                amount=self._cell(self.claims, r, 1) or None,
+                description=self._cell(self.claims, r, 2),
+            )
+            for r in range(self.claims.rowCount())
+        ]
+
+
+class IntakeDialog(CaseFormParts, QDialog):
     """Register a new case; ``registered(case_id, case_no)`` once it is saved."""
 
     registered = Signal(str, str)
@@ -151,6 +279,8 @@ class IntakeDialog(QDialog):
         self._build_respondent()
         self._build_claims()
         self._build_handling()
+        self.accept_now = QCheckBox("符合受理条件，当场受理")
+        self._handling_form.addRow("", self.accept_now)
         self._build_agents()
         row = QHBoxLayout()
         self.status = hint("")
@@ -169,18 +299,6 @@ class IntakeDialog(QDialog):
         self.drafts = DraftKeeper(ctx, self, key="case-intake:new", form_name="案件登记")
 
     # ---------------------------------------------------------- sections of the form
-
-    def _group(self, title: str) -> QVBoxLayout:
-        box = QGroupBox(title)
-        col = QVBoxLayout(box)
-        self.body.addWidget(box)
-        return col
-
-    def _form(self, col: QVBoxLayout) -> ValidatedForm:
-        form = ValidatedForm()
-        col.addLayout(form)
-        self.forms.append(form)
-        return form
 
     def _build_receipt(self) -> None:
         col = self._group("一、受理信息")
@@ -273,77 +391,6 @@ class IntakeDialog(QDialog):
         self.construction.toggled.connect(self._construction_toggled)
         self._construction_toggled(False)
 
-    def _build_claims(self) -> None:
-        col = self._group("四、请求事项")
-        self.claims = QTableWidget(0, 3)
-        self.claims.setHorizontalHeaderLabels(("争议类型", "请求金额（元）", "说明"))
-        self.claims.setColumnWidth(0, 200)
-        self.claims.setColumnWidth(1, 140)
-        self.claims.horizontalHeader().setStretchLastSection(True)
-        self.claims.setMinimumHeight(110)
-        col.addWidget(self.claims)
-        self.tables["claims"] = ProblemLabel()
-        col.addWidget(self.tables["claims"])
-        row = QHBoxLayout()
-        add = QPushButton("添加请求事项")
-        add.clicked.connect(self.add_claim)
-        remove = QPushButton("删除所选请求事项")
-        remove.clicked.connect(lambda: self._remove_rows(self.claims))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
-        col.addLayout(row)
-        form = self._form(col)
-        self.requests = QPlainTextEdit()
-        self.requests.setPlaceholderText("其他请求（可不填）")
-        self.requests.setMaximumHeight(70)
-        form.add_field("其他请求：", self.requests, "requests")
-        self.facts = QPlainTextEdit()
-        self.facts.setMinimumHeight(110)
-        form.add_field("事实与理由：", self.facts, "facts")
-
-    def _build_handling(self) -> None:
-        col = self._group("五、办理信息")
-        form = self._form(col)
-        self.migrant = QCheckBox(
-            "申请人为农民工（保障农民工工资支付条例第四条：街道应及时调解欠薪纠纷）"
-        )
-        form.addRow("", self.migrant)
-        ended = QWidget()
-        ended_row = QHBoxLayout(ended)
-        ended_row.setContentsMargins(0, 0, 0, 0)
-        self.employment_ended = QCheckBox("劳动关系已解除或终止，日期：")
-        self.employment_ended_on = date_edit(self.today)
-        self.employment_ended_on.setEnabled(False)
-        self.employment_ended.toggled.connect(self.employment_ended_on.setEnabled)
-        ended_row.addWidget(self.employment_ended)
-        ended_row.addWidget(self.employment_ended_on)
-        ended_row.addStretch(1)
-        form.add_field("劳动关系：", ended, "employment_ended_on")
-        known = QWidget()
-        known_row = QHBoxLayout(known)
-        known_row.setContentsMargins(0, 0, 0, 0)
-        self.known = QCheckBox("已知，日期：")
-        self.known_on = date_edit(self.today)
-        self.known_on.setEnabled(False)
-        self.known.toggled.connect(self.known_on.setEnabled)
-        known_row.addWidget(self.known)
-        known_row.addWidget(self.known_on)
-        known_row.addWidget(hint("用于计算一年的仲裁时效（调解仲裁法第二十七条）"))
-        known_row.addStretch(1)
-        form.add_field("知道权利被侵害之日：", known, "infringement_known_on")
-        self.mediator = QComboBox()
-        with self.ctx.store.read() as s:
-            for uid, name in mediator_choices(s):
-                self.mediator.addItem(name, uid)
-        index = self.mediator.findData(self.ctx.user.id)
-        if index >= 0:
-            self.mediator.setCurrentIndex(index)
-        form.add_field("承办调解员：", self.mediator, "mediator_id")
-        self.co_mediators = form.add_field("协办调解员：", QLineEdit(), "co_mediators")
-        self.accept_now = QCheckBox("符合受理条件，当场受理")
-        form.addRow("", self.accept_now)
-
     def _build_agents(self) -> None:
         col = self._group("六、委托代理人（可不填）")
         self.agents = QTableWidget(0, len(AGENT_COLUMNS))
@@ -418,23 +465,6 @@ class IntakeDialog(QDialog):
         else:
             self.worker_count.setText(f"共{n}名申请人。")
 
-    def add_claim(self, values: ClaimInput | None = None) -> int:
-        values = values if isinstance(values, ClaimInput) else ClaimInput()
-        r = self.claims.rowCount()
-        self.claims.insertRow(r)
-        combo = QComboBox()
-        combo.addItem("（请选择）", "")
-        for item in reference.choices("dispute_type", values.dispute_type):
-            combo.addItem(item.name, item.code)
-        index = combo.findData(values.dispute_type)
-        combo.setCurrentIndex(max(index, 0))
-        self.claims.setCellWidget(r, 0, combo)
-        self.claims.setItem(
-            r, 1, QTableWidgetItem("" if values.amount is None else str(values.amount))
-        )
-        self.claims.setItem(r, 2, QTableWidgetItem(values.description))
-        return r
-
     def add_agent(self, values: AgentInput | None = None) -> int:
         values = values if isinstance(values, AgentInput) else AgentInput()
         r = self.agents.rowCount()
@@ -461,11 +491,7 @@ class IntakeDialog(QDialog):
         return r
 
     def _remove_rows(self, table: QTableWidget) -> None:
-        rows = sorted({i.row() for i in table.selectedIndexes()}, reverse=True)
-        if not rows and table.currentRow() >= 0:
-            rows = [table.currentRow()]
-        for r in rows:
-            table.removeRow(r)
+        remove_selected_rows(table)
         if table is self.workers:
             self._update_worker_count()
 
@@ -491,10 +517,6 @@ class IntakeDialog(QDialog):
             oral_record_template(form, self.ctx.user.display_name, utcnow())
         )
 
-    def _cell(self, table: QTableWidget, r: int, c: int) -> str:
-        item = table.item(r, c)
-        return item.text().strip() if item else ""
-
     def collect(self) -> IntakeForm:
         workers = [
             WorkerInput(
@@ -507,14 +529,7 @@ class IntakeDialog(QDialog):
             )
             for r in range(self.workers.rowCount())
         ]
-        claims = [
-            ClaimInput(
-                dispute_type=self.claims.cellWidget(r, 0).currentData() or "",
-                amount=self._cell(self.claims, r, 1) or None,
-                description=self._cell(self.claims, r, 2),
-            )
-            for r in range(self.claims.rowCount())
-        ]
+        claims = self.claim_inputs()
         agents = [
             AgentInput(
                 side=self.agents.cellWidget(r, 0).currentData(),
