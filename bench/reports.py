@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from app.domain.enums import (
     ActivityKind,
@@ -105,7 +105,7 @@ def fill(store: Store, n_cases: int, rng: random.Random) -> None:
             if status in (CaseStatus.CLOSED, CaseStatus.PERFORMING) and rng.random() < 0.8:
                 agreement, term = new_id(), new_id()
                 rows[MediationAgreement].append(dict(stamp, id=agreement, case_id=case_id, version_no=1,
-                                                     status=AgreementStatus.SIGNED.value, copies=3))  # fmt: skip
+                                                     status=AgreementStatus.DRAFT.value, copies=3))  # fmt: skip
                 rows[AgreementTerm].append(dict(stamp, id=term, agreement_id=agreement, seq=1,
                                                 kind=TermKind.PAYMENT.value, item=kind, description="支付",
                                                 amount=amount // 2, due_on=received + timedelta(days=20), art16=True))  # fmt: skip
@@ -114,6 +114,8 @@ def fill(store: Store, n_cases: int, rng: random.Random) -> None:
         for model, values in rows.items():
             for start in range(0, len(values), 5000):
                 s.execute(insert(model), values[start : start + 5000])
+        # signed once their terms are in: the store's triggers refuse terms added to a signed one
+        s.execute(update(MediationAgreement.__table__).values(status=AgreementStatus.SIGNED.value))
         visits, findings = [], []
         for _ in range(3000):
             visit = new_id()
