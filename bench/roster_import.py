@@ -259,15 +259,22 @@ def write_floor(source, data_dir: Path) -> tuple[float, float]:
     outbox entries), already in stored form, inserted into a new encrypted store in one
     transaction with the import's cache size. No Python work per row beyond the driver binding
     values: the least any import of this file can spend writing. Returns (inserts, commit) s."""
-    from app.roster.importer import IMPORT_CACHE_KIB
+    from app.roster.importer import _INSERT_COLUMNS, IMPORT_CACHE_KIB
     from app.store.store import Store
 
+    # the columns the import writes (audit and outbox numbers are left to SQLite, as there)
+    columns = {
+        "enterprise": _INSERT_COLUMNS,
+        "audit_event": ("at", "user_id", "action", "entity", "entity_id", "summary", "changes"),
+        "outbox": ("entity", "entity_id", "version", "op", "created_at"),
+    }
     rows = {}
     with source.read() as s:
         connection = s.connection()
         for table in FLOOR_TABLES:
-            result = connection.exec_driver_sql(f"SELECT * FROM {table}")
-            rows[table] = (list(result.keys()), [tuple(v) for v in result.fetchall()])
+            names = columns[table]
+            result = connection.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table}")
+            rows[table] = (list(names), [tuple(v) for v in result.fetchall()])
     target, _ = Store.create(data_dir, "GUDONG", "admin", "站长", "Bench-pass-2026")
     try:
         with target.unit_of_work() as s:
