@@ -2,7 +2,7 @@
 
     ../shared/tools/screenshot docs/cases-list.png 8 -- .venv/bin/python docs/screenshot_cases.py list
     ... docs/screenshot_cases.py case 0020        # a case page (case number suffix)
-    ... docs/screenshot_cases.py intake | agreement 0017 | preview 0020
+    ... docs/screenshot_cases.py intake | agreement 0017 | preview 0020 | edit 0020 | party 0020
 
 Creates the demo station in $DEMO_DIR (default /tmp/labor-demo-shot) on first use.
 """
@@ -51,7 +51,7 @@ def later() -> None:
         dialog = section.new_case()
         dialog.move(120, 30)
         dialog.resize(1150, 840)
-    elif what in ("case", "agreement", "preview"):
+    elif what in ("case", "agreement", "preview", "edit", "party"):
         section.open_case(case_id(suffix))
         page = section.case_page
 
@@ -61,6 +61,10 @@ def later() -> None:
                 page.edit_agreement() if page.detail.draft_agreement else page.print_agreement()
             elif what == "preview":
                 page.print_agreement()
+            elif what == "edit":
+                page.edit_details()
+            elif what == "party":
+                page.edit_party()
             else:
                 page.tabs.setCurrentIndex(int(os.environ.get("TAB", "1")))
 
