@@ -19,9 +19,9 @@ for Chinese (and English, ICU's fallback). The data library is nothing but one e
 
     python packaging/trim_icu.py SOURCE_LIB OUT_LIB
 
-Needs ``icupkg`` (Debian: icu-devtools; any ICU version reads the package format) and gcc. The
-Windows and macOS wheels do not ship ICU, so the spec calls this on Linux only; if a tool is
-missing, the spec keeps the full library and says so.
+Needs ``icupkg`` (Debian: icu-devtools; any ICU version reads the package format), gcc and
+readelf, so the spec calls it on Linux only (for ``libicudata.so.NN``); if a tool is missing, the
+spec keeps the full library and says so.
 """
 
 from __future__ import annotations
