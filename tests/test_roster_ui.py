@@ -41,6 +41,9 @@ def test_import_dialog_maps_previews_and_imports(ctx, store, qtbot, tmp_path):
     qtbot.waitUntil(lambda: dialog.source is not None and not dialog.busy, timeout=10_000)
     assert dialog.current_mapping() == {0: "credit_code", 1: "name", 2: "legal_rep", 3: "phone",
                                         4: "street_code", 5: "employee_count"}  # fmt: skip
+    # every required column was recognised: the preview came with the file, nothing written
+    assert dialog.plan is not None and dialog.plan.counts()["new"] == 2
+    assert "新增 2" in dialog.counts.text() and _count(store) == 0
     # the user says the phone column is not to be imported
     dialog.set_mapping(3, None)
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)

@@ -312,7 +312,8 @@ class ImportDialog(QDialog):
     def _finished(self, handler, result) -> None:
         self.task = None
         handler(result)
-        self._idle()
+        if self.task is None:  # the handler may go straight on to the next step
+            self._idle()
 
     def _failed(self, exc: BaseException) -> None:
         self.error = user_message(exc)
@@ -373,7 +374,14 @@ class ImportDialog(QDialog):
         self.header_label.setText(f"表头在{rows}，数据从第{self.source.data_start}行开始。{note}"
                                   "请核对每一列导入为哪一项，必要时修改。")  # fmt: skip
         self._fill_mapping()
-        self.status.setText(f"共{self.source.sheet.height:,}行（含表头），请点“检查”。")
+        missing = [
+            f.label for f in FIELDS if f.required and f.key not in self.current_mapping().values()
+        ]
+        if missing:
+            self.status.setText(f"共{self.source.sheet.height:,}行（含表头）。请在“导入为”中指定"
+                                f"{'、'.join(missing)}所在的列，再点“检查”。")  # fmt: skip
+        else:  # every required column recognised: go straight on to the preview
+            self.check()
 
     def _fill_mapping(self) -> None:
         header = self.source.header
