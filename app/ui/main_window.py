@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._show_row)
         self.ctx.navigate_requested.connect(self.show_section)
 
+        self.help_dialog = None
         self._build_menu()
         self._build_status_bar()
         minutes = store.get_setting(IDLE_SETTING, DEFAULT_IDLE_MINUTES)
@@ -132,6 +133,10 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu("帮助(&H)")
+        guide = QAction("使用说明(&G)", self)
+        guide.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))  # F1
+        guide.triggered.connect(self.show_help)
+        help_menu.addAction(guide)
         about = QAction("关于(&A)", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -162,6 +167,15 @@ class MainWindow(QMainWindow):
 
     def _locked_changed(self, locked: bool) -> None:
         self.menuBar().setEnabled(not locked)
+
+    def show_help(self) -> None:
+        from app.ui.help import HelpDialog
+
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(self)
+        self.help_dialog.show()
+        self.help_dialog.raise_()
+        self.help_dialog.activateWindow()
 
     def _about(self) -> None:
         QMessageBox.about(
