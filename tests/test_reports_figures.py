@@ -370,3 +370,37 @@ def test_empty_period_makes_a_valid_report(store, tmp_path):
     assert f.total.cases == 0 and f.total.success_rate is None
     write_xlsx(f, tmp_path / "empty.xlsx")
     assert len(PdfReader(__import__("io").BytesIO(summary_pdf(f))).pages) == 1
+
+
+def test_payments_under_a_replaced_agreement_still_count_as_recovered(store):
+    """3,000 paid under version 1, then the agreement is revised (the rest later) and 2,000 paid
+    under version 2: the workers got 5,000; the amount agreed is version 2's."""
+    from app.cases import agreements
+    from app.cases.detail import load_case
+    from app.cases.performance import PerformanceInput, record_performance
+    from tests.cases_support import agreement_input, signed
+
+    case_id, _v1 = signed(store)
+    with store.read() as s:
+        wages_v1 = load_case(s, case_id).current_agreement.terms[0]
+    paid_on = date(2026, 3, 18)
+    record_performance(store, wages_v1.id, PerformanceInput(paid_on, "3000", "银行转账"),
+                       today=paid_on)  # fmt: skip
+    v2 = agreements.new_version(store, case_id, "被申请人申请分期支付余款")
+    revised = agreement_input()
+    revised.terms[0].amount = Decimal("5000")
+    revised.terms[0].due_on = date(2026, 4, 30)
+    revised.performance_deadline = date(2026, 4, 30)
+    agreements.save_draft(store, case_id, revised, agreement_id=v2)
+    agreements.sign(store, v2, signed_on=date(2026, 3, 20), today=date(2026, 3, 20))
+    with store.read() as s:
+        wages_v2 = load_case(s, case_id).current_agreement.terms[0]
+    record_performance(store, wages_v2.id, PerformanceInput(date(2026, 3, 25), "2000", "现金"),
+                       today=date(2026, 3, 25))  # fmt: skip
+
+    f = compute_figures(store, periods.month(2026, 3), today=date(2026, 3, 31))
+    assert f.total.recovered == Decimal("5000")
+    assert f.total.agreed == Decimal("9000.50")  # version 2: 5,000 wages + 4,000.50 compensation
+    wages = next(r for r in f.by_type if r.code == "wages")
+    assert wages.recovered == Decimal("5000") and wages.agreed == Decimal("5000")
+    assert f.paid_in_period == Decimal("5000")

@@ -12,7 +12,8 @@ What each figure means (the .xlsx notes and the PDF repeat the essentials):
 * **Success rate**: 调解成功 / (调解成功 + 调解不成), the cases mediation concluded.
 * **Amount agreed**: the payment terms of the signed agreements of those cases, by the item paid
   (a term without an item goes to the case's dispute type when it has one, else 其他).
-* **Amount recovered**: what was paid on those terms up to the end of the period.
+* **Amount recovered**: what was paid on the payment terms of those cases' signed agreements up to
+  the end of the period, including payments made under a version later replaced by a new one.
 * **Paid in the period**: every payment recorded with a date in the period, whatever case.
 * Visits, ledger items found and rectified, activities: dated in the period. Open and overdue
   ledger items and risk levels: as they stand on the day the report is made.
@@ -225,20 +226,16 @@ def case_figures(session, period: Period) -> tuple[list[TypeRow], TypeRow, dict,
             )
         )
     )
-    paid = (
-        select(func.sum(PerformanceRecord.amount))
-        .where(
-            PerformanceRecord.term_id == AgreementTerm.id,
-            live(PerformanceRecord),
-            PerformanceRecord.performed_on <= period.end,
-        )
-        .correlate(AgreementTerm)
-        .scalar_subquery()
-    )
     agreed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     recovered: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for case_id, item, amount, paid_yuan in session.execute(
-        select(MediationAgreement.case_id, AgreementTerm.item, AgreementTerm.amount, paid)
+
+    def item_code(case_id: str, item: str | None) -> str:
+        kinds = types_of.get(case_id, set())
+        return item or (next(iter(kinds)) if len(kinds) == 1 else "other")
+
+    # agreed: the terms of the agreement in force (a later version replaces an earlier one)
+    for case_id, item, amount in session.execute(
+        select(MediationAgreement.case_id, AgreementTerm.item, AgreementTerm.amount)
         .join(MediationAgreement, MediationAgreement.id == AgreementTerm.agreement_id)
         .where(
             MediationAgreement.case_id.in_(cohort),
@@ -248,10 +245,24 @@ def case_figures(session, period: Period) -> tuple[list[TypeRow], TypeRow, dict,
             MediationAgreement.status == AgreementStatus.SIGNED.value,
         )
     ):
-        kinds = types_of.get(case_id, set())
-        code = item or (next(iter(kinds)) if len(kinds) == 1 else "other")
-        agreed[code] += amount or ZERO
-        recovered[code] += _money(paid_yuan)
+        agreed[item_code(case_id, item)] += amount or ZERO
+    # recovered: money the workers received, under whichever signed version it was paid (a part
+    # paid before the agreement was revised is not lost from the figures)
+    for case_id, item, paid in session.execute(
+        select(MediationAgreement.case_id, AgreementTerm.item, PerformanceRecord.amount)
+        .join(AgreementTerm, AgreementTerm.id == PerformanceRecord.term_id)
+        .join(MediationAgreement, MediationAgreement.id == AgreementTerm.agreement_id)
+        .where(
+            MediationAgreement.case_id.in_(cohort),
+            live(PerformanceRecord),
+            PerformanceRecord.performed_on <= period.end,
+            AgreementTerm.kind == TermKind.PAYMENT.value,
+            live(AgreementTerm),
+            live(MediationAgreement),
+            MediationAgreement.status.in_(signed),
+        )
+    ):
+        recovered[item_code(case_id, item)] += _money(paid)
 
     outcome_of = {
         case_id: case_outcome(
