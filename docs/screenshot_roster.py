@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.demo import build_demo_station  # noqa: E402
-from app.store.store import Store  # noqa: E402
-from app.ui.application import setup_application  # noqa: E402
-from app.ui.main_window import MainWindow  # noqa: E402
-from bench.roster_import import roster_rows, write_excel_like  # noqa: E402
+from app.demo import build_demo_station
+from app.store.store import Store
+from app.ui.application import setup_application
+from app.ui.main_window import MainWindow
+from bench.roster_import import roster_rows, write_excel_like
 
 DATA = Path(os.environ.get("DEMO_DIR", "/tmp/labor-demo-shot"))
 PASSWORD = "Demo-pass-2026"

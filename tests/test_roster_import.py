@@ -167,6 +167,16 @@ def test_two_row_header_and_sheet_choice(store, tmp_path):
     )
 
 
+def test_a_title_merged_across_the_table_is_not_part_of_the_header(tmp_path):
+    # "鼓楼区企业名录" above every column must not make the unknown column 甲栏 the 企业名称
+    path = write_roster(tmp_path / "t.xlsx", [[code(42), "福州某某有限公司", "13912345678"]],
+                        header=["统一社会信用代码", "甲栏", "电话"])  # fmt: skip
+    with RosterSource.open(path) as source:
+        assert source.header.rows == (2,)
+        assert source.header.mapping == {0: "credit_code", 2: "phone"}
+        assert source.header.texts[1] == "甲栏"
+
+
 def test_corrected_mapping_is_remembered_for_the_same_layout(store, tmp_path):
     header = ["信用代码", "企业名称", "联系人电话", "代码备注"]
     first = write_roster(

@@ -196,3 +196,28 @@ def test_main_window_has_the_roster_section(store, qtbot):
 
     assert isinstance(window.sections["roster"], RosterSection)
     window.ctx.pool.waitForDone(10_000)
+
+
+def test_a_file_without_a_name_column_asks_for_the_mapping_first(ctx, store, qtbot, tmp_path):
+    from app.ui.roster.import_dialog import ImportDialog
+
+    path = write_roster(tmp_path / "名录.xlsx", [
+        [code(1), "福州闽江科技有限公司", "13912345678"],
+        [code(2), "福州榕城贸易有限公司", "0591-87654321"],
+    ], header=["统一社会信用代码", "甲栏", "电话"])  # fmt: skip
+    dialog = ImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.open_file(path)
+    qtbot.waitUntil(
+        lambda: not dialog.busy and (dialog.source is not None or bool(dialog.error)),
+        timeout=10_000,
+    )
+    if dialog.source is None:  # the header was not recognised at all: said so in Chinese
+        assert dialog.error and "表头" in dialog.error
+        return
+    assert dialog.plan is None  # no preview yet: a required column is not mapped
+    assert "企业名称" in dialog.status.text() and "检查" in dialog.status.text()
+    dialog.set_mapping(1, "name")
+    dialog.check()
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=10_000)
+    assert dialog.plan.counts()["new"] == 2 and _count(store) == 0

@@ -113,7 +113,10 @@ def detect_header(
         if not texts:
             continue
         candidates = [((i,), texts, singles[i], single_scores[i])]
-        if i + 1 < len(rows) and rows[i + 1]:
+        # one cell merged across the whole table (鼓楼区企业名录) is a title, not a group header:
+        # it says nothing about any one column, so it never joins the header row below
+        title = len(texts) == 1 and i + 1 < len(rows) and set(rows[i + 1]) <= set(spread[i])
+        if i + 1 < len(rows) and rows[i + 1] and not title:
             upper, lower = spread[i], rows[i + 1]
             shown, matched = {}, {}
             for c in set(upper) | set(lower):

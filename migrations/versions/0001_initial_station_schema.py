@@ -1,7 +1,7 @@
 """initial station schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 14:03:34.821108
 """
 
@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = '0001'
 down_revision: str | None = None

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '0003_cases'
 down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None

@@ -16,10 +16,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -65,18 +63,7 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
         self.tables: dict[str, ProblemLabel] = {}
         self._build_claims("一、请求事项")
         self._build_handling("二、办理信息")
-        row = QHBoxLayout()
-        self.status = hint("")
-        row.addWidget(self.status, 1)
-        self.save_button = QPushButton("保存修改")
-        self.save_button.setProperty("role", "primary")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("取消")
-        cancel.clicked.connect(self.reject)
-        row.addWidget(self.save_button)
-        row.addWidget(cancel)
-        outer.addLayout(row)
+        outer.addLayout(self._save_row("保存修改"))
         self._prefill()
         self.drafts = DraftKeeper(
             ctx, self, f"case-edit:{detail.id}", f"修改登记信息{detail.case_no}"

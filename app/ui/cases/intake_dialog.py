@@ -138,7 +138,22 @@ class CaseFormParts:
     """Sections the intake form shares with the correction of a registered case
     (:class:`app.ui.cases.edit_dialogs.CaseDetailsDialog`): the claims with facts and requests,
     and the handling details. The host is a QDialog with ``ctx``, ``today``, ``body`` (the
-    column the groups go into), ``forms`` and ``tables``."""
+    column the groups go into), ``forms``, ``tables`` and a ``save`` method."""
+
+    def _save_row(self, save_text: str) -> QHBoxLayout:
+        """The status line with the save (default) and cancel buttons: ``status``, ``save_button``."""
+        row = QHBoxLayout()
+        self.status = hint("")
+        row.addWidget(self.status, 1)
+        self.save_button = QPushButton(save_text)
+        self.save_button.setProperty("role", "primary")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton("取消")
+        cancel.clicked.connect(self.reject)
+        row.addWidget(self.save_button)
+        row.addWidget(cancel)
+        return row
 
     def _group(self, title: str) -> QVBoxLayout:
         box = QGroupBox(title)
@@ -282,18 +297,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.accept_now = QCheckBox("符合受理条件，当场受理")
         self._handling_form.addRow("", self.accept_now)
         self._build_agents()
-        row = QHBoxLayout()
-        self.status = hint("")
-        row.addWidget(self.status, 1)
-        self.save_button = QPushButton("登记")
-        self.save_button.setProperty("role", "primary")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("取消")
-        cancel.clicked.connect(self.reject)
-        row.addWidget(self.save_button)
-        row.addWidget(cancel)
-        outer.addLayout(row)
+        outer.addLayout(self._save_row("登记"))
         self.add_worker()
         self.add_claim()
         self.drafts = DraftKeeper(ctx, self, key="case-intake:new", form_name="案件登记")
