@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -60,26 +58,6 @@ class ServerConfig:
     stale_days: float = 3.0
     #: the session cookie is marked Secure (served over HTTPS)
     secure_cookies: bool = True
-
-
-class EnrollThrottle:
-    """At most ``limit`` failed enrollment attempts per client address in ``window`` seconds."""
-
-    def __init__(self, limit: int = 10, window: float = 600.0):
-        self.limit, self.window = limit, window
-        self._fails: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, client: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._fails.get(client, []) if now - t < self.window]
-            self._fails[client] = recent
-            return len(recent) >= self.limit
-
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._fails.setdefault(client, []).append(time.monotonic())
 
 
 def _sessions(request: Request) -> sessionmaker[Session]:
@@ -165,7 +143,6 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = db.sessions(engine)
     app.state.config = config
-    app.state.enroll_throttle = EnrollThrottle()
     app.add_middleware(BodyLimitMiddleware)
 
     @app.exception_handler(RequestValidationError)
@@ -203,17 +180,22 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     def enroll(body: EnrollIn, request: Request) -> EnrollOut:
         """用区级管理员生成的一次性登记码换取站点凭据。"""
         client = request.client.host if request.client else "?"
-        throttle: EnrollThrottle = request.app.state.enroll_throttle
-        if throttle.blocked(client):
-            raise HTTPException(429, "登记码尝试次数过多，请10分钟后再试")
-        with _sessions(request)() as s, s.begin():
-            try:
+        try:
+            # every attempt from an address counts (in the database: all server processes share it)
+            auth.check_throttle(
+                _sessions(request), "enroll-addr", client, "登记码尝试次数过多，请{minutes}分钟后再试"
+            )
+            with _sessions(request)() as s, s.begin():
                 credential = auth.redeem_enrollment_code(
                     s, body.station_code, body.code, body.store_id
                 )
-            except auth.AuthError as exc:
-                throttle.failed(client)
-                raise HTTPException(exc.status, str(exc)) from None
+                auth.throttle_refund(s, "enroll-addr", client)
+        except auth.Throttled as exc:
+            raise HTTPException(
+                429, str(exc), headers={"Retry-After": str(exc.retry_after)}
+            ) from None
+        except auth.AuthError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
         log.info("station %s enrolled", body.station_code)
         return EnrollOut(
             station_code=body.station_code,
