@@ -27,17 +27,28 @@ DISTRICT_MIN_LENGTH = 12
 COMMON_LIST = ("security", "common-passwords.txt")
 
 _EDGE = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$", re.DOTALL)
-_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s",
-                       "5": "s", "7": "t", "9": "g", "+": "t"})
+_LEET = str.maketrans(
+    {
+        "@": "a",
+        "4": "a",
+        "0": "o",
+        "1": "i",
+        "!": "i",
+        "3": "e",
+        "$": "s",
+        "5": "s",
+        "7": "t",
+        "9": "g",
+        "+": "t",
+    }
+)
 
 
 @functools.cache
 def common_passwords() -> frozenset[str]:
     path = resource(*COMMON_LIST)
     with open(path, encoding="utf-8") as fh:
-        return frozenset(
-            line.strip() for line in fh if line.strip() and not line.startswith("#")
-        )
+        return frozenset(line.strip() for line in fh if line.strip() and not line.startswith("#"))
 
 
 def _is_repetition(text: str) -> bool:
@@ -50,6 +61,8 @@ def _is_run(text: str) -> bool:
     if len(text) < 3:
         return False
     steps = {ord(b) - ord(a) for a, b in itertools.pairwise(text)}
+    if text.isdigit():  # 1234567890 12: the digits run on round the keyboard row
+        return steps <= {1, -9} or steps <= {-1, 9}
     return len(steps) == 1 and steps.pop() in (1, -1)
 
 
@@ -58,6 +71,8 @@ def _looks_common(text: str) -> bool:
     lowered = text.lower()
     candidates = {lowered, lowered.translate(_LEET)}
     core = _EDGE.match(lowered)
+    if lowered.isdigit():  # a common number with more digits after it: 1234567890123
+        candidates.update(lowered[:n] for n in range(6, len(lowered)))
     if core and len(core.group(1)) >= 4:
         candidates.add(core.group(1))
         candidates.add(core.group(1).translate(_LEET))
