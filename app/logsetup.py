@@ -117,6 +117,15 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files (and each one rotation starts) created 0600 on POSIX."""
+
+    def _open(self):
+        from app.store.folder import open_private
+
+        return open_private(Path(self.baseFilename), "a", encoding=self.encoding)
+
+
 def log_dir(data_dir: Path) -> Path:
     return Path(data_dir) / LOG_DIR
 
@@ -131,10 +140,11 @@ def configure_logging(data_dir: Path, *, console: bool = False, level: int = log
     fmt = ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = []
     try:
-        folder = log_dir(data_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        from app.store.folder import private_dir
+
+        folder = private_dir(log_dir(data_dir))
         handlers.append(
-            logging.handlers.RotatingFileHandler(
+            PrivateRotatingFileHandler(
                 folder / LOG_FILE, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
             )
         )

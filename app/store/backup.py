@@ -18,6 +18,7 @@ from pathlib import Path
 
 from app.store.engine import connect_raw
 from app.store.errors import StoreCorrupt
+from app.store.folder import private_dir, private_file
 
 BACKUP_DIR = "backups"
 BACKUP_SUFFIX = ".lsbak"
@@ -66,6 +67,7 @@ def export_encrypted(db_path: Path, key: bytes, target: Path) -> None:
         conn.execute("DETACH DATABASE backup")
     finally:
         conn.close()
+    private_file(tmp)
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     verify(tmp, key)
@@ -103,12 +105,12 @@ def verify(path: Path, key: bytes) -> None:
 
 
 def create_backup(data_dir: Path, db_path: Path, keys_path: Path, key: bytes, reason: str) -> Path:
-    folder = backup_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(backup_dir(data_dir))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"station-{stamp}-{_safe_reason(reason)}{BACKUP_SUFFIX}"
     export_encrypted(db_path, key, target)
     shutil.copyfile(keys_path, keys_path_for(target))
+    private_file(keys_path_for(target))
     return target
 
 
@@ -132,6 +134,7 @@ def replace_store_file(db_path: Path, backup_path: Path, key: bytes) -> None:
     verify(backup_path, key)
     tmp = db_path.with_name(db_path.name + ".restore")
     shutil.copyfile(backup_path, tmp)
+    private_file(tmp)
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     for suffix in ("-wal", "-shm"):
@@ -215,9 +218,9 @@ def _digest(path: Path) -> str:
 
 def keep_damaged_copy(data_dir: Path, db_path: Path) -> Path:
     """Set a damaged store file aside (still encrypted) before it is replaced."""
-    folder = backup_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(backup_dir(data_dir))
     target = folder / f"station-{datetime.now():%Y%m%d-%H%M%S}.damaged"
     if db_path.exists():
         shutil.copyfile(db_path, target)
+        private_file(target)
     return target

@@ -29,6 +29,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.store.errors import BadCredentials, StoreCorrupt, UnlockThrottled
+from app.store.folder import open_private
 
 FORMAT = 1
 KDF_TARGET_SECONDS = 0.3
@@ -205,7 +206,7 @@ class KeySlotFile:
         target = path or self.path
         tmp = target.with_name(target.name + ".tmp")
         payload = json.dumps(self.as_dict(), ensure_ascii=False, indent=1).encode("utf-8")
-        with open(tmp, "wb") as fh:
+        with open_private(tmp, "wb") as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())

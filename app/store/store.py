@@ -40,6 +40,7 @@ from app.store.errors import (
     StoreNotFound,
     ValidationError,
 )
+from app.store.folder import create_private_empty, secure_data_dir
 from app.store.keyslots import KdfParams, KeySlotFile, calibrate_kdf, new_recovery_code
 from app.store.models import Setting, StationInfo, UserAccount, utcnow
 
@@ -139,7 +140,8 @@ class Store:
         check_password_strength(admin_password)
         if cls.keys_path_in(data_dir).exists() or cls.db_path_in(data_dir).exists():
             raise StoreExists()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(data_dir)
+        create_private_empty(cls.db_path_in(data_dir))
         kdf = kdf or calibrate_kdf()
         key = secrets.token_bytes(32)
         recovery = new_recovery_code()
@@ -187,6 +189,7 @@ class Store:
     def _load_keys(cls, data_dir: Path) -> KeySlotFile:
         if not cls.exists(data_dir):
             raise StoreNotFound()
+        secure_data_dir(data_dir)
         return KeySlotFile.load(cls.keys_path_in(data_dir))
 
     @classmethod
