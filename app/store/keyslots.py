@@ -16,9 +16,11 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import math
 import os
 import secrets
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,8 +33,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from app.store.errors import BadCredentials, StoreCorrupt, UnlockThrottled
 from app.store.folder import open_private
 
+log = logging.getLogger(__name__)
+
 FORMAT = 1
 KDF_TARGET_SECONDS = 0.3
+#: scrypt cost: never below N = 2^17 (128 MiB with r = 8) for a new slot; calibration goes up
+#: to 2^20 on a fast PC; a slot file naming more than 2^22 is refused (it would need 4 GiB)
+KDF_MIN_LOG2N = 17
+KDF_CALIBRATED_MAX_LOG2N = 20
+KDF_MAX_LOG2N = 22
 RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L or U: easy to read aloud
 RECOVERY_GROUPS = 6
 RECOVERY_GROUP_LEN = 5
@@ -75,23 +84,44 @@ class KdfParams:
     def from_dict(cls, d: dict) -> KdfParams:
         if d.get("name") != "scrypt":
             raise StoreCorrupt(f"密钥槽使用了未知的密钥派生算法：{d.get('name')}")
-        return cls(int(d["log2_n"]), int(d["r"]), int(d["p"]))
+        params = cls(int(d["log2_n"]), int(d["r"]), int(d["p"]))
+        if not (1 <= params.log2_n <= KDF_MAX_LOG2N and 1 <= params.r <= 32 and 1 <= params.p <= 4):
+            raise StoreCorrupt("密钥文件中的密钥派生参数超出范围")
+        return params
+
+
+def kdf_override_allowed() -> bool:
+    """``LABOR_STATION_KDF_LOG2N`` below the floor is for the test suite only: under pytest, or
+    with ``LABOR_STATION_TESTING=1`` (set by the tests' conftest for the processes they start,
+    and by the bench scripts), never in the installed program (a frozen bundle)."""
+    if getattr(sys, "frozen", False):
+        return False
+    return "pytest" in sys.modules or os.environ.get("LABOR_STATION_TESTING") == "1"
 
 
 def calibrate_kdf(target: float = KDF_TARGET_SECONDS) -> KdfParams:
-    """scrypt parameters that take about ``target`` seconds here.
+    """scrypt parameters that take about ``target`` seconds here, never below N = 2^17.
 
-    ``LABOR_STATION_KDF_LOG2N`` fixes the cost instead (tests use a low one to stay fast).
+    ``LABOR_STATION_KDF_LOG2N`` fixes the cost instead: honoured as given in tests (which use a
+    low one to stay fast, see :func:`kdf_override_allowed`), otherwise only above the floor.
     """
     forced = os.environ.get("LABOR_STATION_KDF_LOG2N")
     if forced:
-        return KdfParams(int(forced))
+        try:
+            log2_n = int(forced)
+        except ValueError:
+            log2_n = KDF_MIN_LOG2N
+        if kdf_override_allowed():
+            return KdfParams(min(max(log2_n, 1), KDF_MAX_LOG2N))
+        if log2_n < KDF_MIN_LOG2N:
+            log.warning("LABOR_STATION_KDF_LOG2N=%s ignored outside tests: the floor applies", forced)
+        return KdfParams(min(max(log2_n, KDF_MIN_LOG2N), KDF_MAX_LOG2N))
     probe = KdfParams(14)
     start = time.perf_counter()
     probe.derive("calibration", b"\0" * 16)
     elapsed = max(time.perf_counter() - start, 1e-4)
     log2_n = 14 + round(math.log2(target / elapsed))
-    return KdfParams(min(max(log2_n, 15), 20))
+    return KdfParams(min(max(log2_n, KDF_MIN_LOG2N), KDF_CALIBRATED_MAX_LOG2N))
 
 
 def new_recovery_code() -> str:

@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import app.roster  # noqa: F401  (Enterprise name initials and local-edit tracking, for every change)
 from app.domain import reference
 from app.domain.enums import Role
+from app.domain.passwords import STATION_MIN_LENGTH, password_problem
 from app.store import backup as backups
 from app.store import changes, migrate
 from app.store.engine import make_engine, writer
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 
 DB_FILE = "station.db"
 KEYS_FILE = "station.keys.json"
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = STATION_MIN_LENGTH
 RECOVERY_USER_ID = "recovery"
 
 
@@ -68,11 +69,24 @@ class CurrentUser:
         return self.role == Role.STATION_ADMIN
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符", field="密码")
-    if password.isdigit() and len(set(password)) <= 2:
-        raise ValidationError("密码过于简单，请不要使用重复的数字", field="密码")
+def check_password_strength(password: str, username: str | None = None) -> None:
+    """The station's password policy (``app.domain.passwords``): at least 10 characters, not
+    repetitive, not common, not the user name; the reason in Chinese."""
+    problem = password_problem(password, min_length=MIN_PASSWORD_LENGTH, username=username)
+    if problem:
+        raise ValidationError(problem, field="密码")
+
+
+def check_display_name(display_name: str) -> str:
+    """Every account has the name of the person (printed on documents, shown in the audit)."""
+    name = (display_name or "").strip()
+    if not name:
+        raise ValidationError("请填写使用该账户的人的姓名", field="姓名")
+    if len(name) > 60:
+        raise ValidationError("不能超过60个字符", field="姓名")
+    if not name.isprintable():
+        raise ValidationError("不能含有控制字符", field="姓名")
+    return name
 
 
 def check_username(username: str) -> str:
@@ -137,7 +151,8 @@ class Store:
         data_dir = Path(data_dir)
         station = reference.station(station_code)
         admin_username = check_username(admin_username)
-        check_password_strength(admin_password)
+        admin_display_name = check_display_name(admin_display_name)
+        check_password_strength(admin_password, admin_username)
         if cls.keys_path_in(data_dir).exists() or cls.db_path_in(data_dir).exists():
             raise StoreExists()
         secure_data_dir(data_dir)
@@ -331,10 +346,11 @@ class Store:
     def add_user(self, username: str, display_name: str, role: Role, password: str) -> UserAccount:
         self.require_admin()
         username = check_username(username)
-        check_password_strength(password)
+        display_name = check_display_name(display_name)
+        check_password_strength(password, username)
         account = UserAccount(
             username=username,
-            display_name=display_name.strip() or username,
+            display_name=display_name,
             role=Role(role),
             created_by=self.user.id,
             password_changed_at=utcnow(),
@@ -361,7 +377,7 @@ class Store:
     def reset_password(self, username: str, new_password: str) -> None:
         """Set a user's password (administrator, or a recovery-code session). Only that slot changes."""
         self.require_admin()
-        check_password_strength(new_password)
+        check_password_strength(new_password, username)
         with self._keys_lock, self._writer(info=self._info()) as s, s.begin():
             account = self._account(s, username)
             account.password_changed_at = utcnow()
@@ -372,7 +388,7 @@ class Store:
         self._audit("user_reset_password", account_id, "重置密码")
 
     def change_own_password(self, old_password: str, new_password: str) -> None:
-        check_password_strength(new_password)
+        check_password_strength(new_password, self.user.username)
         if not self.verify_password(self.user.username, old_password):
             raise BadCredentials("原密码不正确")
         with self._keys_lock, self._writer(info=self._info()) as s, s.begin():
@@ -402,7 +418,7 @@ class Store:
             else:
                 if password is None:
                     raise ValidationError("重新启用用户需要为其设置新密码", field="密码")
-                check_password_strength(password)
+                check_password_strength(password, account.username)
                 account.active = True
                 account.password_changed_at = utcnow()
                 self.keys.set_user_slot(account.username, password, self._key, self._kdf())
