@@ -352,9 +352,15 @@ class SettingsSection(Section):
         return self.users_model.users[rows[0].row()]
 
     def _after_change(self, message: str):
-        def done(_result) -> None:
+        def done(result) -> None:
             self.refresh_users()
-            QMessageBox.information(self, "完成", message)
+            text = message
+            if isinstance(result, list) and result:  # first-release slots that had to go
+                text += (
+                    "\n\n数据密钥已更换。以下用户的密码是旧版本程序设置的，需要重置后才能登录："
+                    + "、".join(result)
+                )
+            QMessageBox.information(self, "完成", text)
 
         return done
 
