@@ -1,12 +1,19 @@
-"""Key slots: the station's database key wrapped once per user and once by the recovery code.
+"""Key slots: the station's database key, reachable once per user and once by the recovery code.
 
-The database is encrypted (SQLCipher) with a random 256-bit key that never changes. Each user
-account has a *slot*: the database key encrypted (AES-256-GCM) under a key derived from that user's
-password with scrypt, tuned to about 0.3 s. A further slot holds the key wrapped by the recovery code
-that the station head prints at setup. Adding a user, changing or resetting a password rewrites only
-that user's slot, as LUKS does. The slot file (``station.keys.json``) sits beside the database.
+The database is encrypted (SQLCipher) with a random 256-bit key. Each user account has a *slot*
+(see :class:`Slot`): the user's password, through scrypt (about 0.3 s, never below N = 2^17),
+opens the slot's X25519 private key, and the database key is sealed to the slot's public key. A
+further slot does the same for the recovery code the station head prints at setup. Adding a user
+or changing one's own password rewrites only that slot. Disabling a user, an administrator's reset
+and a new recovery code *rotate* the database key (:meth:`KeySlotFile.rotated`, the store's
+``_rotate_key``): every remaining slot gets the new key sealed to its public key, no password
+needed, and the superseded slot, wherever a copy of it lies, opens only the old key, which opens
+nothing current. The keys of earlier generations stay sealed under the current key, for the
+backups made under them. The slot file (``station.keys.json``) sits beside the database.
 
-User names are not stored in the clear: a slot is found by an HMAC tag of the lower-cased name.
+User names are not stored in the clear: a slot is found by an HMAC tag of the lower-cased name,
+and the tag is bound into the slot's associated data, so a slot moved under another tag does not
+open. Roles and the user list live in the encrypted database.
 """
 
 from __future__ import annotations
