@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
+from app.domain.dates import short_datetime
 
 PASSWORD_ENV = "LABOR_DISTRICT_PASSWORD"
 
@@ -127,7 +128,7 @@ def cmd_enroll(args) -> int:
                 raise CliError(str(exc)) from None
     finally:
         engine.dispose()
-    local = expires.astimezone().strftime("%Y-%m-%d %H:%M")
+    local = short_datetime(expires)
     print(f"站点 {args.station.upper()} 的登记码（只能使用一次，{local} 前有效）：")
     print(code)
     return 0

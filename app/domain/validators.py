@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.dates import iso_date
+
 # ---------------------------------------------------------------- text normalisation
 
 
@@ -114,7 +116,7 @@ def check_id_number(raw: object, today: date | None = None) -> IdNumberResult:
         return IdNumberResult(number, False, f"身份证号中的出生日期{number[6:14]}无效")
     today = today or date.today()
     if born > today or born.year < 1900:
-        return IdNumberResult(number, False, f"身份证号中的出生日期{born:%Y-%m-%d}不合理")
+        return IdNumberResult(number, False, f"身份证号中的出生日期{iso_date(born)}不合理")
     expected = id_check_digit(number[:17])
     if number[17] != expected:
         return IdNumberResult(number, False, f"身份证号校验位不符（应为{expected}），请核对")

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.domain.dates import iso_date
 from app.domain.enums import ActivityKind, CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures, TypeRow
 
@@ -111,7 +112,7 @@ def statistics_sheet(ws: Worksheet, f: StationFigures) -> None:
     ws.cell(
         row=2,
         column=9,
-        value=f"统计期间：{f.period.label}（{f.period.start:%Y-%m-%d}至{f.period.end:%Y-%m-%d}）",
+        value=f"统计期间：{f.period.label}（{iso_date(f.period.start)}至{iso_date(f.period.end)}）",
     ).alignment = Alignment(horizontal="right")
 
     # two-level header
@@ -151,7 +152,7 @@ def statistics_sheet(ws: Worksheet, f: StationFigures) -> None:
     r += 2
     ws.cell(row=r, column=1, value="单位负责人：")
     ws.cell(row=r, column=5, value="填报人：")
-    ws.cell(row=r, column=9, value=f"填报日期：{f.made_on:%Y-%m-%d}")
+    ws.cell(row=r, column=9, value=f"填报日期：{iso_date(f.made_on)}")
 
     ws.freeze_panes = ws.cell(row=sub + 1, column=2)
     ws.print_title_rows = f"{head}:{sub}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from app.domain.dates import file_stamp
 from app.store.engine import connect_raw
 from app.store.errors import StoreCorrupt
 
@@ -105,7 +106,7 @@ def verify(path: Path, key: bytes) -> None:
 def create_backup(data_dir: Path, db_path: Path, keys_path: Path, key: bytes, reason: str) -> Path:
     folder = backup_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = file_stamp(datetime.now(), micro=True)
     target = folder / f"station-{stamp}-{_safe_reason(reason)}{BACKUP_SUFFIX}"
     export_encrypted(db_path, key, target)
     shutil.copyfile(keys_path, keys_path_for(target))
@@ -217,7 +218,7 @@ def keep_damaged_copy(data_dir: Path, db_path: Path) -> Path:
     """Set a damaged store file aside (still encrypted) before it is replaced."""
     folder = backup_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"station-{datetime.now():%Y%m%d-%H%M%S}.damaged"
+    target = folder / f"station-{file_stamp(datetime.now())}.damaged"
     if db_path.exists():
         shutil.copyfile(db_path, target)
     return target
