@@ -13,6 +13,7 @@ import sys
 
 from app import __version__
 from app.cli.common import CliError, add_data_dir
+from app.cli.console import make_streams_safe
 
 COMMAND_MODULES = [
     "app.cli.admin",
@@ -48,6 +49,7 @@ def _run_gui(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from app.logsetup import configure_logging
 
+    make_streams_safe()  # before anything prints Chinese (argparse's help included)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
