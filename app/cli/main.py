@@ -41,6 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args) -> int:
+    import os
+
+    from app.ui.qpa import choose_platform
+
+    choice = choose_platform()  # before Qt, which would abort on a platform plugin it cannot load
+    if choice.message:
+        print(choice.message, file=sys.stderr)
+        return 3
+    if choice.platform:
+        os.environ["QT_QPA_PLATFORM"] = choice.platform
     from app.ui.application import run_gui
 
     return run_gui(args.data_dir)
