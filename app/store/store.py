@@ -29,7 +29,7 @@ import app.roster  # noqa: F401  (Enterprise name initials and local-edit tracki
 from app.domain import reference
 from app.domain.enums import Role
 from app.store import backup as backups
-from app.store import changes, migrate
+from app.store import changes, migrate, winacl
 from app.store.engine import make_engine, writer
 from app.store.errors import (
     BadCredentials,
@@ -140,6 +140,7 @@ class Store:
         if cls.keys_path_in(data_dir).exists() or cls.db_path_in(data_dir).exists():
             raise StoreExists()
         data_dir.mkdir(parents=True, exist_ok=True)
+        winacl.secure_data_dir(data_dir)  # Windows: the user, SYSTEM and Administrators only
         kdf = kdf or calibrate_kdf()
         key = secrets.token_bytes(32)
         recovery = new_recovery_code()
@@ -212,6 +213,7 @@ class Store:
         cls, data_dir: Path, keys: KeySlotFile, key: bytes, *, username: str | None
     ) -> Store:
         placeholder = CurrentUser(RECOVERY_USER_ID, "", "恢复码", Role.STATION_ADMIN)
+        winacl.secure_data_dir(data_dir)  # a folder made by an older version, or copied here
         store = cls(data_dir, keys, key, placeholder)
         try:
             migrate.ensure_current(store.engine, backup=store.backup, restore=store._restore_file)
