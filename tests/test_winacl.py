@@ -19,7 +19,7 @@ def test_the_private_dacl_is_protected_and_inherited_by_everything_inside():
 @pytest.mark.parametrize(
     "sddl",
     [
-        f"D:(A;OICI;FA;;;{USER})",  # not protected: the parent's entries are inherited
+        f"D:P(A;OICI;FA;;;{USER})(A;OICIID;0x1200a9;;;BU)",  # inherited: Users may read
         f"D:P(A;OICI;FA;;;{USER})(A;OICI;0x1200a9;;;BU)",  # Users may read
         f"D:P(A;OICI;FA;;;{USER})(A;OICI;FA;;;WD)",  # Everyone
         "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",  # not even the user

@@ -125,6 +125,31 @@ def restrict_to_user(path: Path) -> None:
         kernel.LocalFree(sd)
 
 
+def _set_file_security(path: Path, sddl: str) -> None:
+    ctypes, wintypes, advapi, kernel = _api()
+    advapi.SetFileSecurityW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, ctypes.c_void_p]
+    sd = ctypes.c_void_p()
+    if not advapi.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+        sddl, SDDL_REVISION_1, ctypes.byref(sd), None
+    ):
+        raise ctypes.WinError(ctypes.get_last_error())
+    try:
+        if not advapi.SetFileSecurityW(str(path), DACL_SECURITY_INFORMATION, sd):
+            raise ctypes.WinError(ctypes.get_last_error())
+    finally:
+        kernel.LocalFree(sd)
+
+
+def restrict_tree(path: Path, user_sid: str) -> None:
+    """The same DACL set object by object (SetFileSecurityW does not propagate): where
+    SetNamedSecurityInfoW has no effect, as under Wine."""
+    folder = private_sddl(user_sid)
+    file = folder.replace("(A;OICI;", "(A;;")
+    _set_file_security(path, folder)
+    for item in Path(path).rglob("*"):
+        _set_file_security(item, folder if item.is_dir() else file)
+
+
 def folder_sddl(path: Path) -> str:
     """The folder's DACL in SDDL (``D:P(A;OICI;FA;;;S-1-5-…)…``)."""
     ctypes, wintypes, advapi, kernel = _api()
@@ -149,11 +174,10 @@ def folder_sddl(path: Path) -> str:
 
 
 def is_private(sddl: str, user_sid: str) -> bool:
-    """Protected, and every allow entry is for the user, SYSTEM or the Administrators."""
+    """Every allow entry (inherited ones included) is for the user, SYSTEM or the Administrators,
+    and the user has one."""
     import re
 
-    if not sddl.startswith("D:P"):
-        return False
     trustees = re.findall(r"\(A;[^;]*;[^;]*;[^;]*;[^;]*;([^)]+)\)", sddl)
     allowed = {user_sid, SYSTEM_SID, ADMINISTRATORS_SID, "SY", "BA"}
     return bool(trustees) and set(trustees) <= allowed and user_sid in trustees
@@ -168,5 +192,7 @@ def secure_data_dir(path: Path) -> None:
         sid = current_user_sid()
         if not is_private(folder_sddl(path), sid):
             restrict_to_user(path)
+            if not is_private(folder_sddl(path), sid):
+                restrict_tree(path, sid)
     except OSError as exc:
         log.warning("could not restrict the data folder's permissions: %s", type(exc).__name__)
