@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app import __version__
+from app.domain.dates import file_stamp
 from app.logsetup import describe_exception
 from app.store.folder import private_dir, private_file
 
@@ -56,7 +57,7 @@ def _header() -> str:
 def write_report(data_dir: Path, exc: BaseException, thread: str | None = None) -> Path:
     folder = crash_dir(data_dir)
     private_dir(folder)
-    path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S-%f}.txt"
+    path = folder / f"crash-{file_stamp(datetime.now(), micro=True)}.txt"
     body = _header() + f"thread: {thread or threading.current_thread().name}\n"
     body += f"error: {describe_exception(exc)}\n"
     path.write_text(body, encoding="utf-8")
@@ -72,7 +73,7 @@ def install(data_dir: Path, *, on_exception=None) -> list[CrashReport]:
     earlier = pending_reports(data_dir)
     marker = folder / MARKER
     if marker.exists():
-        note = folder / f"unclean-{datetime.now():%Y%m%d-%H%M%S}.txt"
+        note = folder / f"unclean-{file_stamp(datetime.now())}.txt"
         note.write_text(_header() + "the previous run did not exit normally\n", encoding="utf-8")
         earlier.append(CrashReport(note, "unclean-exit", datetime.now()))
     marker.write_text(str(os.getpid()), encoding="utf-8")
@@ -145,7 +146,7 @@ def acknowledge(data_dir: Path, reports: list[CrashReport]) -> None:
     for report in reports:
         if not report.path.exists():
             continue
-        target = seen / f"{datetime.now():%Y%m%d-%H%M%S}-{report.path.name}"
+        target = seen / f"{file_stamp(datetime.now())}-{report.path.name}"
         if report.kind == "fatal":
             # faulthandler may hold the file open: copy its content and empty it
             target.write_bytes(report.path.read_bytes())

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from app.domain import reference
+from app.domain.dates import compact_date
 from app.domain.enums import EnterpriseSize, Role, Sex
 from app.domain.validators import CREDIT_CODE_CHARS, credit_code_check_char, id_check_digit
 from app.store.models import Enterprise, Person
@@ -107,7 +108,7 @@ def id_number(rng: random.Random, born: date, male: bool) -> str:
         ["350102", "350104", "350121", "350181", "352201", "360102", "430124", "512021"]
     )
     seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
-    first17 = f"{area}{born:%Y%m%d}{seq:03d}"
+    first17 = f"{area}{compact_date(born)}{seq:03d}"
     return first17 + id_check_digit(first17)
 
 

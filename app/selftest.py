@@ -9,6 +9,7 @@ offscreen with Qt. Each step yields ``(ok, message)``.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,16 @@ def station_schema(data_dir: Path, username: str) -> str:
     return f"站点数据版本 {found}，登录时将自动升级到 {head}（升级前自动备份）"
 
 
+def folder_permissions(data_dir: Path) -> str:
+    """Windows: the data folder's DACL is the private one (app/store/winacl.py)."""
+    from app.store import winacl
+
+    sddl = winacl.folder_sddl(data_dir)
+    if not winacl.is_private(sddl, winacl.current_user_sid()):
+        raise RuntimeError(f"数据文件夹对其他用户开放（{sddl}）")
+    return "仅限当前用户、SYSTEM 和管理员"
+
+
 def render_pdf() -> bytes:
     """A real 调解协议书 (invented parties) through the same code that prints the station's cases."""
     from app.documents.case_documents import render_agreement_content, sample_agreement_content
@@ -121,6 +132,8 @@ def run_selftest(data_dir: Path, username: str = "admin") -> Iterator[Line]:
     yield True, f"程序版本 {__version__}，数据版本 {migrate.head_revision()}"
     yield _check("加密存储", scratch_store)
     yield _check("站点数据", lambda: station_schema(Path(data_dir), username))
+    if sys.platform == "win32" and Path(data_dir).is_dir():
+        yield _check("数据文件夹权限", lambda: folder_permissions(Path(data_dir)))
     pdf: bytes = b""
 
     def make() -> str:

@@ -296,9 +296,12 @@ def _loopback_without_proxy(monkeypatch):
 class TcpRelay:
     """A loopback TCP relay in front of the server (TLS passes through untouched).
 
-    ``drop_reply_after(n)``: on the next connection whose client has sent more than ``n`` bytes,
-    the server's answer is thrown away and both ends are cut, as when a cable is pulled after the
-    request went out: the server has applied the batch, the station never hears so.
+    ``drop_reply_after(n, applied)``: on the next connection whose client has sent more than ``n``
+    bytes, everything the server sends is thrown away and, once ``applied()`` is true (the server
+    has committed the batch), both ends are cut, as when a cable is pulled after the request went
+    out: the server has applied the batch, the station never hears so. (Waiting for ``applied``
+    matters: TLS 1.3 servers send session tickets after the handshake, which can reach the relay
+    after the request did; cutting on those would cut before the server applied anything.)
     With ``connect=True`` it is an HTTP CONNECT proxy instead (for the proxy-settings test).
     """
 
@@ -316,13 +319,15 @@ class TcpRelay:
         self.connect_targets: list[str] = []
         self.dropped = 0
         self._drop_threshold: int | None = None
+        self._applied = lambda: True
         self._lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def drop_reply_after(self, client_bytes: int) -> None:
+    def drop_reply_after(self, client_bytes: int, applied=lambda: True) -> None:
         with self._lock:
             self._drop_threshold = client_bytes
+            self._applied = applied
 
     def close(self) -> None:
         self._closed = True
@@ -392,8 +397,12 @@ class TcpRelay:
                         drop = threshold is not None and sent[0] > threshold
                         if drop:
                             self._drop_threshold = None
+                            applied = self._applied
                     if drop:
                         self.dropped += 1
+                        deadline = time.monotonic() + 30
+                        while not applied() and time.monotonic() < deadline:
+                            time.sleep(0.02)  # swallow what the server sends meanwhile
                         cut.set()
                         break
                     client.sendall(data)

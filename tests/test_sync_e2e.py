@@ -177,7 +177,8 @@ def test_lost_acknowledgement_is_answered_as_a_replay(district, tmp_path):
             district.ca_pem,
         )
         ids = add_enterprises(store, 300)
-        relay.drop_reply_after(4000)  # the first batch's answer is lost after the server applied it
+        # the first batch's answer is lost after the server applied it
+        relay.drop_reply_after(4000, applied=lambda: batch_totals(district, "GUDONG")[0] >= 1)
         result = sync_once(store, batch_records=150, retries=3, backoff=0.05)
         assert result.ok, result.problem
         assert relay.dropped == 1

@@ -14,6 +14,7 @@ from app.domain.activities import (
     ModelUnitStatus,
     assess_model_unit,
 )
+from app.domain.dates import iso_date
 from app.domain.enums import CreditNoteKind, RiskLevel
 from app.store.errors import NotFound
 from app.store.models import CreditNote, Enterprise, Finding, ModelUnit
@@ -42,7 +43,7 @@ def vetoes(session: Session, enterprise_id: str, year: int, today: date) -> list
         if note.kind == CreditNoteKind.UNTRUSTWORTHY and note.noted_on.year == year:
             repaired = any(n.kind == CreditNoteKind.REPAIRED for n in notes[i + 1 :])
             if not repaired:
-                found.append(f"{note.noted_on:%Y-%m-%d} 有失信记录且未修复")
+                found.append(f"{iso_date(note.noted_on)} 有失信记录且未修复")
                 break
     if enterprise.risk_level == RiskLevel.HIGH:
         found.append("欠薪风险等级为“高”")

@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from app.domain.dates import iso_date
 from app.domain.enums import ActivityKind
 from app.store import changes
 from app.store.attachments import (
@@ -95,7 +96,7 @@ def validate_activity(session, data: ActivityInput, today: date) -> list[Problem
                 Problem(
                     f"stop:{i}",
                     f"第{i}站",
-                    f"日期应在 {data.held_on:%Y-%m-%d} 至 {last:%Y-%m-%d} 之间",
+                    f"日期应在 {iso_date(data.held_on)} 至 {iso_date(last)} 之间",
                 )
             )
         if stop.audience_count is not None and stop.audience_count < 0:

@@ -22,6 +22,7 @@ from app.cases.intake import (
     oral_record_template,
     register_case,
 )
+from app.domain.dates import compact_date
 from app.domain.enums import CaseStatus, FailureReason, TermKind
 from app.store.models import DisputeCase, Enterprise
 
@@ -139,7 +140,7 @@ class _Builder:
             requests="请求被申请人依法支付上述款项。",
         )
         if values["channel"] in ("hotline_12345", "police_110", "petition"):
-            values["channel_ref"] = f"{received:%Y%m%d}{rng.randrange(1000, 9999)}"
+            values["channel_ref"] = f"{compact_date(received)}{rng.randrange(1000, 9999)}"
         values.update(extra)
         form = IntakeForm(**values)
         if form.oral and not form.oral_record:

@@ -24,6 +24,7 @@ from app.cases.numbering import next_case_number
 from app.cases.risk import refresh_respondent_risk
 from app.domain import reference
 from app.domain.case_workflow import CaseFacts, TransitionInput, TransitionRefused, check_transition
+from app.domain.dates import cn_datetime
 from app.domain.deadlines import fmt
 from app.domain.enums import CaseStatus, PartyRole, Sex
 from app.domain.validators import check_id_number, check_phone
@@ -159,9 +160,8 @@ def oral_record_template(form: IntakeForm, recorder: str, now: datetime) -> str:
     )
     lines.append(f"申请调解的争议事项：{matters or '（待补充）'}。")
     lines.append(f"理由：{form.facts or '（待补充）'}")
-    local = now.astimezone()
     lines.append(
-        f"申请时间：{local.year}年{local.month}月{local.day}日{local.hour}时{local.minute:02d}分，"
+        f"申请时间：{cn_datetime(now)}，"
         f"以口头方式提出，由{recorder}当场记录。"
     )
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from app.cli.common import CliError, add_data_dir, add_user_option, run_with_store
+from app.domain.dates import iso_date
 
 
 def _day(value: str) -> date:
@@ -115,7 +116,7 @@ def cmd_cases(args) -> int:
                 alerts = deadline_alerts(s, today)
                 for a in alerts:
                     print(f"{a.case_no}  {a.message}")
-                print(f"共 {len(alerts)} 条提醒（按 {today.isoformat()} 计算）")
+                print(f"共 {len(alerts)} 条提醒（按 {iso_date(today)} 计算）")
                 return
             f = CaseFilter(statuses=statuses, overdue=args.overdue, text=args.search)
             rows = []
@@ -135,21 +136,21 @@ def cmd_cases(args) -> int:
         for r in rows:
             when = ""
             if r.days_left is not None:
-                when = f"调解期限{r.deadline.isoformat()}" + (
+                when = f"调解期限{iso_date(r.deadline)}" + (
                     f"（已超过{-r.days_left}天）" if r.days_left < 0 else f"（剩{r.days_left}天）"
                 )
             flag = "  [逾期]" if r.overdue else ""
             print(
-                f"{r.case_no}  {r.status.label:6}  收到{r.received_on.isoformat()}  "
+                f"{r.case_no}  {r.status.label:6}  收到{iso_date(r.received_on)}  "
                 f"{r.applicants} 诉 {r.respondent}  {r.dispute_types}  {when}{flag}"
             )
             for t in terms_by_case.get(r.id, []):
                 owed = f"{t.outstanding:.2f}元" if t.outstanding is not None else "未履行"
                 print(
-                    f"    第{t.seq}项 {t.description} 应于{t.due_on.isoformat()}前履行，尚欠{owed}，已逾期{t.days_overdue}天；{t.route}"
+                    f"    第{t.seq}项 {t.description} 应于{iso_date(t.due_on)}前履行，尚欠{owed}，已逾期{t.days_overdue}天；{t.route}"
                 )
         label = "超过期限的案件" if args.overdue else "案件"
-        print(f"共列出 {len(rows)} 件{label}（按 {today.isoformat()} 计算）")
+        print(f"共列出 {len(rows)} 件{label}（按 {iso_date(today)} 计算）")
 
     run_with_store(args, go)
     return 0

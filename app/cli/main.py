@@ -13,6 +13,7 @@ import sys
 
 from app import __version__
 from app.cli.common import CliError, add_data_dir
+from app.cli.console import make_streams_safe
 
 COMMAND_MODULES = [
     "app.cli.admin",
@@ -40,6 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args) -> int:
+    import os
+
+    from app.ui.qpa import choose_platform
+
+    choice = choose_platform()  # before Qt, which would abort on a platform plugin it cannot load
+    if choice.message:
+        print(choice.message, file=sys.stderr)
+        return 3
+    if choice.platform:
+        os.environ["QT_QPA_PLATFORM"] = choice.platform
     from app.ui.application import run_gui
 
     return run_gui(args.data_dir)
@@ -48,6 +59,7 @@ def _run_gui(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from app.logsetup import configure_logging
 
+    make_streams_safe()  # before anything prints Chinese (argparse's help included)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from app.cli.common import CliError, add_data_dir, add_user_option, run_with_store
+from app.domain.dates import iso_date
 
 
 def register(sub) -> None:
@@ -84,7 +85,7 @@ def cmd_report(args) -> int:
         t = figures.total
         rate = "—" if t.success_rate is None else f"{t.success_rate:.1%}"
         print(
-            f"{figures.station_name} {period.label}（{period.start:%Y-%m-%d}至{period.end:%Y-%m-%d}）"
+            f"{figures.station_name} {period.label}（{iso_date(period.start)}至{iso_date(period.end)}）"
         )
         print(
             f"  受理案件 {t.cases} 件，涉及劳动者 {t.workers} 人，请求金额 {t.claimed:,.2f} 元，"

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
+from app.domain.dates import short_datetime
 
 PASSWORD_ENV = "LABOR_DISTRICT_PASSWORD"
 
@@ -156,7 +157,7 @@ def cmd_enroll(args) -> int:
                 raise CliError(str(exc)) from None
     finally:
         engine.dispose()
-    local = expires.astimezone().strftime("%Y-%m-%d %H:%M")
+    local = short_datetime(expires)
     print(f"站点 {args.station.upper()} 的登记码（只能使用一次，{local} 前有效）：")
     print(code)
     return 0
@@ -275,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app.cli.console import make_streams_safe
+
+    make_streams_safe()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

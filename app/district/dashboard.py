@@ -25,6 +25,7 @@ from app.district.export import workbook_bytes
 from app.district.metrics import FIELD_LABELS, merged_enterprises, station_rows, totals
 from app.district.models import Notice, ReferenceEntry
 from app.district.reference import KINDS, ReferenceError, publish_notice, upsert_item
+from app.domain.dates import short_datetime
 from app.domain.enums import FIVE_ONE
 
 SESSION_COOKIE = "ld_session"
@@ -64,7 +65,7 @@ LOGIN_MESSAGES = {
 
 
 def _when(dt: datetime | None) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "从未同步"
+    return short_datetime(dt) if dt else "从未同步"
 
 
 def _pct(rate: float | None) -> str:

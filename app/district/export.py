@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from app.district.metrics import FIELD_LABELS, MergedEnterprise, StationRow, totals
 from app.documents.xlsxsafe import row_values
+from app.domain.dates import short_datetime
 from app.domain.enums import FIVE_ONE
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
@@ -35,7 +36,7 @@ COLUMNS = [
 
 
 def _local(dt: datetime | None) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "从未同步"
+    return short_datetime(dt) if dt else "从未同步"
 
 
 def _header(ws, names: list[str]) -> None:

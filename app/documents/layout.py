@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from app.documents.fonts import cjk_font_name
+from app.domain import dates
 
 # Binary (deflated) streams instead of ASCII85 text: smaller PDFs, and no slow ASCII85 pass.
 rl_config.useA85 = 0
@@ -119,7 +120,7 @@ def paragraphs(value: str | None, style: ParagraphStyle | None = None) -> list[P
 
 
 def cn_date(day: date | None, blank: str = "    年  月  日") -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else blank
+    return dates.cn_date(day, blank)
 
 
 def money(value: Decimal | str | None) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from app.domain.dates import cn_date
 from app.domain.enums import LabeledEnum
 
 MEDIATION_DAYS = 15
@@ -52,7 +53,7 @@ def add_years(day: date, years: int) -> date:
 
 
 def fmt(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+    return cn_date(day)
 
 
 # ---------------------------------------------------------------- the 15 days of Art. 14

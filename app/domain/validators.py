@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.dates import iso_date
+
 # ---------------------------------------------------------------- sane ranges
 
 #: dates a record may hold (also checked by the district server: a case received on 9999-12-31
@@ -21,7 +23,7 @@ DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
 def date_problem(value: date) -> str | None:
     if DATE_MIN <= value <= DATE_MAX:
         return None
-    return f"日期 {value.isoformat()} 超出合理范围（{DATE_MIN.year}年至{DATE_MAX.year}年）"
+    return f"日期 {iso_date(value)} 超出合理范围（{DATE_MIN.year}年至{DATE_MAX.year}年）"
 
 
 # ---------------------------------------------------------------- text normalisation
@@ -127,7 +129,7 @@ def check_id_number(raw: object, today: date | None = None) -> IdNumberResult:
         return IdNumberResult(number, False, f"身份证号中的出生日期{number[6:14]}无效")
     today = today or date.today()
     if born > today or born.year < 1900:
-        return IdNumberResult(number, False, f"身份证号中的出生日期{born:%Y-%m-%d}不合理")
+        return IdNumberResult(number, False, f"身份证号中的出生日期{iso_date(born)}不合理")
     expected = id_check_digit(number[:17])
     if number[17] != expected:
         return IdNumberResult(number, False, f"身份证号校验位不符（应为{expected}），请核对")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.domain.dates import iso_date
 from app.domain.enums import CaseStatus, CreditNoteKind, FindingStatus, LabeledEnum, RiskLevel
 
 # ====================================================================== the visit checklist
@@ -197,9 +198,9 @@ def check_transition(
     problems: list[str] = []
     text = (note or "").strip()
     if on > today:
-        problems.append(f"跟进日期 {on:%Y-%m-%d} 晚于今天")
+        problems.append(f"跟进日期 {iso_date(on)} 晚于今天")
     if on < found_on:
-        problems.append(f"跟进日期 {on:%Y-%m-%d} 早于发现问题的日期 {found_on:%Y-%m-%d}")
+        problems.append(f"跟进日期 {iso_date(on)} 早于发现问题的日期 {iso_date(found_on)}")
     if new == current:
         if current == FindingStatus.ESCALATED:
             problems.append("该问题已移交劳动监察，不能再更新")
@@ -345,7 +346,7 @@ def assess_risk(
     if assessed:
         latest = max(assessed, key=lambda v: v.visited_on)
         for indicator in sorted(latest.indicators or (), key=list(RiskIndicator).index):
-            add(indicator, f"{latest.visited_on:%Y-%m-%d} 走访记录")
+            add(indicator, f"{iso_date(latest.visited_on)} 走访记录")
 
     wage_cases = [
         c
@@ -355,10 +356,10 @@ def assess_risk(
         and c.dispute_types & WAGE_DISPUTE_TYPES
     ]
     for c in wage_cases:
-        add(RiskIndicator.UNPAID_WAGES, f"{c.received_on:%Y-%m-%d} 受理的欠薪案件")
+        add(RiskIndicator.UNPAID_WAGES, f"{iso_date(c.received_on)} 受理的欠薪案件")
     collective = [c for c in wage_cases if c.is_collective]
     for c in collective:
-        add(RiskIndicator.COLLECTIVE_COMPLAINTS, f"{c.received_on:%Y-%m-%d} 受理的集体欠薪案件")
+        add(RiskIndicator.COLLECTIVE_COMPLAINTS, f"{iso_date(c.received_on)} 受理的集体欠薪案件")
     if not collective and len(wage_cases) >= COLLECTIVE_CASE_COUNT:
         add(RiskIndicator.COLLECTIVE_COMPLAINTS, f"{len(wage_cases)}件未结欠薪案件")
 
@@ -368,7 +369,7 @@ def assess_risk(
             and since <= f.found_on <= today
             and FindingStatus(f.status) != FindingStatus.RECTIFIED
         ):
-            add(RiskIndicator.UNPAID_WAGES, f"{f.found_on:%Y-%m-%d} 问题台账（工资支付）")
+            add(RiskIndicator.UNPAID_WAGES, f"{iso_date(f.found_on)} 问题台账（工资支付）")
 
     level, reason = risk_level_for(sources)
     ordered = {k: sources[k] for k in RiskIndicator if k in sources}
@@ -398,7 +399,7 @@ def check_credit_note(
     if not (reason or "").strip():
         problems.append("请填写事由")
     if noted_on > today:
-        problems.append(f"日期 {noted_on:%Y-%m-%d} 晚于今天")
+        problems.append(f"日期 {iso_date(noted_on)} 晚于今天")
     if kind == CreditNoteKind.REPAIRED:
         before = sorted((e for e in existing if e.noted_on <= noted_on), key=lambda e: e.noted_on)
         if not before or CreditNoteKind(before[-1].kind) != CreditNoteKind.UNTRUSTWORTHY:

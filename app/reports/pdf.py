@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.documents.fonts import cjk_font_name
+from app.domain.dates import iso_date
 from app.reports.figures import Outcome, StationFigures
 
 GRID = colors.HexColor("#8c99a8")
@@ -191,8 +192,8 @@ def summary_pdf(f: StationFigures) -> bytes:
     story = [
         Paragraph(f"{f.station_name}劳动关系工作统计摘要", title),
         Paragraph(
-            f"统计期间：{f.period.label}（{f.period.start:%Y-%m-%d}至{f.period.end:%Y-%m-%d}）　"
-            f"填报单位：{f.organisation_name}　制表日期：{f.made_on:%Y-%m-%d}",
+            f"统计期间：{f.period.label}（{iso_date(f.period.start)}至{iso_date(f.period.end)}）　"
+            f"填报单位：{f.organisation_name}　制表日期：{iso_date(f.made_on)}",
             sub,
         ),
         Spacer(1, 4 * mm),

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.dates import cn_date, compact_date, iso_date
 from app.store.errors import ValidationError
 
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -53,10 +54,10 @@ def year(y: int) -> Period:
 def date_range(start: date, end: date) -> Period:
     if end < start:
         raise ValidationError(
-            f"结束日期 {end:%Y-%m-%d} 早于开始日期 {start:%Y-%m-%d}", field="统计期间"
+            f"结束日期 {iso_date(end)} 早于开始日期 {iso_date(start)}", field="统计期间"
         )
-    label = f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
-    return Period(start, end, label, f"{start:%Y%m%d}-{end:%Y%m%d}")
+    label = f"{cn_date(start)}至{cn_date(end)}"
+    return Period(start, end, label, f"{compact_date(start)}-{compact_date(end)}")
 
 
 def year_to_date(today: date) -> Period:

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.documents.xlsxsafe import clean_text, put
+from app.domain.dates import iso_date
 from app.domain.enums import ActivityKind, CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures, TypeRow
 
@@ -113,7 +114,7 @@ def statistics_sheet(ws: Worksheet, f: StationFigures) -> None:
         ws,
         2,
         9,
-        f"统计期间：{f.period.label}（{f.period.start:%Y-%m-%d}至{f.period.end:%Y-%m-%d}）",
+        f"统计期间：{f.period.label}（{iso_date(f.period.start)}至{iso_date(f.period.end)}）",
     ).alignment = Alignment(horizontal="right")
 
     # two-level header
@@ -153,7 +154,7 @@ def statistics_sheet(ws: Worksheet, f: StationFigures) -> None:
     r += 2
     put(ws, r, 1, "单位负责人：")
     put(ws, r, 5, "填报人：")
-    put(ws, r, 9, f"填报日期：{f.made_on:%Y-%m-%d}")
+    put(ws, r, 9, f"填报日期：{iso_date(f.made_on)}")
 
     ws.freeze_panes = ws.cell(row=sub + 1, column=2)
     ws.print_title_rows = f"{head}:{sub}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from app.domain.dates import file_stamp
 from app.store.engine import connect_raw
 from app.store.errors import StoreCorrupt
 from app.store.folder import private_dir, private_file
@@ -111,7 +112,7 @@ def verify(path: Path, key: bytes) -> None:
 
 def create_backup(data_dir: Path, db_path: Path, keys_path: Path, key: bytes, reason: str) -> Path:
     folder = private_dir(backup_dir(data_dir))
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = file_stamp(datetime.now(), micro=True)
     target = folder / f"station-{stamp}-{_safe_reason(reason)}{BACKUP_SUFFIX}"
     export_encrypted(db_path, key, target)
     shutil.copyfile(keys_path, keys_path_for(target))
@@ -283,7 +284,7 @@ def _digest(path: Path) -> str:
 def keep_damaged_copy(data_dir: Path, db_path: Path) -> Path:
     """Set a damaged store file aside (still encrypted) before it is replaced."""
     folder = private_dir(backup_dir(data_dir))
-    target = folder / f"station-{datetime.now():%Y%m%d-%H%M%S}.damaged"
+    target = folder / f"station-{file_stamp(datetime.now())}.damaged"
     if db_path.exists():
         shutil.copyfile(db_path, target)
         private_file(target)

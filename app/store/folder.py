@@ -7,8 +7,8 @@ colleague on the same PC must not even copy the files to try passwords offline.
 * POSIX: the folder and every folder in it ``0700``, every file ``0600``
   (:func:`secure_data_dir` at every start and setup; files the program creates are made private
   from the start with :func:`private_file` / :func:`open_private`).
-* Windows: the folder under ``%LOCALAPPDATA%`` is already the user's own; limiting its ACL to
-  the user is done in :func:`secure_data_dir` too (see the Windows part there).
+* Windows: :func:`secure_data_dir` gives the folder a protected DACL (the user, SYSTEM and
+  Administrators; ``app/store/winacl.py``), inherited by what is created in it.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ def secure_data_dir(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     if os.name == "posix":
         _posix_private_tree(data_dir)
-    # Windows: the ACL of the folder (inherited by its files) is limited to the user by the
-    # Windows installer/startup code; extend here.
+    else:
+        from app.store import winacl  # ctypes and the Win32 API: imported only on Windows
+
+        winacl.secure_data_dir(data_dir)  # a protected DACL: the user, SYSTEM, Administrators
 
 
 def _posix_private_tree(root: Path) -> None:

@@ -223,7 +223,7 @@ class Store:
         check_password_strength(admin_password, admin_username)
         if cls.keys_path_in(data_dir).exists() or cls.db_path_in(data_dir).exists():
             raise StoreExists()
-        secure_data_dir(data_dir)
+        secure_data_dir(data_dir)  # POSIX modes; on Windows the user, SYSTEM and Administrators
         create_private_empty(cls.db_path_in(data_dir))
         kdf = kdf or calibrate_kdf()
         key = secrets.token_bytes(32)

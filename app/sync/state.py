@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.dates import month_day_time
 from app.store.models import DistrictNotice, OutboxEntry, QuarantinedRecord, Setting, SyncLogEntry
 
 SERVER_URL = "sync.server_url"
@@ -76,7 +77,7 @@ class SyncStatus:
         if not self.enrolled:
             return "同步：尚未登记到区级服务器"
         when = (
-            self.last_success_at.astimezone().strftime("%m-%d %H:%M")
+            month_day_time(self.last_success_at)
             if self.last_success_at
             else "从未"
         )

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import short_datetime
 from app.logsetup import describe_exception
 from app.store import drafts
 from app.ui.context import AppContext
@@ -191,7 +192,7 @@ class DraftKeeper(QObject):
         draft = drafts.load_draft(self.ctx.store, self.key)
         if draft is None:
             return False
-        when = draft.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = short_datetime(draft.updated_at)
         if ask:
             answer = QMessageBox.question(
                 self.form,

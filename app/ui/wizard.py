@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import reference
+from app.domain.dates import cn_date
 from app.store.errors import StoreError
 from app.store.store import Store, check_display_name, check_username
 from app.ui.context import user_message
@@ -35,7 +36,7 @@ def recovery_sheet_html(station_name: str, code: str) -> str:
     return f"""
     <h2 style="text-align:center">劳动关系服务站 数据恢复码</h2>
     <p>站点：{station_name}</p>
-    <p>生成日期：{date.today():%Y年%m月%d日}</p>
+    <p>生成日期：{cn_date(date.today())}</p>
     <p style="font-size:20pt; font-family:monospace; text-align:center; border:1px solid #000;
        padding:12px">{code}</p>
     <p>忘记管理员密码时，凭此恢复码可以重新设置密码。任何人拿到此恢复码都能打开本站点的数据，

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import reference
+from app.domain.dates import iso_date
 from app.domain.enums import CreditNoteKind, FindingStatus, RiskLevel
 from app.domain.validators import check_phone
 from app.domain.visits import (
@@ -270,7 +271,7 @@ def record_visit(store: Store, data: VisitInput, today: date | None = None) -> s
                     finding_id=finding.id,
                     updated_on=data.visited_on,
                     status=FindingStatus.OPEN,
-                    note=f"{VisitKind(data.kind).label}发现问题，限期{new.deadline:%Y-%m-%d}前整改",
+                    note=f"{VisitKind(data.kind).label}发现问题，限期{iso_date(new.deadline)}前整改",
                     visit_id=visit.id,
                 )
             )

@@ -44,6 +44,7 @@ from app.domain.case_workflow import (
     SESSIONS_ALLOWED,
     allowed_targets,
 )
+from app.domain.dates import iso_date, short_datetime
 from app.domain.deadlines import ClockState, default_route, term_item_name
 from app.domain.enums import AgreementStatus, CaseStatus, TermKind
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
@@ -415,7 +416,7 @@ class CasePage(QWidget):
         self.timeline.clear()
         for e in case_timeline(d, today):
             item = QTreeWidgetItem(
-                [e.when.isoformat(), ("待办：" if e.upcoming else "") + e.title, e.detail]
+                [iso_date(e.when), ("待办：" if e.upcoming else "") + e.title, e.detail]
             )
             if e.upcoming:
                 for c in range(3):
@@ -426,7 +427,7 @@ class CasePage(QWidget):
         rows = [
             [
                 f"第{m.session_no}次",
-                m.held_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                short_datetime(m.held_at),
                 m.place or "",
                 m.mediators or "",
                 m.outcome or "",
@@ -487,7 +488,7 @@ class CasePage(QWidget):
                 f"{max(1, f.size // 1024)} KB",
                 owners.get(f.owner_id, "案件"),
                 f.note or "",
-                f.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                short_datetime(f.created_at),
             ]
             for f in d.attachments
         ]

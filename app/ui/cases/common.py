@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.cases.errors import FormInvalid
+from app.domain import dates
 from app.ui.context import AppContext, user_message
 from app.ui.forms import ValidatedForm, styled_label
 
@@ -41,7 +42,7 @@ def money(value: Decimal | None) -> str:
 
 
 def cn_date(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+    return dates.cn_date(day)
 
 
 class ProblemLabel(QLabel):

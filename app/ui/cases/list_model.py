@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.cases import search_index
 from app.cases.queries import PAGE_SIZE, CaseFilter, CaseRow, count_cases, list_cases
+from app.domain.dates import iso_date
 from app.ui.context import AppContext
 
 COLUMNS = (
@@ -158,13 +159,13 @@ class CaseListModel(QAbstractTableModel):
             if key == "status":
                 return r.status.label
             if key == "received_on":
-                return r.received_on.isoformat()
+                return iso_date(r.received_on)
             if key == "deadline":
                 if r.deadline is None:
                     return ""
                 if r.days_left is not None and r.days_left < 0:
-                    return f"{r.deadline.isoformat()}（超{-r.days_left}天）"
-                return f"{r.deadline.isoformat()}（剩{r.days_left}天）"
+                    return f"{iso_date(r.deadline)}（超{-r.days_left}天）"
+                return f"{iso_date(r.deadline)}（剩{r.days_left}天）"
             if key == "flags":
                 flags = [
                     name

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import short_datetime
 from app.domain.enums import RiskLevel
 from app.logsetup import describe_exception
 from app.roster.fields import FIELDS
@@ -85,7 +86,7 @@ class DetailsTab(QWidget):
             elif key == "source":
                 text = {"import": "名录导入", "manual": "手工录入"}.get(value, value or "")
             elif key == "last_import_at":
-                text = value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "从未导入"
+                text = short_datetime(value) if value else "从未导入"
             elif key == "local_edits":
                 text = "、".join(labels.get(k, k) for k in (value or {})) or "无"
             elif key == "credit_code" and value and e.credit_code_accepted:

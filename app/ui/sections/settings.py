@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import short_datetime
 from app.domain.enums import Role
 from app.store import backup
 from app.store.errors import StoreError
@@ -38,7 +39,7 @@ from app.ui.wizard import print_recovery_sheet
 
 
 def _local(dt) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else ""
+    return short_datetime(dt) if dt else ""
 
 
 class UsersModel(QAbstractTableModel):
@@ -591,7 +592,7 @@ class BackupsModel(QAbstractTableModel):
             return None
         b = self.backups[index.row()]
         return (
-            b.created.strftime("%Y-%m-%d %H:%M:%S"),
+            short_datetime(b.created, seconds=True),
             self.reason_label(b.reason),
             f"{b.size / 1024 / 1024:.1f} MB",
         )[index.column()]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import short_datetime
 from app.store.models import MODEL_BY_ENTITY
 from app.sync import batches, state
 from app.sync.client import SyncProblem
@@ -33,7 +34,7 @@ from app.ui.sync.controller import SyncController
 
 
 def _when(dt) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "从未"
+    return short_datetime(dt) if dt else "从未"
 
 
 class RowsModel(QAbstractTableModel):

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import iso_date
 from app.store.attachments import IMAGE_SUFFIXES, NewAttachment, attachment_content, load_file
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
@@ -44,7 +45,7 @@ def from_qdate(value: QDate) -> date:
 
 
 def fmt_date(value: date | None) -> str:
-    return f"{value:%Y-%m-%d}" if value else ""
+    return f"{iso_date(value)}" if value else ""
 
 
 def fmt_money(value) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import iso_date
 from app.domain.enums import CreditNoteKind, FindingStatus
 from app.domain.visits import ACTIVE_STATUSES, CHECKLIST, TRANSITIONS
 from app.store.errors import StoreError
@@ -53,7 +54,7 @@ def visit_html(v: VisitDetail) -> str:
     esc = html.escape
     parts = [
         f"<h3>{esc(v.enterprise.name)}</h3>",
-        f"<p>{v.visited_on:%Y-%m-%d} {esc(v.kind.label)} · 走访人员：{esc(v.visitors)}"
+        f"<p>{iso_date(v.visited_on)} {esc(v.kind.label)} · 走访人员：{esc(v.visitors)}"
         + (f" · 接待人：{esc(v.contact_name)} {esc(v.contact_phone)}" if v.contact_name else "")
         + "</p>",
         "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"

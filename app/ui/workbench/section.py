@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import cn_date
 from app.domain.enums import CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures
 from app.reports.workbench import WorkbenchData, workbench_data
@@ -329,7 +330,7 @@ class WorkbenchSection(Section):
         self.refresh_button.setEnabled(True)
         m, y = data.month, data.year
         self.heading.setText(f"{m.station_name} 工作台")
-        self.status.setText(f"{data.today:%Y年%m月%d日} · 本月 {m.period.label} · 本年累计至今日")
+        self.status.setText(f"{cn_date(data.today)} · 本月 {m.period.label} · 本年累计至今日")
         self.cards["cases"].set(f"{m.total.cases} 件", f"本年累计 {y.total.cases} 件")
         self.cards["workers"].set(f"{m.total.workers} 人", f"本年累计 {y.total.workers} 人")
         self.cards["rate"].set(_rate(m.total.success_rate), f"本年 {_rate(y.total.success_rate)}")
