@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import operator
+import os
 import threading
 from pathlib import Path
 
@@ -202,6 +203,8 @@ class Book:
 
 def serve(conn, limit_bytes: int) -> None:
     """The child's main loop (the target of the spawned process)."""
+    # a failed allocation in the parser prints one line, not a Rust backtrace
+    os.environ["RUST_BACKTRACE"] = "0"
     try:
         how = limit_memory(limit_bytes)
     except Exception as exc:  # the file is still read in this separate process
