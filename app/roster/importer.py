@@ -481,7 +481,7 @@ def read_rows(
             skip("header", k, number)  # the header again (printed on every page)
             continue
         lead = next((str(v).strip() for v in filled), "")
-        if len(filled) == 1 and header_key(lead) in outside[k]:
+        if len({header_key(v) for v in filled}) == 1 and header_key(lead) in outside[k]:
             skip("title", k, number)
             continue
         if lead.startswith(_TOTAL_WORDS) or any(str(v).strip().startswith(_TOTAL_WORDS)

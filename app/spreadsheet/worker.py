@@ -167,7 +167,9 @@ class Book:
         sheet = self.loaded.get(name)
         if sheet is None:
             raise FileProblem("工作表尚未读取。", name)
-        return itertools.islice(sheet.iter_rows(), skip, None)
+        # iter_rows() starts at the sheet's first column but at row 0, not at its first row
+        first = (sheet.start or (0, 0))[0]
+        return itertools.islice(sheet.iter_rows(), first + skip, None)
 
     def columns(self, name: str, skip: int, positions: list[int]):
         """Chunks of the chosen columns (positions from the sheet's first column)."""
