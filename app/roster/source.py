@@ -25,6 +25,10 @@ class SheetPart:
     sheet: Sheet
     header: Header | None
 
+    def __post_init__(self) -> None:
+        #: the header as found, before any choice of the user
+        self.found = self.header
+
     @property
     def name(self) -> str:
         return self.sheet.name
@@ -164,13 +168,21 @@ class RosterSource:
     # ------------------------------------------------------------ the user's choices
 
     def choose_header(self, rows: tuple[int, ...] | int) -> Header:
-        """Make ``rows`` (one sheet row number, or two consecutive ones) the header of every
-        sheet of the import. Raises RosterFileError when those rows hold no column titles."""
+        """Make ``rows`` (one sheet row number, or two consecutive ones) the header of the
+        leading sheet; the other sheets of the import move their header by as many rows from
+        where it was found (a title one sheet has and another has not stays accounted for).
+        Raises RosterFileError when those rows hold no column titles."""
         rows = (rows,) if isinstance(rows, int) else tuple(rows)
-        for part in self.parts:
-            header = _detect(part.sheet, rows)
+        lead = self.parts[0].found
+        shift = rows[-1] - lead.rows[-1] if lead is not None else 0
+        for k, part in enumerate(self.parts):
+            own = rows
+            if k and part.found is not None:
+                last = part.found.rows[-1] + shift
+                own = (last - 1, last) if len(rows) == 2 else (last,)
+            header = _detect(part.sheet, own)
             if header is None or not header.texts:
-                where = "、".join(f"第{r}行" for r in rows)
+                where = "、".join(f"第{r}行" for r in own)
                 raise RosterFileError(f"{where}是空的，不能作为表头。请选择写有列名的行。",
                                       path=self.path, sheet=part.name)  # fmt: skip
             part.header = header
