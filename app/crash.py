@@ -24,6 +24,7 @@ from pathlib import Path
 
 from app import __version__
 from app.logsetup import describe_exception
+from app.store.folder import private_dir, private_file
 
 CRASH_DIR = "crash"
 SEEN_DIR = "seen"
@@ -54,11 +55,12 @@ def _header() -> str:
 
 def write_report(data_dir: Path, exc: BaseException, thread: str | None = None) -> Path:
     folder = crash_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S-%f}.txt"
     body = _header() + f"thread: {thread or threading.current_thread().name}\n"
     body += f"error: {describe_exception(exc)}\n"
     path.write_text(body, encoding="utf-8")
+    private_file(path)
     return path
 
 
@@ -66,7 +68,7 @@ def install(data_dir: Path, *, on_exception=None) -> list[CrashReport]:
     """Install the hooks; returns the reports left by earlier runs (before this one's marker)."""
     data_dir = Path(data_dir)
     folder = crash_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     earlier = pending_reports(data_dir)
     marker = folder / MARKER
     if marker.exists():
@@ -139,7 +141,7 @@ def pending_reports(data_dir: Path) -> list[CrashReport]:
 
 def acknowledge(data_dir: Path, reports: list[CrashReport]) -> None:
     seen = crash_dir(data_dir) / SEEN_DIR
-    seen.mkdir(parents=True, exist_ok=True)
+    private_dir(seen)
     for report in reports:
         if not report.path.exists():
             continue

@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
+os.environ.setdefault("LABOR_STATION_TESTING", "1")  # the low KDF cost is allowed
 
 from sqlalchemy import func, insert, select, update
 

@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "14")
+os.environ.setdefault("LABOR_STATION_TESTING", "1")  # the low KDF cost is allowed
 
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402

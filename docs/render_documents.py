@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
+os.environ.setdefault("LABOR_STATION_TESTING", "1")  # the low KDF cost is allowed
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select

@@ -9,6 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests create many key slots; 2^10 keeps each under a few ms. The real cost (~0.3 s) is
 # calibrated at run time and measured by bench/store.py.
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
+# ... which the program honours below its floor (2^17) only in tests: this marks the processes
+# the tests start as tests too (see app.store.keyslots.kdf_override_allowed).
+os.environ.setdefault("LABOR_STATION_TESTING", "1")
 
 from pathlib import Path
 

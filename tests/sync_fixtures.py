@@ -175,7 +175,7 @@ class DistrictServer:
                         "district server exited: " + self.proc.stderr.read().decode()[-2000:]
                     )
                 with contextlib.suppress(httpx.TransportError):
-                    if client.get(self.url + "/openapi.json", timeout=2).status_code == 200:
+                    if client.get(self.url + "/login", timeout=2).status_code == 200:
                         return
                 time.sleep(0.1)
         raise RuntimeError("district server did not start")

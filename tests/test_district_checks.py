@@ -51,8 +51,10 @@ def reference_problem(model, data: dict) -> tuple[str, str] | None:
                 return "size", col.key
             if len(v) > arg:
                 return "type", col.key
+            if ingest._CONTROL.search(v):
+                return "type", col.key
         elif (kind == "bool" and type(v) is not bool) or (
-            kind == "int" and (type(v) is not int or not -(2**63) <= v < 2**63)
+            kind == "int" and (type(v) is not int or not ingest.INT_MIN <= v <= ingest.INT_MAX)
         ):
             return "type", col.key
         elif kind == "json" and ingest._large_or_deep(v):
@@ -81,7 +83,7 @@ def test_generated_checks_agree_with_the_column_rules(model, data):
         assert got is not None
         kind, key = expected
         if kind == "size":
-            assert "过大" in got or "嵌套" in got or "超出范围" in got, got
+            assert any(w in got for w in ("过大", "嵌套", "超出范围", "控制字符")), got
         else:
             assert f"“{key}”" in got, (got, expected)
 

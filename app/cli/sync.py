@@ -46,6 +46,18 @@ def cmd_sync(args) -> int:
         print(f"  退回：{reason}")
     if not result.ok:
         raise CliError(f"同步未完成：{result.problem}")
+    if result.quarantined:
+        # exit 3: the pass ran, but records were set aside; a script must not take it for success
+        raise CliError(
+            f"同步已进行，但有 {result.quarantined} 条记录被区级服务器退回（原因见上），"
+            "已暂存在本机：请在“同步”页面查看并修改后重新发送",
+            exit_code=3,
+        )
+    if result.waiting and not result.acknowledged:
+        raise CliError(
+            f"同步未能发送任何数据：仍有 {result.waiting} 条待发送，请在“同步”页面查看原因",
+            exit_code=4,
+        )
     return 0
 
 

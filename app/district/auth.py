@@ -7,25 +7,38 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.district.models import (
     AdminSession,
     AdminUser,
+    AuthThrottle,
     DistrictStation,
     EnrollmentCode,
     StationCredential,
     utcnow,
 )
+from app.domain.passwords import DISTRICT_MIN_LENGTH, password_problem
 from app.sync import protocol
 
 ENROLL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 ENROLL_LENGTH = 16
 SESSION_HOURS = 8
-MIN_ADMIN_PASSWORD = 10
+MIN_ADMIN_PASSWORD = DISTRICT_MIN_LENGTH
+
+#: (attempts allowed, window in seconds) per scope. Every attempt is counted before it is checked
+#: (so concurrent attempts cannot slip past the limit); a success is refunded, and clears the
+#: account's count.
+THROTTLES = {
+    "enroll-addr": (10, 600.0),
+    "login-account": (5, 900.0),
+    "login-addr": (20, 900.0),
+}
 
 
 class AuthError(Exception):
@@ -34,6 +47,75 @@ class AuthError(Exception):
     def __init__(self, message: str, status: int = 401):
         super().__init__(message)
         self.status = status
+
+
+class Throttled(AuthError):
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, status=429)
+        self.retry_after = retry_after
+
+
+# ------------------------------------------------------------------ throttles (in the database)
+
+
+def _throttle_key(scope: str, subject: str) -> str:
+    return hashlib.sha256(f"labor-throttle:{scope}:{subject}".encode()).hexdigest()
+
+
+def throttle_hit(s: Session, scope: str, subject: str) -> tuple[int, int]:
+    """Count one attempt (atomically, in the database): returns ``(attempts, retry_after)``.
+
+    ``attempts`` counts this one; when it is above the scope's limit the caller refuses, and
+    ``retry_after`` says in how many seconds the window ends. One ``INSERT … ON CONFLICT DO
+    UPDATE … RETURNING``, so concurrent requests in several server processes each get their own
+    count and no more than the limit ever go through.
+    """
+    limit, window = THROTTLES[scope]
+    now = utcnow()
+    cutoff = now - timedelta(seconds=window)
+    t = AuthThrottle.__table__
+    insert = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(t)
+    stale = t.c.window_start <= cutoff
+    stmt = (
+        insert.values(key=_throttle_key(scope, subject), scope=scope, count=1, window_start=now)
+        .on_conflict_do_update(
+            index_elements=[t.c.key],
+            set_={
+                "count": case((stale, 1), else_=t.c.count + 1),
+                "window_start": case((stale, now), else_=t.c.window_start),
+            },
+        )
+        .returning(t.c.count, t.c.window_start)
+    )
+    count, started = s.execute(stmt).one()
+    if started.tzinfo is None:  # RETURNING bypasses the column type on some drivers
+        started = started.replace(tzinfo=UTC)
+    retry = max(1, int((started + timedelta(seconds=window) - now).total_seconds()) + 1)
+    return count, retry if count > limit else 0
+
+
+def throttle_refund(s: Session, scope: str, subject: str) -> None:
+    """An attempt that succeeded does not count against the address."""
+    key = _throttle_key(scope, subject)
+    s.execute(
+        update(AuthThrottle)
+        .where(AuthThrottle.key == key, AuthThrottle.count > 0)
+        .values(count=AuthThrottle.count - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def throttle_clear(s: Session, scope: str, subject: str) -> None:
+    s.execute(delete(AuthThrottle).where(AuthThrottle.key == _throttle_key(scope, subject)))
+
+
+def check_throttle(session_factory, scope: str, subject: str, message: str) -> None:
+    """Count an attempt in its own transaction (it counts even if the attempt fails later)."""
+    with session_factory() as s, s.begin():
+        _count, retry = throttle_hit(s, scope, subject)
+    if retry:
+        minutes = max(1, round(retry / 60))
+        raise Throttled(message.format(minutes=minutes), retry)
 
 
 # ------------------------------------------------------------------ enrollment
@@ -68,16 +150,36 @@ def create_enrollment_code(
 
 
 def redeem_enrollment_code(s: Session, station_code: str, code: str, store_id: str | None) -> str:
-    """Check the code and return a new station credential (shown once, kept only hashed)."""
-    row = s.get(EnrollmentCode, _code_hash(code))
+    """Check the code and return a new station credential (shown once, kept only hashed).
+
+    The code is taken by one conditional ``UPDATE … WHERE used_at IS NULL``: of concurrent
+    requests with the same code exactly one gets a credential (PostgreSQL re-checks the condition
+    after a concurrent update commits; SQLite serialises writers). The station's earlier
+    credentials are revoked: whoever held them (an old PC, a copied store) is locked out.
+    """
+    code_hash = _code_hash(code)
     now = utcnow()
-    if row is None or row.station_code != station_code:
-        raise AuthError("登记码不正确：请核对区人社局提供的登记码和本站站点")
-    if row.used_at is not None:
-        raise AuthError("该登记码已经使用过：每个登记码只能使用一次，请向区人社局申请新的登记码")
-    if row.expires_at <= now:
+    taken = s.execute(
+        update(EnrollmentCode)
+        .where(
+            EnrollmentCode.code_hash == code_hash,
+            EnrollmentCode.station_code == station_code,
+            EnrollmentCode.used_at.is_(None),
+            EnrollmentCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        row = s.get(EnrollmentCode, code_hash)
+        if row is None or row.station_code != station_code:
+            raise AuthError("登记码不正确：请核对区人社局提供的登记码和本站站点")
+        if row.used_at is not None:
+            raise AuthError(
+                "该登记码已经使用过：每个登记码只能使用一次，请向区人社局申请新的登记码"
+            )
         raise AuthError("该登记码已过期：请向区人社局申请新的登记码")
-    row.used_at = now
+    _revoke_earlier_credentials(s, station_code, now)
     token_id = secrets.token_hex(8)
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     s.add(
@@ -93,6 +195,18 @@ def redeem_enrollment_code(s: Session, station_code: str, code: str, store_id: s
     if station is not None and store_id:
         station.store_id = store_id[:36]
     return protocol.make_credential(token_id, secret)
+
+
+def _revoke_earlier_credentials(s: Session, station_code: str, now: datetime) -> None:
+    """A new enrollment replaces the station's credentials: the earlier ones stop working."""
+    s.execute(
+        update(StationCredential)
+        .where(
+            StationCredential.station_code == station_code, StationCredential.revoked_at.is_(None)
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def revoke_station(s: Session, station_code: str) -> int:
@@ -161,8 +275,9 @@ def create_admin(s: Session, name: str, password: str) -> None:
     name = name.strip()
     if not name or len(name) > 60:
         raise AuthError("用户名不能为空，且不超过60个字符", status=400)
-    if len(password) < MIN_ADMIN_PASSWORD:
-        raise AuthError(f"密码至少需要{MIN_ADMIN_PASSWORD}个字符", status=400)
+    problem = password_problem(password, min_length=MIN_ADMIN_PASSWORD, username=name)
+    if problem:
+        raise AuthError(problem, status=400)
     row = s.get(AdminUser, name)
     if row is None:
         s.add(AdminUser(name=name, password_hash=hash_password(password)))
@@ -175,12 +290,30 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(b"labor-admin-session:" + token.encode()).hexdigest()
 
 
-def login(s: Session, name: str, password: str) -> tuple[str, AdminSession]:
+LOGIN_THROTTLED = "登录失败次数过多，请约{minutes}分钟后再试"
+
+
+def login_throttled(session_factory, name: str, client: str) -> None:
+    """Count a login attempt for the account and for the client address; raise ``Throttled``."""
+    check_throttle(session_factory, "login-addr", client, LOGIN_THROTTLED)
+    check_throttle(
+        session_factory, "login-account", (name or "").strip()[:60].lower(), LOGIN_THROTTLED
+    )
+
+
+def login(
+    s: Session, name: str, password: str, client: str | None = None
+) -> tuple[str, AdminSession]:
+    """Check an admin's password and open a session. Callers count the attempt first
+    (:func:`login_throttled`); a success clears the account's count and refunds the address's."""
     row = s.get(AdminUser, (name or "").strip()[:60])
     # run the KDF even for an unknown name, so that timing does not reveal which names exist
     ok = verify_password(row.password_hash if row else hash_password("x" * 12), password or "")
     if row is None or not row.active or not ok:
         raise AuthError("用户名或密码不正确")
+    throttle_clear(s, "login-account", row.name.lower())
+    if client is not None:
+        throttle_refund(s, "login-addr", client)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     sess = AdminSession(

@@ -1,13 +1,29 @@
-"""ASGI middleware: bounded request bodies, decompressed (gzip/zstd) before the app sees them."""
+"""ASGI middleware: bounded request bodies, decompressed (gzip/zstd) before the app sees them.
+
+A compressed body is decompressed only for a client that has shown who it is: a request to the
+station API needs a valid station credential and a signature header before anything is
+inflated (the signature itself covers the uncompressed body, so the endpoint checks it after);
+any other compressed request (enrollment, the dashboard's forms, which never compress) may
+expand to ``MAX_UNAUTHENTICATED_DECOMPRESSED`` bytes at most.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+
+from starlette.concurrency import run_in_threadpool
 
 from app.sync import protocol
 
+#: a compressed request without a station credential inflates to no more than this
+MAX_UNAUTHENTICATED_DECOMPRESSED = 64 * 1024
+STATION_API = "/api/v1/sync/"
+PRINCIPAL = "station_principal"
+_SIGNATURE = re.compile(rb"^\s*[0-9a-fA-F]{64}\s*$")
 
-async def _reply(send, status: int, message: str) -> None:
+
+async def _reply(send, status: int, message: str, headers: list | None = None) -> None:
     body = json.dumps({"detail": message}, ensure_ascii=False).encode()
     await send(
         {
@@ -17,6 +33,7 @@ async def _reply(send, status: int, message: str) -> None:
                 (b"content-type", b"application/json; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *(headers or []),
             ],
         }
     )
@@ -53,6 +70,15 @@ class BodyLimitMiddleware:
         if encoding not in protocol.ENCODINGS:
             await _reply(send, 415, f"不支持的压缩方式：{encoding[:20]}（可用 zstd、gzip）")
             return
+        limit = self.max_decompressed
+        if encoding != "identity":
+            if scope.get("path", "").startswith(STATION_API):
+                refused = await self._authenticate(scope, headers)
+                if refused is not None:
+                    await _reply(send, 401, refused, [(b"www-authenticate", b"Bearer")])
+                    return
+            else:
+                limit = min(limit, MAX_UNAUTHENTICATED_DECOMPRESSED)
         chunks, total = [], 0
         while True:
             message = await receive()
@@ -69,7 +95,7 @@ class BodyLimitMiddleware:
         body = b"".join(chunks)
         if encoding != "identity":
             try:
-                body = protocol.decompress(body, encoding, self.max_decompressed)
+                body = protocol.decompress(body, encoding, limit)
             except protocol.PayloadError as exc:
                 await _reply(send, exc.status, str(exc))
                 return
@@ -90,3 +116,27 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _authenticate(self, scope, headers: dict) -> str | None:
+        """None when the credential is valid and a signature is present (the principal is kept
+        in the request state for the endpoint); otherwise the Chinese reason to refuse."""
+        from app.district import auth
+
+        if not _SIGNATURE.match(headers.get(protocol.SIGNATURE_HEADER.lower().encode(), b"")):
+            return "缺少批次签名：请求已拒收"
+        app = scope.get("app")
+        sessions = getattr(getattr(app, "state", None), "sessions", None)
+        if sessions is None:
+            return None  # not behind the district app (a test of this middleware alone)
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+
+        def check():
+            with sessions() as s:
+                return auth.authenticate_station(s, authorization)
+
+        try:
+            principal = await run_in_threadpool(check)
+        except auth.AuthError as exc:
+            return str(exc)
+        scope.setdefault("state", {})[PRINCIPAL] = principal
+        return None

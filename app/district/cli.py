@@ -15,8 +15,10 @@ The database is an SQLite file (``labor-district.sqlite`` in the working folder)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import ipaddress
+import json
 import logging
 import os
 import sys
@@ -66,13 +68,25 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _trusted_proxies(values: list[str]) -> list[str]:
+    out = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+        except ValueError:
+            raise CliError(
+                f"--trusted-proxy 应为 IP 地址或网段（如 10.0.0.5、10.0.0.0/24）：{value}"
+            ) from None
+    return out
+
+
 def cmd_serve(args) -> int:
     import gc
 
     import uvicorn
 
     from app.district import db
-    from app.district.server import ServerConfig, create_app
+    from app.district.server import CONFIG_ENV, ServerConfig, create_app
 
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert 和 --key 需要同时给出")
@@ -80,28 +94,23 @@ def cmd_serve(args) -> int:
         raise CliError(
             "对外提供服务必须使用 HTTPS：请用 --cert 和 --key 指定区级 CA 签发的服务器证书"
         )
+    trusted = _trusted_proxies(args.trusted_proxy or [])
     engine = db.make_engine(args.database_url)
     try:
         db.ensure_current(engine)
     finally:
         engine.dispose()
-    app = create_app(
-        ServerConfig(
-            database_url=args.database_url,
-            stale_days=args.stale_days,
-            secure_cookies=bool(args.cert),
-        )
+    config = ServerConfig(
+        database_url=args.database_url,
+        stale_days=args.stale_days,
+        secure_cookies=bool(args.cert),
+        api_docs=args.api_docs,
     )
-    # Everything made so far (modules, the app, the schema) lives as long as the process: kept
-    # out of the collector's full passes, which otherwise walk it every few batches (a batch of
-    # 5,000 records makes tens of thousands of short-lived objects): ~15% of the batch path.
-    gc.freeze()
     scheme = "https" if args.cert else "http"
     print(
         f"区级同步服务已启动：{scheme}://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True
     )
-    uvicorn.run(
-        app,
+    options = dict(
         host=args.host,
         port=args.port,
         ssl_certfile=args.cert,
@@ -109,7 +118,27 @@ def cmd_serve(args) -> int:
         log_level="warning",
         access_log=args.access_log,
         timeout_keep_alive=30,
+        # X-Forwarded-For is believed only from the proxies named here (never by default:
+        # uvicorn would otherwise trust it from loopback, and any local client could pose as
+        # any address and slip past the per-address throttles)
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=",".join(trusted) if trusted else "",
     )
+    if args.workers > 1:
+        os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
+        uvicorn.run(
+            "app.district.server:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            **options,
+        )
+        return 0
+    app = create_app(config)
+    # Everything made so far (modules, the app, the schema) lives as long as the process: kept
+    # out of the collector's full passes, which otherwise walk it every few batches (a batch of
+    # 5,000 records makes tens of thousands of short-lived objects): ~15% of the batch path.
+    gc.freeze()
+    uvicorn.run(app, **options)
     return 0
 
 
@@ -211,6 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--stale-days", type=float, default=3.0, help="超过几天未同步的站点在看板上突出显示"
     )
     p.add_argument("--access-log", action="store_true", help="记录每个请求（只含地址和状态码）")
+    p.add_argument(
+        "--workers", type=int, default=1, help="服务进程数（PostgreSQL 时可多于1；默认1）"
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDR",
+        help="前置反向代理的地址或网段：只信任它转发的 X-Forwarded-For（可重复；默认不信任任何代理）",
+    )
+    p.add_argument(
+        "--api-docs",
+        action="store_true",
+        help="向所有人公开 /openapi.json 和 /docs（开发用；默认只对已登录的区级管理员提供 /openapi.json）",
+    )
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("enroll", help="为站点生成一次性登记码")
     p.add_argument("station", metavar="STATION_CODE")

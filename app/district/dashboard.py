@@ -56,6 +56,13 @@ class LoginRequired(Exception):
     pass
 
 
+#: the only messages ``/login?error=CODE`` shows: a link cannot put words of its own on the page
+LOGIN_MESSAGES = {
+    "expired": "登录已过期，请重新登录",
+    "logged-out": "已退出登录",
+}
+
+
 def _when(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "从未同步"
 
@@ -123,7 +130,8 @@ def install_dashboard(app: FastAPI) -> None:
     @app.get("/login", include_in_schema=False)
     def login_page(request: Request, error: str | None = None) -> HTMLResponse:
         token = secrets.token_urlsafe(24)
-        response = render("login.html", title="登录", login_csrf=token, error=error)
+        message = LOGIN_MESSAGES.get(error or "")
+        response = render("login.html", title="登录", login_csrf=token, error=message)
         response.set_cookie(
             LOGIN_COOKIE,
             token,
@@ -148,12 +156,22 @@ def install_dashboard(app: FastAPI) -> None:
             )
         from starlette.concurrency import run_in_threadpool
 
+        client = request.client.host if request.client else "?"
+        name = form.get("name", "")
+
         def go():
+            auth.login_throttled(request.app.state.sessions, name, client)
             with request.app.state.sessions() as s, s.begin():
-                return auth.login(s, form.get("name", ""), form.get("password", ""))
+                return auth.login(s, name, form.get("password", ""), client)
 
         try:
             token, _sess = await run_in_threadpool(go)
+        except auth.Throttled as exc:
+            response = render(
+                "login.html", status=429, title="登录", login_csrf=cookie, error=str(exc)
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except auth.AuthError as exc:
             return render("login.html", status=401, title="登录", login_csrf=cookie, error=str(exc))
         response = RedirectResponse("/dashboard", status_code=303)

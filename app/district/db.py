@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -46,9 +47,28 @@ def _json_text(value) -> str:
 JSON_OPTIONS = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
+def _private_sqlite_file(url: str) -> None:
+    """The district's SQLite file holds personal data in clear: ``0600`` on POSIX, created so
+    before SQLite opens it (its WAL and shared-memory files take the same mode)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if os.name != "posix" or not database or database == ":memory:":
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(str(path) + suffix, 0o600)
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or default_database_url())
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **JSON_OPTIONS
         )

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.district.metrics import FIELD_LABELS, MergedEnterprise, StationRow, totals
+from app.documents.xlsxsafe import row_values
 from app.domain.enums import FIVE_ONE
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
@@ -38,7 +39,7 @@ def _local(dt: datetime | None) -> str:
 
 
 def _header(ws, names: list[str]) -> None:
-    ws.append(names)
+    ws.append(row_values(ws, names))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -58,21 +59,24 @@ def workbook_bytes(year: int, rows: list[StationRow], merged: list[MergedEnterpr
     _header(ws, COLUMNS)
     for r in [*rows, totals(rows)]:
         ws.append(
-            [
-                r.name,
-                KIND_LABELS.get(r.kind, ""),
-                r.cases,
-                r.success,
-                r.failed,
-                r.rate,
-                r.overdue,
-                float(r.recovered),
-                r.visits,
-                r.open_problems,
-                f"{r.five_one_done}/5" if r.code else "",
-                _local(r.last_sync_at) if r.code else "",
-                ("超过期限未同步" if r.stale else "正常") if r.code else "",
-            ]
+            row_values(
+                ws,
+                [
+                    r.name,
+                    KIND_LABELS.get(r.kind, ""),
+                    r.cases,
+                    r.success,
+                    r.failed,
+                    r.rate,
+                    r.overdue,
+                    float(r.recovered),
+                    r.visits,
+                    r.open_problems,
+                    f"{r.five_one_done}/5" if r.code else "",
+                    _local(r.last_sync_at) if r.code else "",
+                    ("超过期限未同步" if r.stale else "正常") if r.code else "",
+                ],
+            )
         )
         line = ws.max_row
         ws.cell(line, 6).number_format = "0.0%"
@@ -89,11 +93,14 @@ def workbook_bytes(year: int, rows: list[StationRow], merged: list[MergedEnterpr
     _header(ws, ["街镇/园区", *[k.label for k in FIVE_ONE], "完成项数"])
     for r in rows:
         ws.append(
-            [
-                r.name,
-                *["已完成" if r.five_one[k.value] else "未完成" for k in FIVE_ONE],
-                r.five_one_done,
-            ]
+            row_values(
+                ws,
+                [
+                    r.name,
+                    *["已完成" if r.five_one[k.value] else "未完成" for k in FIVE_ONE],
+                    r.five_one_done,
+                ],
+            )
         )
     _widths(ws, [16, 24, 16, 24, 18, 26, 10])
 
@@ -102,10 +109,12 @@ def workbook_bytes(year: int, rows: list[StationRow], merged: list[MergedEnterpr
     for m in merged:
         stations = "、".join(_station_name(c, rows) for c in m.stations)
         if not m.conflicts:
-            ws.append([m.credit_code, stations, "（无冲突）", ""])
+            ws.append(row_values(ws, [m.credit_code, stations, "（无冲突）", ""]))
         for fname, values in m.conflicts.items():
             text = "；".join(f"{_station_name(c, rows)}：{v}" for c, v in values.items())
-            ws.append([m.credit_code, stations, FIELD_LABELS.get(fname, fname), text])
+            ws.append(
+                row_values(ws, [m.credit_code, stations, FIELD_LABELS.get(fname, fname), text])
+            )
     _widths(ws, [22, 30, 14, 80])
 
     out = io.BytesIO()

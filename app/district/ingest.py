@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, DateTime
 
@@ -42,12 +43,23 @@ from app.district.schemas import (
     RecordIn,
     RejectedRecord,
 )
-from app.domain import reference
+from app.domain import reference, validators
 from app.store.models import MODEL_BY_ENTITY
 from app.store.models.base import EnumText, Money, UTCDateTime
 from app.sync import protocol
 
 MAX_DEPTH = 12
+#: a batch may skip ahead of the next expected sequence number by at most this much (a station
+#: that lost batches renumbers; a wild number such as 2**53 would block the station for good)
+SEQ_WINDOW = 100
+#: dates and times a station record may hold (the dashboard computes with them)
+DATE_MIN, DATE_MAX = validators.DATE_MIN, validators.DATE_MAX
+#: integers (counts, years, sequence numbers) and other numbers (hours, scores)
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+FLOAT_LIMIT = 1e12
+#: characters no text field may hold: C0 controls but tab, line feed and carriage return; DEL;
+#: C1 controls; lone surrogates (PostgreSQL cannot store NUL at all: it answered 500)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class BatchRefused(Exception):
@@ -63,27 +75,51 @@ class BatchRefused(Exception):
 
 
 def _check_float(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return (
+        isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+        and -FLOAT_LIMIT < v < FLOAT_LIMIT
+    )
 
 
 def _check_date(v) -> bool:
     if not isinstance(v, str) or len(v) != 10:
         return False
     try:
-        date.fromisoformat(v)
+        return DATE_MIN <= date.fromisoformat(v) <= DATE_MAX
     except ValueError:
         return False
-    return True
 
 
 def _check_datetime(v) -> bool:
     if not isinstance(v, str) or len(v) > 40:
         return False
     try:
-        datetime.fromisoformat(v)
+        return DATE_MIN.year <= datetime.fromisoformat(v).year <= DATE_MAX.year
     except ValueError:
         return False
-    return True
+
+
+_HAS_CONTROL = "含有不可见的控制字符（如 NUL）"
+
+
+def _strings_problem(value) -> str | None:
+    """Control characters anywhere in nested JSON (keys too)."""
+    kind = type(value)
+    if kind is str:
+        return _HAS_CONTROL if _CONTROL.search(value) else None
+    if kind is dict:
+        for k, v in value.items():
+            problem = _strings_problem(k) or _strings_problem(v)
+            if problem:
+                return problem
+    elif kind is list:
+        for v in value:
+            problem = _strings_problem(v)
+            if problem:
+                return problem
+    return None
 
 
 def _check_money(v) -> bool:
@@ -100,7 +136,6 @@ def _check_enum(allowed: frozenset):
     return lambda v: type(v) is str and v in allowed
 
 
-_BIG = 2**63
 _TOO_BIG = f"记录内容过大（单个字段超过 {protocol.MAX_RECORD_BYTES // 1024} KB）"
 
 
@@ -116,16 +151,17 @@ def _column_rule(col) -> tuple[str, object, str] | None:
     if isinstance(t, EnumText):
         allowed = frozenset(m.value for m in t.enum_cls)
         return "call", _check_enum(allowed), f"字段“{key}”应为规定的代码值"
+    years = f"{DATE_MIN.year}年至{DATE_MAX.year}年之间"
     if isinstance(t, UTCDateTime | DateTime):
-        return "call", _check_datetime, f"字段“{key}”应为日期时间"
+        return "call", _check_datetime, f"字段“{key}”应为{years}的日期时间"
     if isinstance(t, Date):
-        return "call", _check_date, f"字段“{key}”应为日期（YYYY-MM-DD）"
+        return "call", _check_date, f"字段“{key}”应为{years}的日期（YYYY-MM-DD）"
     if isinstance(t, Boolean):
         return "bool", None, f"字段“{key}”应为是/否"
     if isinstance(t, Integer):
-        return "int", None, f"字段“{key}”应为整数"
+        return "int", None, f"字段“{key}”应为整数（{INT_MIN}至{INT_MAX}）"
     if isinstance(t, Float | Numeric):
-        return "call", _check_float, f"字段“{key}”应为数值"
+        return "call", _check_float, f"字段“{key}”应为数值（绝对值小于{FLOAT_LIMIT:.0e}）"
     if isinstance(t, JSON):
         return "json", None, ""
     if isinstance(t, String):
@@ -142,12 +178,17 @@ def _large_or_deep(value) -> str | None:
     integers the database's JSON can hold (64 bits; JSON from the wire never has others)."""
     kind = type(value)
     if kind is str:
-        return _TOO_BIG if len(value) > protocol.MAX_RECORD_BYTES else None
+        if len(value) > protocol.MAX_RECORD_BYTES:
+            return _TOO_BIG
+        return _HAS_CONTROL if _CONTROL.search(value) else None
     if kind is int:
         return None if -(2**63) <= value < 2**64 else _UNSTORABLE
     if kind is dict or kind is list:
         if not _depth_ok(value):
             return "记录内容嵌套过深"
+        problem = _strings_problem(value)
+        if problem:
+            return problem
         try:
             size = len(protocol.dumps(value))
         except TypeError:
@@ -186,9 +227,12 @@ def compile_checker(model) -> Callable[[dict], str | None]:
         "KNOWN": frozenset(c.key for c in model.__table__.columns),
         "unknown_fields_problem": _unknown_fields_problem,
         "large_or_deep": _large_or_deep,
-        "BIG": _BIG,
+        "INT_MIN": INT_MIN,
+        "INT_MAX": INT_MAX,
         "MAX_TEXT": protocol.MAX_RECORD_BYTES,
         "TOO_BIG": _TOO_BIG,
+        "control": _CONTROL.search,
+        "HAS_CONTROL": _HAS_CONTROL,
     }
     for i, col in enumerate(model.__table__.columns):
         rule = _column_rule(col)
@@ -208,6 +252,7 @@ def compile_checker(model) -> Callable[[dict], str | None]:
         kind, arg, message = rule
         env[f"M{i}"] = message
         if kind == "text":
+            env[f"C{i}"] = f"字段“{col.key}”{_HAS_CONTROL}"
             if arg > protocol.MAX_RECORD_BYTES:  # a Text column: the record size limit applies
                 lines += [
                     f"{indent}if type(v) is not str:",
@@ -218,10 +263,11 @@ def compile_checker(model) -> Callable[[dict], str | None]:
             else:
                 lines += [f"{indent}if type(v) is not str or len(v) > {arg}:"]
                 lines += [f"{indent}    return M{i}"]
+            lines += [f"{indent}if control(v):", f"{indent}    return C{i}"]
         elif kind == "bool":
             lines += [f"{indent}if type(v) is not bool:", f"{indent}    return M{i}"]
         elif kind == "int":
-            lines += [f"{indent}if type(v) is not int or not -BIG <= v < BIG:"]
+            lines += [f"{indent}if type(v) is not int or not INT_MIN <= v <= INT_MAX:"]
             lines += [f"{indent}    return M{i}"]
         elif kind == "json":
             lines += [f"{indent}problem = large_or_deep(v)", f"{indent}if problem:"]
@@ -313,7 +359,34 @@ def _stored_ack(row: SyncBatch) -> BatchAck:
     )
 
 
-def _apply(s: Session, station_code: str, batch: BatchIn | ParsedBatch) -> BatchAck:
+_UNSTORABLE_RECORD = (
+    "区级数据库无法保存该记录（某个字段含有数据库不接受的字符或超出范围的值）：请核对后重新保存"
+)
+
+
+def _unstorable(s: Session, rows: dict[tuple[str, str], dict]) -> set[tuple[str, str]]:
+    """The records the database refuses (a data error), each tried alone in a savepoint that
+    is rolled back: used only after a batch failed with a data error, to reject just those."""
+    t = StationRecord.__table__
+    dialect = s.get_bind().dialect.name
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(t).on_conflict_do_nothing(
+        index_elements=[t.c.entity, t.c.id]
+    )
+    bad = set()
+    for key, row in rows.items():
+        savepoint = s.begin_nested()
+        try:
+            s.execute(insert, [row])
+        except DataError:
+            bad.add(key)
+        finally:
+            savepoint.rollback()
+    return bad
+
+
+def _apply(
+    s: Session, station_code: str, batch: BatchIn | ParsedBatch, *, careful: bool = False
+) -> BatchAck:
     known = s.get(SyncBatch, batch.batch_id)
     if known is not None:
         if known.station_code != station_code:
@@ -327,6 +400,12 @@ def _apply(s: Session, station_code: str, batch: BatchIn | ParsedBatch) -> Batch
     if batch.seq <= station.last_batch_seq:
         raise BatchRefused(
             f"批次序号 {batch.seq} 已使用过（本站已处理到第 {station.last_batch_seq} 批）",
+            status=409,
+            expected_seq=station.last_batch_seq + 1,
+        )
+    if batch.seq > station.last_batch_seq + SEQ_WINDOW:
+        raise BatchRefused(
+            f"批次序号 {batch.seq} 超前过多（本站已处理到第 {station.last_batch_seq} 批）",
             status=409,
             expected_seq=station.last_batch_seq + 1,
         )
@@ -358,6 +437,15 @@ def _apply(s: Session, station_code: str, batch: BatchIn | ParsedBatch) -> Batch
         }
         for key, rec in latest.items()
     }
+    if careful:
+        for key in _unstorable(s, rows):
+            rec = latest.pop(key)
+            del rows[key]
+            rejected.append(
+                RejectedRecord(
+                    entity=rec.entity, id=rec.id, version=rec.version, reason=_UNSTORABLE_RECORD
+                )
+            )
     inserted, held = _insert_new(s, batch.batch_id, rows)
     updates, unchanged = [], 0
     for key, (owner, version) in held.items():
@@ -511,10 +599,17 @@ def apply_batch(session_factory, station_code: str, batch: BatchIn | ParsedBatch
             f"批次的站点代码 {batch.station_code} 与凭据所属站点 {station_code} 不符：站点只能上报本站数据",
             status=403,
         )
+    careful = False
     for attempt in range(3):
         try:
             with session_factory() as s, s.begin():
-                return _apply(s, station_code, batch)
+                return _apply(s, station_code, batch, careful=careful)
+        except DataError:
+            # a value the database refuses (passed the field checks): never a 5xx, which the
+            # station would retry for ever; apply again, rejecting just the records at fault
+            if careful:
+                raise BatchRefused(_UNSTORABLE_RECORD, status=422) from None
+            careful = True
         except (IntegrityError, _Raced):
             # the same batch (or record) committed by a concurrent request of this station:
             # the next attempt sees it and answers as for a replay

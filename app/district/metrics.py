@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 from app.district.models import DistrictStation, StationRecord
 from app.domain import reference
 from app.domain.enums import FIVE_ONE, ActivityKind
+from app.domain.validators import DATE_MAX, DATE_MIN
 from app.store.models import ROSTER_FIELDS
 
 MEDIATION_DAYS = 15
+MONEY_LIMIT = Decimal(10) ** 12
 #: the order of the plan: the ten streets/towns, then the two parks
 _ORDER = {st.code: i for i, st in enumerate(reference.stations())}
 OPEN_STATUSES = {"registered", "accepted", "in_mediation"}
@@ -73,20 +75,44 @@ class StationRow:
         return sum(self.five_one.values())
 
 
+# Every figure is computed from what stations sent, so each value read here is treated as
+# untrusted: a record stored before ingest checked ranges, or by a newer server, must not take
+# the dashboard down (a case received on 9999-12-31 overflowed the deadline arithmetic).
+
+
 def _date(value) -> date | None:
+    """A date in 1900–2100, or None (not a date, or out of range: left out of every figure)."""
     if not isinstance(value, str):
         return None
     try:
-        return date.fromisoformat(value[:10])
+        day = date.fromisoformat(value[:10])
     except ValueError:
         return None
+    return day if DATE_MIN <= day <= DATE_MAX else None
 
 
 def _money(value) -> Decimal:
-    try:
-        return Decimal(str(value)) if value is not None else Decimal(0)
-    except InvalidOperation:
+    """An amount below 10^12 yuan, or 0."""
+    if value is None or isinstance(value, bool | dict | list):
         return Decimal(0)
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+    if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
+        return Decimal(0)
+    return amount
+
+
+def _text(value) -> str | None:
+    """A code value (status, kind, id) as text, or None: a list or object is not hashable."""
+    return value if isinstance(value, str) else None
+
+
+def _records(rows):
+    for code, entity, data in rows:
+        if isinstance(data, dict):
+            yield code, entity, data
 
 
 def station_rows(
@@ -107,7 +133,7 @@ def station_rows(
             StationRecord.entity.in_(ENTITIES), StationRecord.deleted.is_(False)
         )
     )
-    for code, entity, data in result:
+    for code, entity, data in _records(result):
         by_entity[entity].append((code, data))
     counts = s.execute(
         select(StationRecord.station_code, func.count())
@@ -119,16 +145,16 @@ def station_rows(
             rows[code].records = count
 
     signed_cases = {
-        d.get("case_id")
+        _text(d.get("case_id"))
         for _c, d in by_entity["mediation_agreement"]
-        if d.get("status") in ("signed", "superseded")
+        if _text(d.get("status")) in ("signed", "superseded")
     }
     for code, d in by_entity["dispute_case"]:
         row = rows.get(code)
         received = _date(d.get("received_on"))
         if row is None or received is None:
             continue
-        status = d.get("status")
+        status = _text(d.get("status"))
         if status in OPEN_STATUSES:
             deadline = _date(d.get("extended_until")) or received + timedelta(days=MEDIATION_DAYS)
             if today > deadline:
@@ -136,7 +162,7 @@ def station_rows(
         if received.year != year:
             continue
         row.cases += 1
-        if d.get("id") in signed_cases or status in SUCCESS_STATUSES:
+        if _text(d.get("id")) in signed_cases or status in SUCCESS_STATUSES:
             row.success += 1
         elif status == "failed" or d.get("failure_reason"):
             row.failed += 1
@@ -149,16 +175,17 @@ def station_rows(
         if code in rows and on and on.year == year:
             rows[code].visits += 1
     for code, d in by_entity["finding"]:
-        if code in rows and d.get("status") in OPEN_FINDINGS:
+        if code in rows and _text(d.get("status")) in OPEN_FINDINGS:
             rows[code].open_problems += 1
     for code, d in by_entity["activity"]:
-        if code in rows and d.get("year") == year and d.get("kind") in rows[code].five_one:
-            rows[code].five_one[d["kind"]] = True
+        kind = _text(d.get("kind"))
+        if code in rows and d.get("year") == year and kind in rows[code].five_one:
+            rows[code].five_one[kind] = True
     for code, d in by_entity["team_member"]:
         if code in rows and d.get("active", True):
             rows[code].five_one[ActivityKind.WORK_TEAM.value] = True
     for code, d in by_entity["model_unit"]:
-        if code in rows and d.get("year") == year and d.get("status") == "commended":
+        if code in rows and d.get("year") == year and _text(d.get("status")) == "commended":
             rows[code].five_one[ActivityKind.MODEL_UNITS.value] = True
     return list(rows.values())
 
@@ -225,7 +252,8 @@ def merged_enterprises(s: Session, only_shared: bool = True) -> list[MergedEnter
         .order_by(StationRecord.credit_code)
     )
     for credit_code, station_code, data in result:
-        groups[credit_code].append((station_code, data))
+        if isinstance(data, dict):
+            groups[credit_code].append((station_code, data))
     out = []
     for credit_code, entries in groups.items():
         if only_shared and len({c for c, _ in entries}) < 2:

@@ -193,3 +193,18 @@ class RevisionCounter(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuthThrottle(Base):
+    """Attempts at a guarded action (admin login, enrollment) per account or client address.
+
+    Kept in the database so that every server process (``serve --workers N``) counts the same
+    attempts. ``key`` is a hash of the scope and the subject (no names or addresses in clear).
+    """
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)

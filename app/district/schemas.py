@@ -29,9 +29,9 @@ class BatchIn(BaseModel):
     protocol: Literal[1] = Field(description="协议版本")
     station_code: str = Field(pattern=wire.STATION_PATTERN)
     batch_id: str = Field(pattern=wire.UUID_PATTERN, description="站点生成的批次 UUID（幂等键）")
-    seq: int = Field(ge=1, le=BIG, description="本站批次序号，逐批递增")
+    seq: int = Field(ge=1, le=BIG, strict=True, description="本站批次序号，逐批递增")
     ack_outbox_seq: int = Field(
-        ge=0, le=BIG, description="本批覆盖到的站点待发送队列序号（确认水位）"
+        ge=0, le=BIG, strict=True, description="本批覆盖到的站点待发送队列序号（确认水位）"
     )
     records: list[RecordIn] = Field(max_length=wire.MAX_BATCH_RECORDS)
 
@@ -39,7 +39,8 @@ class BatchIn(BaseModel):
 class BatchEnvelope(BaseModel):
     """``BatchIn`` with its records checked by :func:`parse_records` (fast path, same rules)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: a boolean where a number belongs (``"seq": true``) is refused, not taken as 1
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     protocol: Literal[1]
     station_code: str = Field(pattern=wire.STATION_PATTERN)
@@ -84,6 +85,8 @@ def parse_batch(doc) -> ParsedBatch:
     The envelope is validated by pydantic (``BatchEnvelope``); each record by hand, with the
     same rules as ``RecordIn``. Raises ``pydantic.ValidationError`` or :class:`BatchError`.
     """
+    if type(doc) is dict and type(doc.get("protocol")) is bool:  # Literal[1] takes True for 1
+        raise BatchError([{"loc": ("body", "protocol"), "msg": "协议版本应为整数"}])
     env = BatchEnvelope.model_validate(doc)
     records = []
     append = records.append

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
+import os
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.district import auth, db
-from app.district.bodylimit import BodyLimitMiddleware
+from app.district.bodylimit import PRINCIPAL, BodyLimitMiddleware
+from app.district.dashboard import Admin
 from app.district.ingest import BatchRefused, _stored_ack, apply_batch, station_label
 from app.district.models import DistrictStation, StationRecord, SyncBatch
 from app.district.reference import reference_since
@@ -60,26 +60,44 @@ class ServerConfig:
     stale_days: float = 3.0
     #: the session cookie is marked Secure (served over HTTPS)
     secure_cookies: bool = True
+    #: publish /openapi.json and /docs to anyone (development); otherwise /openapi.json is for
+    #: logged-in district admins only and /docs is off
+    api_docs: bool = False
 
 
-class EnrollThrottle:
-    """At most ``limit`` failed enrollment attempts per client address in ``window`` seconds."""
+CONFIG_ENV = "LABOR_DISTRICT_SERVER_CONFIG"
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 
-    def __init__(self, limit: int = 10, window: float = 600.0):
-        self.limit, self.window = limit, window
-        self._fails: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
 
-    def blocked(self, client: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._fails.get(client, []) if now - t < self.window]
-            self._fails[client] = recent
-            return len(recent) >= self.limit
+class HstsMiddleware:
+    """``Strict-Transport-Security`` on every answer given over HTTPS: a browser that has once
+    reached the dashboard over HTTPS never again sends its session over plain http."""
 
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._fails.setdefault(client, []).append(time.monotonic())
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_hsts(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), HSTS])
+            await send(message)
+
+        await self.app(scope, receive, with_hsts)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server process when ``serve --workers N`` starts several (uvicorn's
+    factory); the configuration comes from ``LABOR_DISTRICT_SERVER_CONFIG`` (JSON)."""
+    import gc
+    import json
+
+    app = create_app(ServerConfig(**json.loads(os.environ[CONFIG_ENV])))
+    gc.freeze()
+    return app
 
 
 def _sessions(request: Request) -> sessionmaker[Session]:
@@ -90,6 +108,9 @@ def station_principal(
     request: Request,
     authorization: Annotated[str | None, Header(description="Bearer 站点凭据")] = None,
 ) -> auth.StationPrincipal:
+    known = getattr(request.state, PRINCIPAL, None)
+    if known is not None:  # checked before the body was decompressed (bodylimit)
+        return known
     with _sessions(request)() as s:
         try:
             return auth.authenticate_station(s, authorization)
@@ -158,15 +179,15 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         title="鼓楼区劳动关系服务站 · 区级同步服务",
         version=__version__,
         description="站点同步接口：批次上报（幂等、确认水位）、站点登记、区级参考数据与通知下发。",
-        openapi_url="/openapi.json",
-        docs_url="/docs",
+        openapi_url="/openapi.json" if config.api_docs else None,
+        docs_url="/docs" if config.api_docs else None,
         redoc_url=None,
     )
     app.state.engine = engine
     app.state.sessions = db.sessions(engine)
     app.state.config = config
-    app.state.enroll_throttle = EnrollThrottle()
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(HstsMiddleware)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -203,17 +224,25 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     def enroll(body: EnrollIn, request: Request) -> EnrollOut:
         """用区级管理员生成的一次性登记码换取站点凭据。"""
         client = request.client.host if request.client else "?"
-        throttle: EnrollThrottle = request.app.state.enroll_throttle
-        if throttle.blocked(client):
-            raise HTTPException(429, "登记码尝试次数过多，请10分钟后再试")
-        with _sessions(request)() as s, s.begin():
-            try:
+        try:
+            # every attempt from an address counts (in the database: all server processes share it)
+            auth.check_throttle(
+                _sessions(request),
+                "enroll-addr",
+                client,
+                "登记码尝试次数过多，请{minutes}分钟后再试",
+            )
+            with _sessions(request)() as s, s.begin():
                 credential = auth.redeem_enrollment_code(
                     s, body.station_code, body.code, body.store_id
                 )
-            except auth.AuthError as exc:
-                throttle.failed(client)
-                raise HTTPException(exc.status, str(exc)) from None
+                auth.throttle_refund(s, "enroll-addr", client)
+        except auth.Throttled as exc:
+            raise HTTPException(
+                429, str(exc), headers={"Retry-After": str(exc.retry_after)}
+            ) from None
+        except auth.AuthError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
         log.info("station %s enrolled", body.station_code)
         return EnrollOut(
             station_code=body.station_code,
@@ -324,4 +353,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     install_dashboard(app)
     _with_batch_schema(app)
+    if not config.api_docs:
+
+        @app.get("/openapi.json", include_in_schema=False)
+        def openapi_for_admins(sess: Admin) -> JSONResponse:
+            """The interface description, for a logged-in district admin only."""
+            return JSONResponse(app.openapi())
+
     return app

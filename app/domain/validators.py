@@ -11,6 +11,19 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+# ---------------------------------------------------------------- sane ranges
+
+#: dates a record may hold (also checked by the district server: a case received on 9999-12-31
+#: overflowed the dashboard's date arithmetic)
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def date_problem(value: date) -> str | None:
+    if DATE_MIN <= value <= DATE_MAX:
+        return None
+    return f"日期 {value.isoformat()} 超出合理范围（{DATE_MIN.year}年至{DATE_MAX.year}年）"
+
+
 # ---------------------------------------------------------------- text normalisation
 
 

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.documents.xlsxsafe import clean_text, put
 from app.domain.enums import ActivityKind, CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures, TypeRow
 
@@ -69,7 +70,7 @@ def _cell(
     fill=None,
     align=CENTER,
 ):
-    c = ws.cell(row=row, column=col, value=value)
+    c = put(ws, row, col, value)
     c.border = BOX
     c.alignment = align
     if fmt:
@@ -101,17 +102,18 @@ def statistics_sheet(ws: Worksheet, f: StationFigures) -> None:
     ws.title = "调解统计表"
     last = len(COLUMNS)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
-    title = ws.cell(row=1, column=1, value=f"{f.station_name}劳动争议调解工作统计表")
+    title = put(ws, 1, 1, f"{f.station_name}劳动争议调解工作统计表")
     title.font = Font(bold=True, size=16)
     title.alignment = CENTER
     ws.row_dimensions[1].height = 30
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=8)
-    ws.cell(row=2, column=1, value=f"填报单位：{f.organisation_name}").alignment = LEFT
+    put(ws, 2, 1, f"填报单位：{f.organisation_name}").alignment = LEFT
     ws.merge_cells(start_row=2, start_column=9, end_row=2, end_column=last)
-    ws.cell(
-        row=2,
-        column=9,
-        value=f"统计期间：{f.period.label}（{f.period.start:%Y-%m-%d}至{f.period.end:%Y-%m-%d}）",
+    put(
+        ws,
+        2,
+        9,
+        f"统计期间：{f.period.label}（{f.period.start:%Y-%m-%d}至{f.period.end:%Y-%m-%d}）",
     ).alignment = Alignment(horizontal="right")
 
     # two-level header
@@ -142,16 +144,16 @@ def statistics_sheet(ws: Worksheet, f: StationFigures) -> None:
         r += 1
     _type_row(ws, r, f.total, total=True)
     r += 2
-    ws.cell(row=r, column=1, value="说明：").font = Font(bold=True)
+    put(ws, r, 1, "说明：").font = Font(bold=True)
     for i, note in enumerate(NOTES, start=1):
         r += 1
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
-        ws.cell(row=r, column=1, value=f"{i}. {note}").alignment = LEFT
+        put(ws, r, 1, f"{i}. {note}").alignment = LEFT
         ws.row_dimensions[r].height = 28
     r += 2
-    ws.cell(row=r, column=1, value="单位负责人：")
-    ws.cell(row=r, column=5, value="填报人：")
-    ws.cell(row=r, column=9, value=f"填报日期：{f.made_on:%Y-%m-%d}")
+    put(ws, r, 1, "单位负责人：")
+    put(ws, r, 5, "填报人：")
+    put(ws, r, 9, f"填报日期：{f.made_on:%Y-%m-%d}")
 
     ws.freeze_panes = ws.cell(row=sub + 1, column=2)
     ws.print_title_rows = f"{head}:{sub}"
@@ -261,7 +263,7 @@ def build_workbook(f: StationFigures) -> Workbook:
     statistics_sheet(wb.active, f)
     work_sheet(wb.create_sheet(), f)
     wb.properties.title = f"{f.station_name}劳动争议调解工作统计表 {f.period.label}"
-    wb.properties.creator = f.organisation_name
+    wb.properties.creator = clean_text(f.organisation_name)
     return wb
 
 

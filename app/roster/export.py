@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
+from app.documents.xlsxsafe import clean_text, guard, row_values
 from app.domain import reference
 from app.domain.enums import EnterpriseSize, RiskLevel
 from app.domain.validators import credit_code_check_char
@@ -61,7 +62,8 @@ def export_errors(plan: ImportPlan, source: RosterSource | None, path: str | Pat
     titles = [header.texts.get(c, "") for c in range(first_col, last_col + 1)]
     head_cells = []
     for text in ["原行号", "错误原因", *titles]:
-        cell = WriteOnlyCell(ws, value=text)
+        cell = WriteOnlyCell(ws, value=clean_text(str(text)))
+        guard(cell)  # the header comes from the imported file: text, never a formula
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         head_cells.append(cell)
@@ -83,7 +85,7 @@ def export_errors(plan: ImportPlan, source: RosterSource | None, path: str | Pat
             cells = [
                 by_field.get(header.mapping.get(c), "") for c in range(first_col, last_col + 1)
             ]
-        ws.append([row.row, row.reason, *(_cell_value(v) for v in cells)])
+        ws.append(row_values(ws, [row.row, row.reason, *(_cell_value(v) for v in cells)]))
     return _save(wb, Path(path))
 
 
@@ -254,7 +256,7 @@ def export_enterprises(
                     raise ImportCancelled()
                 if progress:
                     progress(count, total or 0, f"正在导出：{count:,} 家")
-            ws.append([_export_value(k, v) for k, v in zip(keys, row, strict=True)])
+            ws.append(row_values(ws, [_export_value(k, v) for k, v in zip(keys, row, strict=True)]))
             count += 1
     saved = _save(wb, Path(path))
     if progress:

@@ -33,6 +33,13 @@ class Overridable(Bad):
 
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+#: control characters (C0 but the spaces above, DEL, C1), bidirectional overrides that make text
+#: display other than it reads, lone surrogates and non-characters: dropped from imported text
+#: (openpyxl cannot write most of them back, and they hide what a name really is)
+_CONTROL = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufffe\uffff]"
+)
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$")  # as Excel shows 9.13501E+17
 
 
@@ -42,7 +49,7 @@ def clean_text(value: object) -> str:
         if value.isprintable():
             text = value.strip()
             return _SPACES.sub(" ", text) if "  " in text else text
-        return _SPACES.sub(" ", value).strip()
+        return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
     if value is None:
         return ""
     if isinstance(value, bool):

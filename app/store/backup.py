@@ -9,6 +9,7 @@ before it replaces anything.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from app.store.engine import connect_raw
 from app.store.errors import StoreCorrupt
+from app.store.folder import private_dir, private_file
 
 BACKUP_DIR = "backups"
 BACKUP_SUFFIX = ".lsbak"
@@ -49,8 +51,12 @@ def _safe_reason(reason: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", reason)[:40] or "manual"
 
 
-def export_encrypted(db_path: Path, key: bytes, target: Path) -> None:
-    """Copy the live store to ``target`` (a new SQLCipher file with the same key)."""
+def export_encrypted(
+    db_path: Path, key: bytes, target: Path, target_key: bytes | None = None
+) -> None:
+    """Copy the store to ``target``: a new SQLCipher file under ``target_key`` (default: the
+    same key), verified before it takes its name."""
+    target_key = target_key or key
     if target.exists():
         raise FileExistsError(target)
     tmp = target.with_name(target.name + ".part")
@@ -59,16 +65,17 @@ def export_encrypted(db_path: Path, key: bytes, target: Path) -> None:
     conn = connect_raw(db_path, key)
     try:
         path_sql = str(tmp).replace("'", "''")
-        conn.execute(f"ATTACH DATABASE '{path_sql}' AS backup KEY \"x'{key.hex()}'\"")
+        conn.execute(f"ATTACH DATABASE '{path_sql}' AS backup KEY \"x'{target_key.hex()}'\"")
         conn.execute("SELECT sqlcipher_export('backup')")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"PRAGMA backup.user_version = {int(version)}")
         conn.execute("DETACH DATABASE backup")
     finally:
         conn.close()
+    private_file(tmp)
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
-    verify(tmp, key)
+    verify(tmp, target_key)
     os.replace(tmp, target)
 
 
@@ -103,13 +110,60 @@ def verify(path: Path, key: bytes) -> None:
 
 
 def create_backup(data_dir: Path, db_path: Path, keys_path: Path, key: bytes, reason: str) -> Path:
-    folder = backup_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(backup_dir(data_dir))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"station-{stamp}-{_safe_reason(reason)}{BACKUP_SUFFIX}"
     export_encrypted(db_path, key, target)
     shutil.copyfile(keys_path, keys_path_for(target))
+    private_file(keys_path_for(target))
     return target
+
+
+def key_for(path: Path, known: dict[int, bytes]) -> bytes:
+    """Which of the store's keys (by generation) opens the backup ``path``; StoreCorrupt if none.
+
+    The backup's own key file says its generation; a backup without one is tried with each.
+    """
+    generation = None
+    with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, KeyError):
+        generation = int(json.loads(keys_path_for(path).read_text(encoding="utf-8"))["generation"])
+    order = sorted(known, key=lambda g: (g != generation, -g))
+    for g in order:
+        try:
+            conn = connect_raw(path, known[g])
+        except StoreCorrupt:
+            continue
+        conn.close()
+        return known[g]
+    raise StoreCorrupt(f"备份文件 {path.name} 无法用本站的任何密钥解密：它不是本站的备份，或已损坏")
+
+
+def remove_slots_from_backups(data_dir: Path, *, tags: set[str], recovery: bool = False) -> int:
+    """Take these users' slots (and the recovery slot) out of every kept backup's key file.
+
+    Used when a user is disabled, a password reset or the recovery code renewed: the old password
+    or code then opens none of the backups kept on this PC either. (The station's current key
+    slots still open every backup for a restore.) Returns the key files changed.
+    """
+    from app.store.keyslots import KeySlotFile
+
+    changed = 0
+    for info in list_backups(data_dir):
+        if not info.keys_path.exists():
+            continue
+        try:
+            keys = KeySlotFile.load(info.keys_path)
+        except StoreCorrupt:
+            continue
+        before = len(keys.slots)
+        keys.slots = [
+            s for s in keys.slots
+            if not (s.kind == "user" and s.tag in tags) and not (recovery and s.kind == "recovery")
+        ]  # fmt: skip
+        if len(keys.slots) != before:
+            keys.save(info.keys_path)
+            changed += 1
+    return changed
 
 
 def list_backups(data_dir: Path) -> list[BackupInfo]:
@@ -127,11 +181,24 @@ def list_backups(data_dir: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.path.name, reverse=True)
 
 
-def replace_store_file(db_path: Path, backup_path: Path, key: bytes) -> None:
-    """Put a verified backup in place of the store. All connections to the store must be closed."""
+def replace_store_file(
+    db_path: Path, backup_path: Path, key: bytes, store_key: bytes | None = None
+) -> None:
+    """Put a verified backup (under ``key``) in place of the store. All connections to the
+    store must be closed. ``store_key``: the store's current key, when the backup was made under
+    an earlier one (before a rotation): the backup is copied under the current key, so that the
+    current key slots open it."""
     verify(backup_path, key)
     tmp = db_path.with_name(db_path.name + ".restore")
-    shutil.copyfile(backup_path, tmp)
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    if store_key is not None and store_key != key:
+        export_encrypted(backup_path, key, tmp, target_key=store_key)
+        with contextlib.suppress(FileNotFoundError):  # verify() left the backup without a WAL
+            os.unlink(str(backup_path) + "-wal")
+    else:
+        shutil.copyfile(backup_path, tmp)
+        private_file(tmp)
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     for suffix in ("-wal", "-shm"):
@@ -215,9 +282,9 @@ def _digest(path: Path) -> str:
 
 def keep_damaged_copy(data_dir: Path, db_path: Path) -> Path:
     """Set a damaged store file aside (still encrypted) before it is replaced."""
-    folder = backup_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(backup_dir(data_dir))
     target = folder / f"station-{datetime.now():%Y%m%d-%H%M%S}.damaged"
     if db_path.exists():
         shutil.copyfile(db_path, target)
+        private_file(target)
     return target

@@ -16,12 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Date, event, inspect
 from sqlalchemy.orm import Session
 
+from app.domain import validators
 from app.domain.enums import ChangeOp
 from app.store.bulk import record_bulk  # noqa: F401  (re-exported: the bulk path of this module)
-from app.store.errors import PermissionDenied, StoreError
+from app.store.errors import PermissionDenied, StoreError, ValidationError
 from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
 
 #: Fields whose values are personal data: the audit log records that they changed, not the values.
@@ -82,6 +83,25 @@ def soft_delete(session: Session, obj: Synced) -> None:
     session.add(obj)
 
 
+_DATE_KEYS: dict[type, tuple[str, ...]] = {}
+
+
+def _check_dates(obj) -> None:
+    """Dates outside 1900–2100 are refused on the station too (they broke the district)."""
+    cls = type(obj)
+    keys = _DATE_KEYS.get(cls)
+    if keys is None:
+        keys = _DATE_KEYS[cls] = tuple(
+            c.key for c in cls.__table__.columns if isinstance(c.type, Date)
+        )
+    for key in keys:
+        value = getattr(obj, key, None)
+        if isinstance(value, date):
+            problem = validators.date_problem(value)
+            if problem:
+                raise ValidationError(problem, field=key)
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     info = session.info
     user_id = info.get("user_id")
@@ -92,6 +112,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             continue
         if info.get("read_only"):
             raise PermissionDenied("只读用户不能修改数据")
+        _check_dates(obj)
         if obj.id is None:
             from app.store.models import new_id
 
@@ -129,6 +150,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         changes = _changed_fields(obj)
         if not changes:
             continue
+        _check_dates(obj)
         obj.updated_at = now
         obj.updated_by = user_id
         op = ChangeOp.DELETE if changes.get("deleted") == [False, True] else ChangeOp.UPDATE

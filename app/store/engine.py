@@ -11,6 +11,7 @@ wait for a writer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
@@ -49,9 +50,19 @@ def connect_raw(db_path: Path, key: bytes, *, create: bool = False) -> sqlcipher
     return conn
 
 
-def make_engine(db_path: Path, key: bytes, *, pool_size: int = 4, create: bool = False) -> Engine:
+def make_engine(
+    db_path: Path,
+    key: bytes | Callable[[], bytes],
+    *,
+    pool_size: int = 4,
+    create: bool = False,
+) -> Engine:
+    """``key``: the raw key, or a function giving the current one (the store's key changes when
+    it is rotated; connections made after that use the new key)."""
+    current = key if callable(key) else (lambda: key)
+
     def creator() -> sqlcipher.Connection:
-        return connect_raw(db_path, key, create=create)
+        return connect_raw(db_path, current(), create=create)
 
     engine = create_engine(
         "sqlite+pysqlite://",

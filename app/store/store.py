@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,8 +28,9 @@ from sqlalchemy.orm.exc import StaleDataError
 import app.roster  # noqa: F401  (Enterprise name initials and local-edit tracking, for every change)
 from app.domain import reference
 from app.domain.enums import Role
+from app.domain.passwords import STATION_MIN_LENGTH, password_problem
 from app.store import backup as backups
-from app.store import changes, migrate
+from app.store import changes, migrate, rekey
 from app.store.engine import make_engine, writer
 from app.store.errors import (
     BadCredentials,
@@ -40,15 +41,81 @@ from app.store.errors import (
     StoreNotFound,
     ValidationError,
 )
-from app.store.keyslots import KdfParams, KeySlotFile, calibrate_kdf, new_recovery_code
+from app.store.folder import create_private_empty, secure_data_dir
+from app.store.keyslots import (
+    KDF_MIN_LOG2N,
+    KdfParams,
+    KeySlotFile,
+    calibrate_kdf,
+    new_recovery_code,
+)
 from app.store.models import Setting, StationInfo, UserAccount, utcnow
+from app.store.rekey import StoreBusy
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "station.db"
 KEYS_FILE = "station.keys.json"
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = STATION_MIN_LENGTH
 RECOVERY_USER_ID = "recovery"
+
+
+class _Gate:
+    """Connections in use vs. a key rotation: the pool's checkouts take the gate shared, a
+    rotation takes it alone (it waits until every connection is back, and a checkout that
+    waited through a rotation is retried with a new connection under the new key)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._out: set[int] = set()
+        self._closed = False
+        self.epoch = 0
+
+    def checkout(self, dbapi_conn, record, proxy) -> None:
+        with self._cond:
+            waited = False
+            while self._closed:
+                waited = True
+                self._cond.wait()
+            if waited or getattr(record, "info", {}).get("epoch", self.epoch) != self.epoch:
+                from sqlalchemy.exc import DisconnectionError
+
+                record.info.pop("epoch", None)
+                raise DisconnectionError("the store's key changed")  # the pool reconnects
+            record.info["epoch"] = self.epoch
+            self._out.add(id(dbapi_conn))
+
+    def checkin(self, dbapi_conn, record) -> None:
+        with self._cond:
+            self._out.discard(id(dbapi_conn))
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self, timeout: float = 60.0):
+        import time
+
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._closed:
+                self._cond.wait(timeout=1)
+            self._closed = True
+            try:
+                while self._out:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise StoreBusy("数据正在被其他操作使用（如同步、导入），请稍后重试")
+                    self._cond.wait(timeout=left)
+            except BaseException:
+                self._closed = False
+                self._cond.notify_all()
+                raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.epoch += 1
+                self._closed = False
+                self._cond.notify_all()
 
 
 @dataclass(frozen=True)
@@ -67,11 +134,24 @@ class CurrentUser:
         return self.role == Role.STATION_ADMIN
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少需要{MIN_PASSWORD_LENGTH}个字符", field="密码")
-    if password.isdigit() and len(set(password)) <= 2:
-        raise ValidationError("密码过于简单，请不要使用重复的数字", field="密码")
+def check_password_strength(password: str, username: str | None = None) -> None:
+    """The station's password policy (``app.domain.passwords``): at least 10 characters, not
+    repetitive, not common, not the user name; the reason in Chinese."""
+    problem = password_problem(password, min_length=MIN_PASSWORD_LENGTH, username=username)
+    if problem:
+        raise ValidationError(problem, field="密码")
+
+
+def check_display_name(display_name: str) -> str:
+    """Every account has the name of the person (printed on documents, shown in the audit)."""
+    name = (display_name or "").strip()
+    if not name:
+        raise ValidationError("请填写使用该账户的人的姓名", field="姓名")
+    if len(name) > 60:
+        raise ValidationError("不能超过60个字符", field="姓名")
+    if not name.isprintable():
+        raise ValidationError("不能含有控制字符", field="姓名")
+    return name
 
 
 def check_username(username: str) -> str:
@@ -89,8 +169,11 @@ class Store:
         self.keys = keys
         self._key = key
         self.user = user
-        self._keys_lock = threading.Lock()
-        self.engine: Engine = make_engine(self.db_path, key)
+        self._keys_lock = threading.RLock()
+        self.engine: Engine = make_engine(self.db_path, lambda: self._key)
+        self._gate = _Gate()
+        event.listen(self.engine, "checkout", self._gate.checkout)
+        event.listen(self.engine, "checkin", self._gate.checkin)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=writer(self.engine), expire_on_commit=False)
         changes.install(self._reader)
@@ -136,10 +219,12 @@ class Store:
         data_dir = Path(data_dir)
         station = reference.station(station_code)
         admin_username = check_username(admin_username)
-        check_password_strength(admin_password)
+        admin_display_name = check_display_name(admin_display_name)
+        check_password_strength(admin_password, admin_username)
         if cls.keys_path_in(data_dir).exists() or cls.db_path_in(data_dir).exists():
             raise StoreExists()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(data_dir)
+        create_private_empty(cls.db_path_in(data_dir))
         kdf = kdf or calibrate_kdf()
         key = secrets.token_bytes(32)
         recovery = new_recovery_code()
@@ -187,6 +272,8 @@ class Store:
     def _load_keys(cls, data_dir: Path) -> KeySlotFile:
         if not cls.exists(data_dir):
             raise StoreNotFound()
+        secure_data_dir(data_dir)
+        rekey.recover(cls.db_path_in(data_dir), cls.keys_path_in(data_dir))
         return KeySlotFile.load(cls.keys_path_in(data_dir))
 
     @classmethod
@@ -197,7 +284,10 @@ class Store:
         data_dir = Path(data_dir)
         keys = cls._load_keys(data_dir)
         key = keys.unlock_user(username, password, now=now)
-        return cls._open_unlocked(data_dir, keys, key, username=username)
+        store = cls._open_unlocked(data_dir, keys, key, username=username)
+        store._upgrade_slot(lambda k: k.find_user_slot(username),
+                            lambda k, kdf: k.set_user_slot(username, password, store._key, kdf))  # fmt: skip
+        return store
 
     @classmethod
     def open_with_recovery(cls, data_dir: Path, code: str, *, now: float | None = None) -> Store:
@@ -205,7 +295,10 @@ class Store:
         data_dir = Path(data_dir)
         keys = cls._load_keys(data_dir)
         key = keys.unlock_recovery(code, now=now)
-        return cls._open_unlocked(data_dir, keys, key, username=None)
+        store = cls._open_unlocked(data_dir, keys, key, username=None)
+        store._upgrade_slot(KeySlotFile.recovery_slot,
+                            lambda k, kdf: k.set_recovery_slot(code, store._key, kdf))  # fmt: skip
+        return store
 
     @classmethod
     def _open_unlocked(
@@ -328,10 +421,11 @@ class Store:
     def add_user(self, username: str, display_name: str, role: Role, password: str) -> UserAccount:
         self.require_admin()
         username = check_username(username)
-        check_password_strength(password)
+        display_name = check_display_name(display_name)
+        check_password_strength(password, username)
         account = UserAccount(
             username=username,
-            display_name=display_name.strip() or username,
+            display_name=display_name,
             role=Role(role),
             created_by=self.user.id,
             password_changed_at=utcnow(),
@@ -355,21 +449,97 @@ class Store:
             raise ValidationError(f"用户“{username}”不存在", field="用户名")
         return account
 
-    def reset_password(self, username: str, new_password: str) -> None:
-        """Set a user's password (administrator, or a recovery-code session). Only that slot changes."""
+    # ------------------------------------------------ the database key: rotation and upgrades
+
+    def _upgrade_slot(self, find, renew) -> None:
+        """After a login: a first-release slot, or one below today's KDF floor, is made anew
+        with the password just given (no one else's slot changes)."""
+        with self._keys_lock:
+            slot = find(self.keys)
+            if slot is None:
+                return
+            floor = min(KDF_MIN_LOG2N, self._kdf().log2_n) if slot.kdf.log2_n < KDF_MIN_LOG2N else 0
+            if self.keys.slot_is_current(slot, floor):
+                return
+            renew(self.keys, self._kdf())
+            self.keys.save()
+            log.info("key slot upgraded at login")
+
+    def _rotate_key(self, change, *, reason: str) -> list[str]:
+        """Give the store a new database key (SQLCipher), crash-safely, after a verified backup.
+
+        ``change(keys, new_key)`` edits the new slot file (drop a slot, add a new one). Every other
+        slot keeps working: the new key is sealed to its public key. Returns the tags of
+        first-release slots that could not take the new key (their users need a new password).
+        A copy of the old slot file, a backup's or a stolen one, opens none of what is written
+        from now on. Must not be called with a session open in this thread.
+        """
+        with self._keys_lock:
+            recovery = self.keys.recovery_slot()
+            if recovery is None or recovery.v < 2:
+                raise ValidationError(
+                    "本站的恢复码是旧版本程序生成的，无法随数据密钥一同更换：请先在“设置与用户”中"
+                    "点击“更换恢复码”，打印新的恢复码，然后再进行此操作"
+                )
+            with self._gate.alone():
+                self.engine.dispose()
+                old_key = self._key
+                safety = backups.create_backup(
+                    self.data_dir, self.db_path, self.keys_path, old_key, f"pre-rekey-{reason}"
+                )
+                new_key = secrets.token_bytes(32)
+                next_keys, dropped = self.keys.rotated(old_key, new_key)
+                change(next_keys, new_key)
+                rekey.swap_key(self.db_path, self.keys_path, old_key, new_key, next_keys)
+                self._key, self.keys = new_key, next_keys
+            self.engine.dispose()
+        with contextlib.suppress(Exception):
+            backups.prune(self.data_dir, self._backup_keep())
+        log.info("database key rotated (%s); backup %s", reason, safety.name)
+        return [slot.tag for slot in dropped if slot.kind == "user"]
+
+    def _backup_keep(self) -> int:
+        try:
+            return int(self.get_setting(self.BACKUP_KEEP_SETTING, backups.DEFAULT_KEEP))
+        except Exception:
+            return backups.DEFAULT_KEEP
+
+    def _legacy_users(self, dropped_tags: list[str]) -> list[str]:
+        if not dropped_tags:
+            return []
+        with self.read() as s:
+            names = list(s.scalars(select(UserAccount.username).where(UserAccount.active)))
+        return [n for n in names if self.keys.user_tag(n) in dropped_tags]
+
+    def reset_password(self, username: str, new_password: str) -> list[str]:
+        """Set a user's password (administrator, or a recovery-code session).
+
+        The database key is rotated: the old password (and any copy of the old slot) opens
+        nothing written from now on, and the old slot is taken out of every kept backup's key
+        file. Returns users whose first-release slots had to go (they need a new password too).
+        """
         self.require_admin()
-        check_password_strength(new_password)
-        with self._keys_lock, self._writer(info=self._info()) as s, s.begin():
+        with self.read() as s:
+            username = self._account(s, username).username
+        check_password_strength(new_password, username)
+        kdf = self._kdf()
+        dropped = self._rotate_key(
+            lambda keys, key: keys.set_user_slot(username, new_password, key, kdf),
+            reason="reset",
+        )
+        backups.remove_slots_from_backups(self.data_dir, tags={self.keys.user_tag(username)})
+        with self._writer(info=self._info()) as s, s.begin():
             account = self._account(s, username)
             account.password_changed_at = utcnow()
             account.active = True
-            self.keys.set_user_slot(account.username, new_password, self._key, self._kdf())
-            self.keys.save()
             account_id = account.id
-        self._audit("user_reset_password", account_id, "重置密码")
+        self._audit("user_reset_password", account_id, "重置密码（已更换数据密钥）")
+        return self._legacy_users(dropped)
 
     def change_own_password(self, old_password: str, new_password: str) -> None:
-        check_password_strength(new_password)
+        """A user's own new password: only that user's slot changes (the user knew the old one).
+        A password that may have leaked is reset by the administrator, which rotates the key."""
+        check_password_strength(new_password, self.user.username)
         if not self.verify_password(self.user.username, old_password):
             raise BadCredentials("原密码不正确")
         with self._keys_lock, self._writer(info=self._info()) as s, s.begin():
@@ -379,37 +549,49 @@ class Store:
             self.keys.save()
         self._audit("user_change_password", self.user.id, "修改本人密码")
 
-    def set_user_active(self, username: str, active: bool, password: str | None = None) -> None:
-        """Disable (removes the key slot: the user can no longer decrypt) or re-enable with a password."""
+    def set_user_active(
+        self, username: str, active: bool, password: str | None = None
+    ) -> list[str]:
+        """Disable (the slot goes, the database key is rotated and the user's slot is taken out
+        of every kept backup's key file: neither the password nor a copied key file opens the
+        store any more) or re-enable with a new password (a new slot)."""
         self.require_admin()
-        with self._keys_lock, self._writer(info=self._info()) as s, s.begin():
-            account = self._account(s, username)
-            if not active:
-                if account.id == self.user.id:
-                    raise ValidationError("不能停用当前登录的用户")
-                admins = s.scalars(
-                    select(UserAccount).where(
-                        UserAccount.role == Role.STATION_ADMIN, UserAccount.active.is_(True)
-                    )
-                ).all()
-                if account.role == Role.STATION_ADMIN and len(admins) <= 1:
-                    raise ValidationError("至少需要保留一名启用的站点管理员")
-                account.active = False
-                self.keys.remove_user_slot(account.username)
-            else:
-                if password is None:
-                    raise ValidationError("重新启用用户需要为其设置新密码", field="密码")
-                check_password_strength(password)
+        if active:
+            if password is None:
+                raise ValidationError("重新启用用户需要为其设置新密码", field="密码")
+            with self._keys_lock, self._writer(info=self._info()) as s, s.begin():
+                account = self._account(s, username)
+                check_password_strength(password, account.username)
                 account.active = True
                 account.password_changed_at = utcnow()
                 self.keys.set_user_slot(account.username, password, self._key, self._kdf())
-            self.keys.save()
-            account_id = account.id
-        self._audit(
-            "user_enable" if active else "user_disable",
-            account_id,
-            "启用用户" if active else "停用用户",
+                self.keys.save()
+                account_id = account.id
+            self._audit("user_enable", account_id, "启用用户")
+            return []
+        with self.read() as s:
+            account = self._account(s, username)
+            if account.id == self.user.id:
+                raise ValidationError("不能停用当前登录的用户")
+            admins = s.scalars(
+                select(UserAccount).where(
+                    UserAccount.role == Role.STATION_ADMIN, UserAccount.active.is_(True)
+                )
+            ).all()
+            if account.role == Role.STATION_ADMIN and account.active and len(admins) <= 1:
+                raise ValidationError("至少需要保留一名启用的站点管理员")
+            username = account.username
+        tag = self.keys.user_tag(username)
+        dropped = self._rotate_key(
+            lambda keys, key: keys.remove_user_slot(username), reason="disable"
         )
+        backups.remove_slots_from_backups(self.data_dir, tags={tag})
+        with self._writer(info=self._info()) as s, s.begin():
+            account = self._account(s, username)
+            account.active = False
+            account_id = account.id
+        self._audit("user_disable", account_id, "停用用户（已更换数据密钥）")
+        return self._legacy_users(dropped)
 
     def set_user_role(self, username: str, role: Role) -> None:
         self.require_admin()
@@ -430,13 +612,22 @@ class Store:
                 return False
 
     def rotate_recovery_code(self) -> str:
-        """A new recovery code (the old one stops working). Administrator only."""
+        """A new recovery code (the old one stops working, for the current store and for every
+        kept backup's key file), with a new database key. Administrator only."""
         self.require_admin()
         code = new_recovery_code()
+        kdf = self._kdf()
         with self._keys_lock:
-            self.keys.set_recovery_slot(code, self._key, self._kdf())
-            self.keys.save()
-        self._audit("recovery_rotate", None, "更换恢复码")
+            recovery = self.keys.recovery_slot()
+            if recovery is None or recovery.v < 2:
+                # a first-release recovery slot cannot take a new key: replace it first
+                self.keys.set_recovery_slot(code, self._key, kdf)
+                self.keys.save()
+            self._rotate_key(
+                lambda keys, key: keys.set_recovery_slot(code, key, kdf), reason="recovery"
+            )
+        backups.remove_slots_from_backups(self.data_dir, tags=set(), recovery=True)
+        self._audit("recovery_rotate", None, "更换恢复码（已更换数据密钥）")
         return code
 
     def _audit(self, action: str, entity_id: str | None, summary: str) -> None:
@@ -480,7 +671,8 @@ class Store:
         backups.replace_store_file(self.db_path, backup_path, self._key)
 
     def verify_backup(self, backup_path: Path) -> None:
-        backups.verify(backup_path, self._key)
+        """The backup opens (under this key or an earlier generation's) and is intact."""
+        backups.verify(backup_path, backups.key_for(backup_path, self.keys.known_keys(self._key)))
 
     @classmethod
     def restore_backup(
@@ -517,7 +709,10 @@ class Store:
                 engine.dispose()
         else:
             raise PermissionDenied("恢复备份需要站点管理员密码或恢复码")
-        backups.verify(Path(backup_path), key)
+        # a backup made before a key rotation is under an earlier key: the current key opens
+        # the history of every key this store has had
+        backup_key = backups.key_for(Path(backup_path), keys.known_keys(key))
+        backups.verify(Path(backup_path), backup_key)
         db_path = cls.db_path_in(data_dir)
         try:
             safety = backups.create_backup(
@@ -526,7 +721,7 @@ class Store:
         except StoreCorrupt:
             # The store itself is damaged (often the reason to restore): keep its bytes aside.
             safety = backups.keep_damaged_copy(data_dir, db_path)
-        backups.replace_store_file(db_path, Path(backup_path), key)
+        backups.replace_store_file(db_path, Path(backup_path), backup_key, store_key=key)
         backups.prune(data_dir)
         log.info(
             "store restored from %s (previous state kept as %s)",

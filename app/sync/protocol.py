@@ -76,15 +76,34 @@ def decompress(body: bytes, encoding: str, limit: int = MAX_DECOMPRESSED_BYTES) 
             raise PayloadError("gzip 压缩数据不完整")
         return out
     if encoding == "zstd":
-        try:
-            reader = zstandard.ZstdDecompressor().stream_reader(body)
-            out = reader.read(limit + 1)
-        except zstandard.ZstdError as exc:
-            raise PayloadError("请求内容不是有效的 zstd 压缩数据") from exc
-        if len(out) > limit:
-            raise PayloadError("请求内容解压后超过大小上限", status=413)
-        return out
+        return _unzstd(body, limit)
     raise PayloadError(f"不支持的压缩方式：{encoding[:20]}（可用 zstd、gzip）", status=415)
+
+
+def _unzstd(body: bytes, limit: int) -> bytes:
+    """One complete zstd frame, at most ``limit`` bytes once decompressed.
+
+    A truncated frame is refused (a stream reader returned what it had, often nothing, as if
+    that were the body); so is data after the frame. A frame that declares its size is refused
+    before anything is allocated when that size is over the limit.
+    """
+    try:
+        size = zstandard.get_frame_parameters(body).content_size
+    except zstandard.ZstdError as exc:
+        raise PayloadError("请求内容不是有效的 zstd 压缩数据") from exc
+    known = size != zstandard.CONTENTSIZE_UNKNOWN
+    if known and size > limit:
+        raise PayloadError("请求内容解压后超过大小上限", status=413)
+    try:
+        return zstandard.ZstdDecompressor().decompress(
+            body, max_output_size=limit, allow_extra_data=False
+        )
+    except zstandard.ZstdError as exc:
+        if not known:  # either cut short or larger than the limit: say which
+            reader = zstandard.ZstdDecompressor().stream_reader(body)
+            if len(reader.read(limit + 1)) > limit:
+                raise PayloadError("请求内容解压后超过大小上限", status=413) from exc
+        raise PayloadError("zstd 压缩数据不完整或已损坏") from exc
 
 
 # ------------------------------------------------------------------ credentials and signatures

@@ -74,11 +74,13 @@ class ValidatedForm(QFormLayout):
             return False
         return True
 
-    def check_new_password(self, password: QLineEdit, confirm: QLineEdit) -> bool:
+    def check_new_password(
+        self, password: QLineEdit, confirm: QLineEdit, username: str | None = None
+    ) -> bool:
         """The password rules of the store, and the two entries the same."""
         from app.store.store import check_password_strength
 
-        if not self.check(password, check_password_strength, password.text()):
+        if not self.check(password, check_password_strength, password.text(), username):
             return False
         if password.text() != confirm.text():
             self.set_error(confirm, "两次输入的密码不一致")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import reference
 from app.store.errors import StoreError
-from app.store.store import Store, check_username
+from app.store.store import Store, check_display_name, check_username
 from app.ui.context import user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.workers import Task, run_task
@@ -92,7 +92,7 @@ class AdminPage(QWizardPage):
         self.display_name = QLineEdit()
         self.display_name.setPlaceholderText("例如：林站长")
         self.form.add_field("姓名：", self.display_name, "display_name")
-        self.password = PasswordEdit("至少8个字符")
+        self.password = PasswordEdit("至少10个字符，不要用常见密码")
         self.form.add_field("密码：", self.password, "password")
         self.confirm = PasswordEdit()
         self.form.add_field("确认密码：", self.confirm, "confirm")
@@ -101,9 +101,11 @@ class AdminPage(QWizardPage):
 
     def validatePage(self) -> bool:
         self.form.clear_errors()
-        return self.form.check(
-            self.username, check_username, self.username.text()
-        ) and self.form.check_new_password(self.password, self.confirm)
+        return (
+            self.form.check(self.username, check_username, self.username.text())
+            and self.form.check(self.display_name, check_display_name, self.display_name.text())
+            and self.form.check_new_password(self.password, self.confirm, self.username.text())
+        )
 
 
 class RecoveryPage(QWizardPage):

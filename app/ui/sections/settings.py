@@ -29,7 +29,7 @@ from app.domain.enums import Role
 from app.store import backup
 from app.store.errors import StoreError
 from app.store.models import UserAccount
-from app.store.store import Store, check_username
+from app.store.store import Store, check_display_name, check_username
 from app.ui.context import AppContext, user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING
@@ -89,7 +89,7 @@ class PasswordDialog(QDialog):
         self.old = PasswordEdit() if ask_old else None
         if self.old is not None:
             self.form.add_field("当前密码：", self.old)
-        self.new = PasswordEdit("至少8个字符")
+        self.new = PasswordEdit("至少10个字符，不要用常见密码")
         self.form.add_field("新密码：", self.new)
         self.confirm = PasswordEdit()
         self.form.add_field("确认新密码：", self.confirm)
@@ -124,7 +124,7 @@ class AddUserDialog(QDialog):
             self.role.addItem(role.label, role.value)
         self.role.setCurrentIndex(self.role.findData(Role.MEDIATOR.value))
         self.form.add_field("角色：", self.role)
-        self.password = PasswordEdit("至少8个字符")
+        self.password = PasswordEdit("至少10个字符，不要用常见密码")
         self.form.add_field("初始密码：", self.password)
         self.confirm = PasswordEdit()
         self.form.add_field("确认密码：", self.confirm)
@@ -143,9 +143,11 @@ class AddUserDialog(QDialog):
 
     def _check(self) -> None:
         self.form.clear_errors()
-        if self.form.check(
-            self.username, check_username, self.username.text()
-        ) and self.form.check_new_password(self.password, self.confirm):
+        if (
+            self.form.check(self.username, check_username, self.username.text())
+            and self.form.check(self.display_name, check_display_name, self.display_name.text())
+            and self.form.check_new_password(self.password, self.confirm, self.username.text())
+        ):
             self.accept()
 
 
@@ -350,9 +352,15 @@ class SettingsSection(Section):
         return self.users_model.users[rows[0].row()]
 
     def _after_change(self, message: str):
-        def done(_result) -> None:
+        def done(result) -> None:
             self.refresh_users()
-            QMessageBox.information(self, "完成", message)
+            text = message
+            if isinstance(result, list) and result:  # first-release slots that had to go
+                text += (
+                    "\n\n数据密钥已更换。以下用户的密码是旧版本程序设置的，需要重置后才能登录："
+                    + "、".join(result)
+                )
+            QMessageBox.information(self, "完成", text)
 
         return done
 
