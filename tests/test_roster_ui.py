@@ -221,3 +221,100 @@ def test_a_file_without_a_name_column_asks_for_the_mapping_first(ctx, store, qtb
     dialog.check()
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=10_000)
     assert dialog.plan.counts()["new"] == 2 and _count(store) == 0
+
+
+# ---------------------------------------------------------------- the corpus in the dialog
+
+CORPUS = __import__("pathlib").Path(__file__).parent / "data" / "rosters"
+
+
+def _open(dialog, qtbot, path):
+    dialog.open_file(path)
+    qtbot.waitUntil(lambda: not dialog.busy and (dialog.source is not None or bool(dialog.error)),
+                    timeout=30_000)  # fmt: skip
+    assert dialog.error is None, dialog.error
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+
+
+def _choose_row(dialog, qtbot, row: int) -> None:
+    """As the user does it: pick the row in the 表头行 list."""
+    index = dialog.header_row.findData(row)
+    assert index >= 0, [dialog.header_row.itemText(i) for i in range(dialog.header_row.count())]
+    dialog.header_row.setCurrentIndex(index)
+    dialog.header_row.activated.emit(index)
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.source.header.rows[-1] == row,
+                    timeout=30_000)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "wrong", "counts"),
+    [
+        # LibreOffice: a title and the 填报单位/填报日期 line above the header (issue 16)
+        ("meta_line.lo.xlsx", ["第3行为表头", "第2行“填报单位：东街街道", "为表外说明", "序号列未导入"],
+         2, "新增 6"),
+        # xlwt: 小计 rows inside the table, 合计 and 填表说明 below it
+        ("totals.xlwt.xls", ["第1行为表头", "为合计/小计行", "为填表说明", "已跳过（不算无效）"],
+         3, "新增 8"),
+        # openpyxl: one sheet per community
+        ("multi_sheet.openpyxl.xlsx", ["读取3个格式相同的工作表", "“二社区”", "工作表“说明”未导入"],
+         2, "新增 9"),
+    ],
+)  # fmt: skip
+def test_import_dialog_shows_the_reading_and_takes_the_users_header_row(
+    ctx, store, qtbot, name, first, wrong, counts
+):
+    from app.ui.roster.import_dialog import ImportDialog
+
+    dialog = ImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _open(dialog, qtbot, CORPUS / name)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)
+    reading = dialog.reading_label.text()
+    assert dialog.reading_label.isVisible()
+    assert reading.startswith("读取方式：")
+    for fragment in first:
+        assert fragment in reading, reading
+    assert counts in dialog.counts.text()
+    right = dialog.source.header.rows[-1]
+
+    # the user picks another header row: read again from it, nothing written
+    _choose_row(dialog, qtbot, wrong)
+    reading = dialog.reading_label.text()
+    assert f"第{wrong}行为表头（您指定）" in reading, reading
+    assert dialog.source.header.chosen
+    assert _count(store) == 0
+    if dialog.plan is None:  # that row names no roster fields: the dialog asks for the mapping
+        assert "企业名称" in dialog.status.text() or "统一社会信用代码" in dialog.status.text()
+    else:
+        assert counts not in dialog.counts.text()
+
+    # and back to the right one: the reading and the preview are right again
+    _choose_row(dialog, qtbot, right)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=30_000)
+    assert f"第{right}行为表头（您指定）" in dialog.reading_label.text()
+    assert counts in dialog.counts.text()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
+    assert _count(store) == int(counts.split()[1])
+    dialog.reject()
+
+
+def test_import_dialog_says_what_is_wrong_with_a_hostile_file(ctx, store, qtbot, tmp_path):
+    from app.ui.roster.import_dialog import ImportDialog
+    from tests.security.test_hostile_xlsx import HEADER_ROW, sheet_xml, xlsx
+
+    path = xlsx(tmp_path / "坏.xlsx", sheet_xml(
+        f'<dimension ref="A1:C2"/><sheetData>{HEADER_ROW}'
+        '<row r="2"><c r="XFD1048576"><v>1</v></c></row></sheetData>'))  # fmt: skip
+    dialog = ImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.open_file(path)
+    qtbot.waitUntil(lambda: not dialog.busy and bool(dialog.error), timeout=60_000)
+    assert "XFD1048576" in dialog.header_label.text() and "坏.xlsx" in dialog.header_label.text()
+    assert dialog.source is None and dialog.choose.isEnabled()  # the dialog (and the app) go on
+    good = write_roster(tmp_path / "好.xlsx", [[code(1), "福州闽江科技有限公司"]])
+    _open(dialog, qtbot, good)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)
+    assert "新增 1" in dialog.counts.text()
+    dialog.reject()

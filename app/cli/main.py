@@ -57,8 +57,12 @@ def _run_gui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
     from app.logsetup import configure_logging
 
+    # a frozen build started as the roster reader child (app/spreadsheet) runs that and exits
+    multiprocessing.freeze_support()
     make_streams_safe()  # before anything prints Chinese (argparse's help included)
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -26,7 +26,11 @@ def register(sub) -> None:
         help="导入企业名录（.xlsx/.xls/.ods），打印新增、更新、未变、无效、冲突的数量",
     )
     p.add_argument("file", type=Path, help="名录文件")
-    p.add_argument("--sheet", help="工作表名称（默认：第一个有名录表头的工作表）")
+    p.add_argument(
+        "--sheet",
+        action="append",
+        help="工作表名称，可重复指定多个（默认：第一个有名录表头的工作表，以及格式相同的其他工作表）",
+    )
     p.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入")
     p.add_argument(
         "--errors", type=Path, metavar="OUT.xlsx", help="把无效行（含原行号和原因）另存为表格"
@@ -113,7 +117,10 @@ def cmd_import(args) -> int:
     mapped = "、".join(
         f"{header.texts.get(c, '')}→{_label(k)}" for c, k in sorted(header.mapping.items())
     )
-    print(f"文件：{args.file}  工作表：{plan.sheet}  表头在第{'、'.join(map(str, header.rows))}行")
+    sheets = "、".join(plan.sheets) if plan.sheets else plan.sheet
+    print(f"文件：{args.file}  工作表：{sheets}  表头在第{'、'.join(map(str, header.rows))}行")
+    if plan.reading is not None:
+        print(f"读取方式：{plan.reading.sentence}")
     print(f"列对应：{mapped}")
     print(("检查结果（未写入）：" if args.dry_run else "导入完成：") + result.summary())
     print(
@@ -121,7 +128,7 @@ def cmd_import(args) -> int:
         f"invalid={result.invalid} conflicts={result.conflicts} duplicates={result.duplicates}"
     )
     for row in plan.all_invalid[:20]:
-        print(f"  第{row.row}行：{row.reason}")
+        print(f"  {row.where}：{row.reason}")
     if len(plan.all_invalid) > 20:
         print(
             f"  ……另有{len(plan.all_invalid) - 20}行无效"

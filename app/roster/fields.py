@@ -143,13 +143,30 @@ _CONTAINED = sorted(
 )
 
 
+#: "label：value" (填报单位：东街街道, 联系电话：0591-…): a note about the table, never a header
+_NOTE = re.compile(r"^[^：:]{1,20}[：:]\s*\S")
+#: a row-number column (序号): recognised, and never imported
+SERIAL_HEADERS = frozenset({"序号", "序", "编号", "顺序号", "序列号", "行号", "NO", "NO.", "No", "No."})
+
+
+def is_note(text: object) -> bool:
+    """A cell written as "label：value", as the lines above and below a roster table are."""
+    return bool(text) and _NOTE.match(str(text).strip()) is not None
+
+
+def is_serial_header(text: object) -> bool:
+    key = header_key(text)
+    return key in SERIAL_HEADERS or key.upper() in SERIAL_HEADERS
+
+
 def match_header(text: object) -> tuple[str, int] | None:
     """``(field, quality)`` for a header cell, lower quality is better; None when unknown.
 
-    An exact alias (brackets and marks ignored) beats one contained in a longer header.
+    An exact alias (brackets and marks ignored) beats one contained in a longer header. A cell
+    written as "label：value" is a note, not a header (“填报单位：东街街道” is no 所属街道).
     """
     key = header_key(text)
-    if not key or len(key) > 40:
+    if not key or len(key) > 40 or is_note(text):
         return None
     for candidate in (key, _stripped(key)):
         if candidate in _ALIAS_INDEX:

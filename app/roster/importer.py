@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import logging
 import operator
 from collections.abc import Callable
@@ -32,7 +31,9 @@ from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, header_key
 from app.roster.initials import name_initials
 from app.roster.mapping import Header, clean_mapping, load_remembered, remember_mapping
 from app.roster.normalize import CACHED_KINDS, SLOT, Overridable, display, parse_column
+from app.roster.reading import describe
 from app.roster.source import RosterSource
+from app.spreadsheet.client import ReaderCancelled
 from app.store import changes
 from app.store.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
 from app.store.errors import PermissionDenied
@@ -108,10 +109,17 @@ class InvalidRow:
     reasons: list[str]
     #: the mapped cells as read: field -> value
     cells: dict
+    #: the sheet, when the import reads several
+    sheet: str | None = None
 
     @property
     def reason(self) -> str:
         return "；".join(self.reasons)
+
+    @property
+    def where(self) -> str:
+        """工作表“一社区”第12行 (or 第12行 when the import reads one sheet)."""
+        return f"工作表“{self.sheet}”第{self.row}行" if self.sheet else f"第{self.row}行"
 
 
 @dataclass
@@ -181,11 +189,24 @@ class ImportPlan:
     overridable: dict[int, str]
     options: ImportOptions
     preview: Diff | None = None
+    #: the sheets read, in order; with several, ``sheet_of`` gives each row's sheet (index)
+    sheets: list[str] = field(default_factory=list)
+    sheet_of: list[int] | None = None
+    #: rows read and left out: kind (importer.SKIP_KINDS) -> [(sheet, row number)]
+    skipped_rows: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: the station's street, given to rows when the file has no street column
+    default_street: str | None = None
+    #: how the file was read, for the preview (app.roster.reading.Reading)
+    reading: object = None
+
+    def sheet_of_row(self, index: int) -> str | None:
+        return self.sheets[self.sheet_of[index]] if self.sheet_of is not None else None
 
     @property
     def all_invalid(self) -> list[InvalidRow]:
         extra = self.preview.invalid if self.preview else []
-        return sorted([*self.invalid, *extra], key=lambda r: r.row)
+        order = {name: i for i, name in enumerate(self.sheets)}
+        return sorted([*self.invalid, *extra], key=lambda r: (order.get(r.sheet, 0), r.row))
 
     def counts(self) -> dict[str, int]:
         p = self.preview or Diff()
@@ -225,17 +246,70 @@ class ImportResult:
 
 # ---------------------------------------------------------------- reading and validating rows
 
+#: kinds of rows that are read and left out, as the preview names them
+SKIP_KINDS = {
+    "blank": "空行",
+    "header": "重复的表头",
+    "title": "重复的标题或表外说明",
+    "total": "合计/小计行",
+    "notes": "填表说明",
+    "example": "模板示例行",
+}
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "累计")
+_NOTES_WORDS = ("填表说明", "说明", "备注", "注：", "注:", "注意", "填表人", "制表人", "填报人",
+                "审核人", "负责人：", "负责人:", "填表日期", "制表日期", "填报日期", "填报单位",
+                "联系人：", "联系人:")  # fmt: skip
 
-def _fill_merged(source: RosterSource, col: int, numbers: range, column: list) -> None:
-    """Give the cells of a vertically merged block in ``column`` the value of its first cell."""
-    blocks = [(r1, r2) for (r1, c1), (r2, _c2) in source.sheet.merged if c1 == col and r2 > r1]
-    first = numbers.start
-    for r1, r2 in blocks:
+
+@dataclass
+class RowsRead:
+    """What :func:`read_rows` found: the valid rows and everything it left out, by row."""
+
+    rows: list[tuple[int, tuple]]
+    invalid: list[InvalidRow]
+    duplicates: list[tuple[int, int]]
+    skipped: int
+    overridable: dict[int, str]
+    #: index in ``sheets`` of each row of ``rows`` (only when several sheets are imported)
+    sheet_of: list[int] | None = None
+    #: kind (SKIP_KINDS) -> [(sheet, row number)]
+    skipped_rows: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def __iter__(self):  # the five values callers unpack
+        return iter((self.rows, self.invalid, self.duplicates, self.skipped, self.overridable))
+
+
+def _fill_merged(merged, col: int, first: int, column: list, offset: int, count: int) -> None:
+    """Give the cells of a vertically merged block in ``column`` the value of its first cell.
+
+    ``column[offset:offset + count]`` holds the sheet rows from row number ``first`` on.
+    """
+    for (r1, c1), (r2, _c2) in merged:
+        if c1 != col or r2 <= r1:
+            continue
         anchor = r1 + 1 - first
-        value = column[anchor] if 0 <= anchor < len(column) else ""
-        for i in range(max(r1 + 2 - first, 0), min(r2 + 2 - first, len(column))):
-            if column[i] in ("", None):
-                column[i] = value
+        if not 0 <= anchor < count:
+            continue
+        value = column[offset + anchor]
+        for i in range(max(r1 + 2 - first, 0), min(r2 + 2 - first, count)):
+            if column[offset + i] in ("", None):
+                column[offset + i] = value
+
+
+def _header_words(header: Header, keys: list[str]) -> list[set[str]]:
+    """For each field, the header texts (as keys) that say that field's name in this sheet."""
+    by_field = {k: c for c, k in header.mapping.items()}
+    out = []
+    for key in keys:
+        col = by_field.get(key)
+        words = set()
+        if col is not None:
+            words.add(header_key(header.texts.get(col, "")))
+            for texts in header.row_texts:
+                words.add(header_key(texts.get(col, "")))
+        words.discard("")
+        out.append(words)
+    return out
 
 
 def read_rows(
@@ -245,60 +319,63 @@ def read_rows(
     progress: Progress | None = None,
     cancel=None,
     release: bool = False,
-) -> tuple[list[tuple[int, tuple]], list[InvalidRow], list[tuple[int, int]], int, dict[int, str]]:
-    """Normalise and validate each data row: (rows, invalid, duplicates, skipped, overridable).
+    default_street: str | None = None,
+) -> RowsRead:
+    """Normalise and validate each data row of every sheet of the import.
 
-    Works a column at a time (see :func:`normalize.parse_column`); only mapped cells are kept.
+    Works a column at a time (see :func:`normalize.parse_column`); only mapped cells (and the
+    first column, where footers such as 合计 usually start) come from the reader child. The
+    mapping is the leading sheet's; the other sheets, of the same layout, map their own
+    columns to the same fields. ``default_street``: the street of rows without one, when the
+    file has no street column.
     """
-    start_col = source.sheet.start_col
-    ordered = sorted(mapping.items())
-    positions = [col - start_col for col, _key in ordered]
-    keys = [key for _col, key in ordered]
-    # the first column too: footers (合计, 填表人) usually start there
-    pick = operator.itemgetter(*positions, 0)
-    width = max(positions) + 1
-    total = source.sheet.height
-    first_number = source.data_start
-    rows_iter = itertools.islice(
-        source.sheet.iter_rows(), first_number - source.sheet.start_row - 1, None
-    )
+    keys = [key for _col, key in sorted(mapping.items())]
+    multi = len(source.parts) > 1
     all_columns: list[list] = [[] for _ in range(len(keys) + 1)]
-    # Columns with few distinct values (streets, yes/no, sizes) share one object per value:
-    # the reader makes a new string for every cell, and 100,000 rows of them add up.
-    shared = [
-        {} if j < len(keys) and (FIELD_BY_KEY[keys[j]].kind in CACHED_KINDS or keys[j] == "industry")
-        else None
-        for j in range(len(keys) + 1)
-    ]  # fmt: skip
-    count = 0
-    while True:
-        _check_cancel(cancel)
-        chunk = list(itertools.islice(rows_iter, 20_000))
-        if not chunk:
-            break
+    numbers: list[int] = []
+    sheet_index: list[int] = []
+    segments = []  # (part, offset, count, positions)
+    total = sum(p.sheet.height for p in source.parts)
+    done = 0
+    # Columns with few distinct values (streets, yes/no, sizes) share one object per value.
+    for k, part in enumerate(source.parts):
+        header = part.header
+        same = k == 0 or header.layout_key == source.parts[0].header.layout_key
+        cols = dict(mapping) if same else {c: f for c, f in header.mapping.items() if f in keys}
+        by_field = {f: c for c, f in cols.items()}
+        start_col = part.sheet.start_col
+        positions = [by_field.get(key) for key in keys]
+        wanted = [p - start_col for p in positions if p is not None] + [0]
+        skip = part.data_start - part.sheet.start_row - 1
+        offset = len(numbers)
+        count = 0
         try:
-            picked = list(map(pick, chunk))
-        except IndexError:  # a short row (calamine pads rows; other readers may not)
-            padding = [""] * (width + 1)
-            picked = [pick([*r, *padding]) for r in chunk]
-        del chunk
-        for j, values in enumerate(zip(*picked, strict=True)):
-            table = shared[j]
-            if table is None:
-                all_columns[j].extend(values)
-            else:
-                all_columns[j].extend([table.setdefault(v, v) for v in values])
-        count += len(picked)
-        del picked
-        if progress:
-            progress(count, total, "正在读取数据…")
-    numbers = range(first_number, first_number + count)
+            for n, chunk in part.sheet.iter_columns(wanted, skip, cancel=cancel):
+                it = iter(chunk)
+                for j, p in enumerate(positions):
+                    all_columns[j].extend(next(it) if p is not None else [""] * n)
+                all_columns[-1].extend(next(it))
+                count += n
+                done += n
+                if progress:
+                    progress(done, total, "正在读取数据…")
+                _check_cancel(cancel)
+        except ReaderCancelled:
+            raise ImportCancelled() from None
+        numbers.extend(range(part.data_start, part.data_start + count))
+        if multi:
+            sheet_index.extend([k] * count)
+        segments.append((part, offset, count, positions))
     if progress:
         progress(0, 0, "正在检查数据…")
     if release:
-        source.release()  # the rows are read: free the workbook's copy before parsing
-        _trim_heap()
+        source.release()  # the rows are read: free the reader child before parsing
+    _check_cancel(cancel)
     columns, lead_column = all_columns[:-1], all_columns[-1]
+    for part, offset, count, positions in segments:
+        for j, p in enumerate(positions):
+            if p is not None:
+                _fill_merged(part.sheet.merged, p, part.data_start, columns[j], offset, count)
 
     def raw_of(i: int) -> tuple:
         return kept_raw[i]
@@ -306,9 +383,11 @@ def read_rows(
     parsed: dict[str, list] = {}
     errors: dict[int, list[str]] = {}
     overridable: dict[int, str] = {}
-    for col, key, column in zip((c for c, _k in ordered), keys, columns, strict=True):
+    for key, column in zip(keys, columns, strict=True):
         _check_cancel(cancel)
-        _fill_merged(source, col, numbers, column)
+        if FIELD_BY_KEY[key].kind in CACHED_KINDS or key == "industry":
+            shared: dict = {}
+            column[:] = [shared.setdefault(v, v) for v in column]
         values, bad = parse_column(key, column)
         parsed[key] = values
         label = FIELD_BY_KEY[key].label
@@ -318,13 +397,16 @@ def read_rows(
                 overridable[i] = message
             else:
                 errors.setdefault(i, []).append(message)
-    none = [None] * len(numbers)
+    n_rows = len(numbers)
+    none = [None] * n_rows
+    if default_street and "street_code" not in parsed:
+        parsed["street_code"] = [default_street] * n_rows
     codes, names = parsed.get("credit_code", none), parsed.get("name", none)
     # Keep the cells as read only for the rows that need them (problems, blanks, footers): the
     # rest of the raw cells (hundreds of thousands of small strings) are freed here.
     kept_raw = {
         i: tuple(col[i] for col in columns)
-        for i in range(len(numbers))
+        for i in range(n_rows)
         if codes[i] is None or names[i] is None or i in errors
     }
     duplicate_codes: dict[str, int] = {}
@@ -336,22 +418,37 @@ def read_rows(
             kept_raw[i] = tuple(col[i] for col in columns)
     del columns, all_columns, duplicate_codes
     slots = [parsed.get(key, none) for key in FIELD_KEYS]
-    all_values = list(zip(*slots, strict=True)) if numbers else []
+    all_values = list(zip(*slots, strict=True)) if n_rows else []
     del slots, parsed
     name_pos = keys.index("name") if "name" in keys else None
     code_pos = keys.index("credit_code") if "credit_code" in keys else None
+    names_of = [p.name for p in source.parts]
+    header_words = [_header_words(p.header, keys) for p in source.parts]
+    outside = [
+        {header_key(t) for _r, t in (*p.header.title_rows, *p.header.note_rows)} for p in source.parts
+    ]
     rows: list[tuple[int, tuple]] = []
+    row_sheets: list[int] = []
     invalid: list[InvalidRow] = []
     duplicates: list[tuple[int, int]] = []
     plan_overridable: dict[int, str] = {}
     first_row_of: dict[str, tuple[int, int]] = {}  # code -> (row number, index in rows)
-    skipped = 0
+    skipped_rows: dict[str, list[tuple[str, int]]] = {}
+    in_notes = [False] * len(source.parts)
+
+    def skip(kind: str, k: int, number: int) -> None:
+        skipped_rows.setdefault(kind, []).append((names_of[k], number))
+
+    def where(k: int, number: int) -> str:
+        return f"工作表“{names_of[k]}”第{number}行" if multi else f"第{number}行"
 
     for i, number in enumerate(numbers):
+        k = sheet_index[i] if multi else 0
         code = codes[i]
         if code is not None and names[i] is not None and i not in errors:
+            in_notes[k] = False
             if names[i].startswith(EXAMPLE_PREFIX):  # the template's example row
-                skipped += 1
+                skip("example", k, number)
                 continue
             seen = first_row_of.get(code)
             if seen is None:
@@ -359,30 +456,50 @@ def read_rows(
                 if i in overridable:
                     plan_overridable[len(rows)] = overridable[i]
                 rows.append((number, all_values[i]))
+                if multi:
+                    row_sheets.append(k)
                 continue
             raw = raw_of(i)
             first, index = seen
             if rows[index][1] == all_values[i]:
                 duplicates.append((number, first))
             else:
-                message = f"统一社会信用代码：与第{first}行相同，但其他内容不同，请核对后只保留一行"
-                invalid.append(InvalidRow(number, [message], dict(zip(keys, raw, strict=True))))
+                other = where(row_sheets[index] if multi else 0, first)
+                message = f"统一社会信用代码：与{other}相同，但其他内容不同，请核对后只保留一行"
+                invalid.append(InvalidRow(number, [message], dict(zip(keys, raw, strict=True)),
+                                          names_of[k] if multi else None))  # fmt: skip
             continue
         raw = raw_of(i)
-        if all(v == "" or v is None for v in raw) and lead_column[i] in ("", None):
-            skipped += 1
+        lead_cell = lead_column[i]
+        filled = [v for v in (lead_cell, *raw) if v != "" and v is not None]
+        if not filled:
+            skip("blank", k, number)
+            continue
+        texts = [header_key(v) for v in raw]
+        said = sum(1 for j, t in enumerate(texts) if t and t in header_words[k][j])
+        if said >= 2 or (said and said == sum(1 for t in texts if t)):
+            skip("header", k, number)  # the header again (printed on every page)
+            continue
+        lead = next((str(v).strip() for v in filled), "")
+        if len({header_key(v) for v in filled}) == 1 and header_key(lead) in outside[k]:
+            skip("title", k, number)
+            continue
+        if lead.startswith(_TOTAL_WORDS) or any(str(v).strip().startswith(_TOTAL_WORDS)
+                                                for v in filled[:2]):  # fmt: skip
+            skip("total", k, number)
+            continue
+        if lead.startswith(_NOTES_WORDS) or (in_notes[k] and code is None and len(filled) <= 2):
+            in_notes[k] = True
+            skip("notes", k, number)
             continue
         reasons = errors.get(i)
-        lead = next(
-            (str(v).strip() for v in (lead_column[i], *raw) if v != "" and v is not None), ""
-        )
         name_cell = raw[name_pos] if name_pos is not None else ""
-        if lead.startswith(_FOOTER_WORDS) or header_key(name_cell) in _NAME_HEADERS:
-            skipped += 1
+        if header_key(name_cell) in _NAME_HEADERS:
+            skip("header", k, number)
             continue
         others = [v for j, v in enumerate(raw) if j != code_pos]
         if code is None and not reasons and all(v == "" or v is None for v in others):
-            skipped += 1
+            skip("blank", k, number)
             continue
         if code is None and not (
             reasons and any(r.startswith("统一社会信用代码") for r in reasons)
@@ -390,8 +507,11 @@ def read_rows(
             reasons = [*(reasons or []), "统一社会信用代码：不能为空"]
         if names[i] is None and not (reasons and any(r.startswith("企业名称") for r in reasons)):
             reasons = [*(reasons or []), "企业名称：不能为空"]
-        invalid.append(InvalidRow(number, reasons or [], dict(zip(keys, raw, strict=True))))
-    return rows, invalid, duplicates, skipped, plan_overridable
+        invalid.append(InvalidRow(number, reasons or [], dict(zip(keys, raw, strict=True)),
+                                  names_of[k] if multi else None))  # fmt: skip
+    skipped = sum(len(v) for v in skipped_rows.values())
+    return RowsRead(rows, invalid, duplicates, skipped, plan_overridable,
+                    row_sheets if multi else None, skipped_rows)  # fmt: skip
 
 
 # ---------------------------------------------------------------- comparing with the store
@@ -451,7 +571,8 @@ def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
                 diff.accepted_codes.add(code)
             else:
                 hint = "" if allow_accept else "（只有站点管理员可以确认）"
-                diff.invalid.append(InvalidRow(number, [plan.overridable[index] + hint], {}))
+                diff.invalid.append(InvalidRow(number, [plan.overridable[index] + hint], {},
+                                               plan.sheet_of_row(index)))  # fmt: skip
                 continue
         if record is not None and pick_new(values) == pick_old(record):
             diff.unchanged += 1
@@ -464,7 +585,7 @@ def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
             elif same_name is not None and same_name[2]:
                 diff.invalid.append(InvalidRow(number, [
                     f"企业名称：与已有企业同名，但已有企业的统一社会信用代码为{same_name[2]}，请核对"
-                ], {}))  # fmt: skip
+                ], {}, plan.sheet_of_row(index)))  # fmt: skip
                 continue
         if record is None:
             diff.new.append(index)
@@ -502,6 +623,14 @@ def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
 # ---------------------------------------------------------------- analyse (no writes)
 
 
+def station_street(store: Store) -> str | None:
+    """The station's own street (or park): rows of a roster without a street column get it."""
+    try:
+        return store.keys.station_code
+    except AttributeError:
+        return None
+
+
 def analyse(
     store: Store,
     source: RosterSource,
@@ -528,22 +657,27 @@ def analyse(
             path=source.path,
             sheet=source.sheet_name,
         )
+    default_street = None if "street_code" in header.mapping.values() else station_street(store)
     with _bulk_mode():
-        rows, invalid, duplicates, skipped, overridable = read_rows(
-            source, header.mapping, progress=progress, cancel=cancel, release=release
-        )
+        found = read_rows(source, header.mapping, progress=progress, cancel=cancel,
+                          release=release, default_street=default_street)  # fmt: skip
     plan = ImportPlan(
         path=source.path,
         sheet=source.sheet_name,
         header=header,
         mapped=tuple(k for k in FIELD_KEYS if k in set(header.mapping.values())),
-        rows=rows,
-        invalid=invalid,
-        duplicates=duplicates,
-        skipped=skipped,
-        overridable=overridable,
+        rows=found.rows,
+        invalid=found.invalid,
+        duplicates=found.duplicates,
+        skipped=found.skipped,
+        overridable=found.overridable,
         options=options or ImportOptions(),
+        sheets=source.sheet_names,
+        sheet_of=found.sheet_of,
+        skipped_rows=found.skipped_rows,
+        default_street=default_street,
     )
+    plan.reading = describe(source, plan)
     _check_cancel(cancel)
     if preview:
         if progress:

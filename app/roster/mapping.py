@@ -11,7 +11,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS, REQUIRED_KEYS, header_key, match_header
+from app.roster.fields import (
+    FIELD_BY_KEY,
+    FIELD_KEYS,
+    REQUIRED_KEYS,
+    header_key,
+    is_note,
+    is_serial_header,
+    match_header,
+)
 from app.roster.normalize import clean_text
 from app.store.models import ImportMapping, utcnow
 
@@ -33,6 +41,18 @@ class Header:
     #: column -> field actually used (detected, remembered or corrected by the user)
     mapping: dict[int, str] = field(default_factory=dict)
     remembered: bool = False
+    #: rows above the header: titles (鼓楼区企业名录), notes ("填报单位：…"), group headers
+    #: (基本信息 | 联系方式) and anything else; each (row number, text as shown)
+    title_rows: list[tuple[int, str]] = field(default_factory=list)
+    note_rows: list[tuple[int, str]] = field(default_factory=list)
+    group_rows: list[tuple[int, str]] = field(default_factory=list)
+    other_rows: list[tuple[int, str]] = field(default_factory=list)
+    #: columns headed 序号 (row numbers): never imported
+    serial_cols: list[int] = field(default_factory=list)
+    #: each header row's own texts (to recognise the header repeated on every page)
+    row_texts: list[dict[int, str]] = field(default_factory=list)
+    #: the header rows were chosen by the user, not found
+    chosen: bool = False
 
     @property
     def data_start(self) -> int:
@@ -63,6 +83,8 @@ def _best_columns(texts: dict[int, str]) -> dict[int, str]:
     """Column -> field, one column per field (the best-matching, then the leftmost)."""
     best: dict[str, tuple[int, int]] = {}
     for col in sorted(texts):
+        if is_serial_header(texts[col]):
+            continue
         found = match_header(texts[col])
         if found is None:
             continue
@@ -88,15 +110,25 @@ def _row_texts(row: list, start_col: int) -> dict[int, str]:
     return texts
 
 
-def detect_header(
-    head: list[list],
-    start_row: int,
-    start_col: int,
-    merged: list[tuple[tuple[int, int], tuple[int, int]]] = (),
-) -> Header | None:
-    """The header among the first rows (``head`` as read, starting at ``start_row``, 0-based)."""
-    rows = [_row_texts(r, start_col) for r in head[:HEADER_SCAN_ROWS]]
-    # a group cell merged across columns stands above each of its columns
+def _joined(texts: dict[int, str]) -> str:
+    return "　".join(texts[c] for c in sorted(texts))
+
+
+def _kind(texts: dict[int, str]) -> str:
+    """empty | note (every cell "label：value") | title (one cell) | table (anything else)."""
+    if not texts:
+        return "empty"
+    cells = list(texts.values())
+    if all(is_note(t) for t in cells) or (len(cells) <= 3 and any(is_note(t) for t in cells)
+                                          and not any(match_header(t) for t in cells)):  # fmt: skip
+        return "note"
+    if len(cells) == 1:
+        return "title"
+    return "table"
+
+
+def _spread(rows: list[dict[int, str]], start_row: int, merged) -> list[dict[int, str]]:
+    """Each row's texts with a cell merged across columns (or rows) standing over all of them."""
     spread: list[dict[int, str]] = [dict(r) for r in rows]
     for (r1, c1), (r2, c2) in merged:
         i = r1 - start_row
@@ -106,24 +138,56 @@ def detect_header(
             for k in range(i + 1, min(r2 - start_row + 1, len(spread))):
                 for c in range(c1, c2 + 1):
                     spread[k].setdefault(c, spread[i][c1])
-    singles = [_best_columns(texts) if texts else {} for texts in rows]
+    return spread
+
+
+def _pair(upper: dict[int, str], lower: dict[int, str]):
+    """A two-row header: (texts as shown, the columns recognised)."""
+    shown, matched = {}, {}
+    for c in set(upper) | set(lower):
+        top, low = upper.get(c, ""), lower.get(c, "")
+        matched[c] = low if low and match_header(low) else (top or low)
+        if low and is_serial_header(low):
+            matched[c] = low
+        shown[c] = f"{top}/{low}" if top and low and top != low else (low or top)
+    return shown, _best_columns(matched)
+
+
+def detect_header(
+    head: list[list],
+    start_row: int,
+    start_col: int,
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = (),
+    *,
+    rows: tuple[int, ...] | None = None,
+) -> Header | None:
+    """The header among the first rows (``head`` as read, starting at ``start_row``, 0-based).
+
+    ``rows`` (sheet row numbers, one or two consecutive): the header the user chose; it is used
+    even when it names few fields. Otherwise the row (or pair of rows) naming the most fields
+    wins; metadata lines (填报单位：…), titles and blank rows are never part of it.
+    """
+    texts_of = [_row_texts(r, start_col) for r in head[:HEADER_SCAN_ROWS]]
+    kinds = [_kind(t) for t in texts_of]
+    spread = _spread(texts_of, start_row, merged)
+    if rows is not None:
+        index = [r - start_row - 1 for r in rows]
+        if not index or any(not 0 <= i < len(texts_of) for i in index):
+            return None
+        if len(index) == 2:
+            shown, cols = _pair(spread[index[0]], texts_of[index[1]])
+        else:
+            shown, cols = texts_of[index[0]], _best_columns(texts_of[index[0]])
+        return _header(tuple(index), shown, cols, texts_of, kinds, start_row, merged, chosen=True)
+    singles = [_best_columns(t) if kinds[i] == "table" else {} for i, t in enumerate(texts_of)]
     single_scores = [_score(cols) for cols in singles]
-    best: tuple[int, tuple[int, ...], dict[int, str], dict[int, str]] | None = None
-    for i, texts in enumerate(rows):
-        if not texts:
+    best = None
+    for i, texts in enumerate(texts_of):
+        if kinds[i] != "table":
             continue
         candidates = [((i,), texts, singles[i], single_scores[i])]
-        # one cell merged across the whole table (鼓楼区企业名录) is a title, not a group header:
-        # it says nothing about any one column, so it never joins the header row below
-        title = len(texts) == 1 and i + 1 < len(rows) and set(rows[i + 1]) <= set(spread[i])
-        if i + 1 < len(rows) and rows[i + 1] and not title:
-            upper, lower = spread[i], rows[i + 1]
-            shown, matched = {}, {}
-            for c in set(upper) | set(lower):
-                top, low = upper.get(c, ""), lower.get(c, "")
-                matched[c] = low if low and match_header(low) else (top or low)
-                shown[c] = f"{top}/{low}" if top and low and top != low else (low or top)
-            pair = _best_columns(matched)
+        if i + 1 < len(texts_of) and kinds[i + 1] == "table":
+            shown, pair = _pair(spread[i], texts_of[i + 1])
             score = _score(pair)
             # a two-row header only when it names more than either row alone
             if score > max(single_scores[i], single_scores[i + 1]):
@@ -134,13 +198,35 @@ def detect_header(
     if best is None:
         return None
     _score_value, used, shown, cols = best
-    return Header(
+    return _header(used, shown, cols, texts_of, kinds, start_row, merged)
+
+
+def _header(used, shown, cols, texts_of, kinds, start_row, merged, *, chosen=False) -> Header:
+    header = Header(
         rows=tuple(start_row + i + 1 for i in used),
         texts=shown,
         detected=dict(cols),
         layout_key=layout_key(shown),
         mapping=dict(cols),
+        row_texts=[texts_of[i] for i in used],
+        chosen=chosen,
     )
+    header.serial_cols = sorted(c for c, t in texts_of[used[-1]].items() if is_serial_header(t))
+    across = {r1: c2 - c1 for (r1, c1), (r2, c2) in merged if c2 > c1}
+    for i in range(used[0]):
+        texts = texts_of[i]
+        if not texts:
+            continue
+        item = (start_row + i + 1, _joined(texts))
+        if kinds[i] == "note":
+            header.note_rows.append(item)
+        elif kinds[i] == "title":
+            header.title_rows.append(item)
+        elif start_row + i in across and i == used[0] - 1:
+            header.group_rows.append(item)
+        else:
+            header.other_rows.append(item)
+    return header
 
 
 def clean_mapping(mapping: dict) -> dict[int, str]:

@@ -97,9 +97,15 @@ def _text(field: RosterField) -> Callable[[object], str | None]:
 _CODE_ALLOWED = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
 
 
+#: a leading apostrophe typed to keep Excel from turning a code into a number (when it stays)
+_QUOTES = "'‘’`"
+
+
 def parse_credit_code(value: object) -> str | None:
     if value is None or value == "":
         return None
+    if value.__class__ is str and value[:1] in _QUOTES:
+        value = value.lstrip(_QUOTES)
     if isinstance(value, float | int) and not isinstance(value, bool):
         if isinstance(value, float) and (not value.is_integer() or abs(value) >= 1e15):
             raise Bad(
@@ -137,7 +143,7 @@ def parse_phone(value: object) -> str | None:
         value = str(int(value))
     elif value.__class__ is not str:
         value = clean_text(value)
-    text = value.strip()
+    text = value.strip().lstrip(_QUOTES)
     if not text:
         return None
     if len(text) == 11 and text.isdigit() and text[0] == "1" and text[1] in "3456789":
@@ -168,7 +174,7 @@ def parse_int(value: object) -> int | None:
     elif isinstance(value, datetime | date):
         raise Bad("应为人数（整数），单元格却是日期格式")
     else:
-        text = to_halfwidth(clean_text(value)).replace(",", "").replace(" ", "")
+        text = to_halfwidth(clean_text(value)).replace(",", "").replace(" ", "").lstrip(_QUOTES)
         if not text:
             return None
         text = text.removesuffix("人").removesuffix("名").removeprefix("约")

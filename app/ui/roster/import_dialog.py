@@ -41,15 +41,18 @@ from app.roster.importer import (
 )
 from app.roster.mapping import load_remembered
 from app.roster.normalize import display
+from app.roster.reading import describe
 from app.roster.source import RosterSource
+from app.spreadsheet import client as reader_client
 from app.ui.context import AppContext, user_message
 
 FILE_FILTER = "表格文件 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)"
 NOT_IMPORTED = "（不导入）"
+ALL_SHEETS = "__all__"
 
 
-def _open_source(path: str, sheet: str | None, store):
-    source = RosterSource.open(path, sheet)
+def _open_source(path: str, sheet: str | None, store, cancel=None):
+    source = RosterSource.open(path, sheet, cancel=cancel)
     try:
         load_remembered(store, source.header)
         samples = source.preview_rows(5)
@@ -57,6 +60,13 @@ def _open_source(path: str, sheet: str | None, store):
         source.close()
         raise
     return source, samples
+
+
+def _rechoose_header(source: RosterSource, rows: tuple[int, ...], store):
+    """The user's header rows (no file access: the first rows are already read)."""
+    source.choose_header(rows)
+    load_remembered(store, source.header)
+    return source, source.preview_rows(5)
 
 
 class RowsModel(QAbstractTableModel):
@@ -160,6 +170,8 @@ class ImportDialog(QDialog):
         self.task = None
         self.error: str | None = None
         self.setWindowTitle("导入企业名录")
+        # the reader child starts while the user picks the file
+        reader_client.prestart()
         self.resize(1000, 720)
         layout = QVBoxLayout(self)
 
@@ -178,9 +190,26 @@ class ImportDialog(QDialog):
         top.addWidget(self.choose)
         layout.addLayout(top)
 
+        #: how the file was read, in one sentence (the core's reading; see app.roster.reading)
+        self.reading_label = QLabel()
+        self.reading_label.setWordWrap(True)
+        self.reading_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reading_label.setProperty("role", "reading")
+        layout.addWidget(self.reading_label)
         self.header_label = QLabel()
         self.header_label.setWordWrap(True)
         layout.addWidget(self.header_label)
+        choose = QHBoxLayout()
+        choose.addWidget(QLabel("表头行："))
+        self.header_row = QComboBox()
+        self.header_row.setMinimumWidth(360)
+        self.header_row.setToolTip("识别得不对时，请选择写有列名的那一行")
+        self.header_row.activated.connect(self._header_row_chosen)
+        self.two_rows = QCheckBox("两行表头（连同上一行）")
+        self.two_rows.toggled.connect(lambda _on: self._header_row_chosen())
+        choose.addWidget(self.header_row, 1)
+        choose.addWidget(self.two_rows)
+        layout.addLayout(choose)
         self.mapping = QTableWidget(0, 3)
         self.mapping.setHorizontalHeaderLabels(["文件中的列", "前几行的内容", "导入为"])
         self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -204,7 +233,7 @@ class ImportDialog(QDialog):
         self.counts.setWordWrap(True)
         layout.addWidget(self.counts)
         self.tabs = QTabWidget()
-        self.invalid_model = RowsModel(["行号", "原因"], self)
+        self.invalid_model = RowsModel(["位置", "原因"], self)
         self.invalid_view = QTableView()
         self.invalid_view.setModel(self.invalid_model)
         self.invalid_view.horizontalHeader().setStretchLastSection(True)
@@ -277,7 +306,7 @@ class ImportDialog(QDialog):
         self.cancel_button.setVisible(cancellable)
         self.cancel_button.setEnabled(True)
         for w in (self.choose, self.sheet, self.check_button, self.import_button, self.save_invalid,
-                  self.mapping, self.close_button):  # fmt: skip
+                  self.mapping, self.close_button, self.header_row, self.two_rows):  # fmt: skip
             w.setEnabled(False)
         task = self.ctx.run(fn, *args, on_done=lambda r: self._finished(on_done, r),
                             on_failed=self._failed, on_progress=self._progress, **kwargs)  # fmt: skip
@@ -301,6 +330,8 @@ class ImportDialog(QDialog):
         self.close_button.setEnabled(True)
         self.sheet.setEnabled(self.source is not None and self.sheet.count() > 1)
         self.mapping.setEnabled(self.source is not None)
+        self.header_row.setEnabled(self.source is not None and self.result is None)
+        self.two_rows.setEnabled(self.source is not None and self.result is None)
         self.check_button.setEnabled(self.source is not None and self.result is None)
         self.save_invalid.setEnabled(self.plan is not None and bool(self.plan.all_invalid))
         counts = self.plan.counts() if self.plan else {}
@@ -320,6 +351,7 @@ class ImportDialog(QDialog):
         self.status.setText("")
         self._idle()
         self.header_label.setText(f"<span style='color:#b00020'>{self.error}</span>")
+        self.header_label.setProperty("role", "error")
 
     def _cancelled(self) -> None:
         self.status.setText("已取消，未写入任何数据。")
@@ -342,12 +374,41 @@ class ImportDialog(QDialog):
         self._drop_source()
         self.file_label.setText(str(path))
         self._start("正在读取文件…", _open_source, str(path), sheet, self.ctx.store,
-                    on_done=self._opened)  # fmt: skip
+                    on_done=self._opened, cancellable=True)  # fmt: skip
 
     def _sheet_chosen(self, index: int) -> None:
-        name = self.sheet.itemText(index)
-        if self.source is not None and name != self.source.sheet_name:
+        name = self.sheet.itemData(index)
+        if self.source is None:
+            return
+        if name == ALL_SHEETS:
+            if not self.source.multi:
+                self.open_file(self.source.path)
+            return
+        if self.source.multi or name != self.source.sheet_name:
             self.open_file(self.source.path, name)
+
+    def choose_header_row(self, row: int, two_rows: bool = False) -> None:
+        """Make sheet row ``row`` (with the row above it: ``two_rows``) the header."""
+        self.two_rows.blockSignals(True)
+        self.two_rows.setChecked(two_rows)
+        self.two_rows.blockSignals(False)
+        index = self.header_row.findData(row)
+        if index >= 0:
+            self.header_row.setCurrentIndex(index)
+        self._header_row_chosen()
+
+    def _header_row_chosen(self, _index: int | None = None) -> None:
+        if self.source is None or self.busy:
+            return
+        row = self.header_row.currentData()
+        if row is None:
+            return
+        rows = (row - 1, row) if self.two_rows.isChecked() and row > 1 else (row,)
+        if rows == self.source.header.rows:
+            return
+        self.plan = None
+        self._start("正在按所选表头重新识别…", _rechoose_header, self.source, rows,
+                    self.ctx.store, on_done=self._opened)  # fmt: skip
 
     def _drop_source(self) -> None:
         if self.source is not None:
@@ -359,20 +420,41 @@ class ImportDialog(QDialog):
         self.combos = {}
         self.counts.clear()
         self.header_label.clear()
+        self.reading_label.clear()
+        self.header_row.clear()
         self.invalid_model.set_rows([])
         self.conflicts_model.set_items([])
 
     def _opened(self, loaded) -> None:
         self.source, self.samples = loaded
+        self.plan = None
+        source = self.source
+        self.sheet.blockSignals(True)
         self.sheet.clear()
-        for info in self.source.sheets:
-            self.sheet.addItem(info.name + ("" if info.visible else "（隐藏）"))
-        self.sheet.setCurrentIndex(self.source.workbook.sheet_names.index(self.source.sheet_name))
-        header = self.source.header
-        rows = "、".join(f"第{r}行" for r in header.rows)
+        if source.multi:
+            self.sheet.addItem(f"全部格式相同的工作表（{len(source.parts)}个）", ALL_SHEETS)
+        for info in source.sheets:
+            self.sheet.addItem(info.name + ("" if info.visible else "（隐藏）"), info.name)
+        self.sheet.setCurrentIndex(0 if source.multi else self.sheet.findData(source.sheet_name))
+        self.sheet.blockSignals(False)
+        header = source.header
+        self.header_row.blockSignals(True)
+        self.header_row.clear()
+        for number, text in source.candidate_header_rows():
+            self.header_row.addItem(f"第{number}行：{display(text, 40)}", number)
+        self.header_row.setCurrentIndex(max(0, self.header_row.findData(header.rows[-1])))
+        self.header_row.blockSignals(False)
+        self.two_rows.blockSignals(True)
+        self.two_rows.setChecked(len(header.rows) == 2)
+        self.two_rows.blockSignals(False)
+        self.show_reading(describe(source).sentence)
         note = "（已套用上次对此表头的列对应）" if header.remembered else ""
-        self.header_label.setText(f"表头在{rows}，数据从第{self.source.data_start}行开始。{note}"
-                                  "请核对每一列导入为哪一项，必要时修改。")  # fmt: skip
+        self.header_label.setText(f"数据从第{source.data_start}行开始。{note}请核对每一列导入为哪一项，"
+                                  "必要时修改；表头不对时请在下面选择表头行。")  # fmt: skip
+        self.header_label.setProperty("role", "")
+        self.counts.clear()
+        self.invalid_model.set_rows([])
+        self.conflicts_model.set_items([])
         self._fill_mapping()
         missing = [
             f.label for f in FIELDS if f.required and f.key not in self.current_mapping().values()
@@ -386,6 +468,8 @@ class ImportDialog(QDialog):
     def _fill_mapping(self) -> None:
         header = self.source.header
         columns = sorted(header.texts)
+        self.combos = {}
+        self.mapping.setRowCount(0)
         self.mapping.setRowCount(len(columns))
         start_col = self.source.sheet.start_col
         for r, col in enumerate(columns):
@@ -427,6 +511,9 @@ class ImportDialog(QDialog):
         combo = self.combos[col]
         combo.setCurrentIndex(max(0, combo.findData(key)))
 
+    def show_reading(self, sentence: str) -> None:
+        self.reading_label.setText(f"读取方式：{sentence}")
+
     # ------------------------------------------------------------ step 2: check
 
     def check(self) -> None:
@@ -446,7 +533,9 @@ class ImportDialog(QDialog):
         if plan.skipped:
             text += f"　空行/合计行 {plan.skipped:,}（已忽略）"
         self.counts.setText(text)
-        self.invalid_model.set_rows([(r.row, r.reason) for r in plan.all_invalid])
+        if plan.reading is not None:
+            self.show_reading(plan.reading.sentence)
+        self.invalid_model.set_rows([(r.where, r.reason) for r in plan.all_invalid])
         self.conflicts_model.set_items(plan.preview.conflicts if plan.preview else [])
         self.tabs.setTabText(0, f"无效行（{c['invalid']:,}）")
         self.tabs.setTabText(1, f"冲突（{c['conflicts']:,}）")
