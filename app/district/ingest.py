@@ -34,7 +34,13 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, DateTime
 
-from app.district.models import DistrictStation, StationRecord, SyncBatch, utcnow
+from app.district.models import (
+    DistrictStation,
+    StationCredential,
+    StationRecord,
+    SyncBatch,
+    utcnow,
+)
 from app.district.schemas import (
     BatchAck,
     BatchIn,
@@ -384,8 +390,19 @@ def _unstorable(s: Session, rows: dict[tuple[str, str], dict]) -> set[tuple[str,
     return bad
 
 
+CONFLICT = (
+    "另一台电脑已修改并上报了这条记录（区级保存的版本不早于本机的版本），本机的修改未被采用："
+    "请站点管理员核对两台电脑上的内容后再修改保存"
+)
+
+
 def _apply(
-    s: Session, station_code: str, batch: BatchIn | ParsedBatch, *, careful: bool = False
+    s: Session,
+    station_code: str,
+    batch: BatchIn | ParsedBatch,
+    *,
+    careful: bool = False,
+    device_id: str | None = None,
 ) -> BatchAck:
     known = s.get(SyncBatch, batch.batch_id)
     if known is not None:
@@ -397,17 +414,22 @@ def _apply(
     ).one_or_none()
     if station is None:
         raise BatchRefused(f"未知的站点：{station_code}", status=404)
-    if batch.seq <= station.last_batch_seq:
+    # protocol 1: one sequence per station; protocol 2: one per device (the station row lock
+    # above serialises every batch of the station either way)
+    device = s.get(StationCredential, device_id) if device_id else None
+    per_device = batch.protocol >= 2 and device is not None
+    last_seq = device.last_batch_seq if per_device else station.last_batch_seq
+    if batch.seq <= last_seq:
         raise BatchRefused(
-            f"批次序号 {batch.seq} 已使用过（本站已处理到第 {station.last_batch_seq} 批）",
+            f"批次序号 {batch.seq} 已使用过（本机已处理到第 {last_seq} 批）",
             status=409,
-            expected_seq=station.last_batch_seq + 1,
+            expected_seq=last_seq + 1,
         )
-    if batch.seq > station.last_batch_seq + SEQ_WINDOW:
+    if batch.seq > last_seq + SEQ_WINDOW:
         raise BatchRefused(
-            f"批次序号 {batch.seq} 超前过多（本站已处理到第 {station.last_batch_seq} 批）",
+            f"批次序号 {batch.seq} 超前过多（本机已处理到第 {last_seq} 批）",
             status=409,
-            expected_seq=station.last_batch_seq + 1,
+            expected_seq=last_seq + 1,
         )
     now = utcnow()
     rejected: list[RejectedRecord] = []
@@ -423,6 +445,9 @@ def _apply(
         if key not in latest or latest[key].version < rec.version:
             latest[key] = rec
 
+    # every write takes the station's next server sequence number (the pull cursor); numbers
+    # of records that turn out unchanged are simply not used
+    base_seq = station.last_record_seq or 0
     rows = {
         key: {
             "entity": rec.entity,
@@ -434,9 +459,12 @@ def _apply(
             "received_at": now,
             "batch_id": batch.batch_id,
             "credit_code": _credit_code(rec),
+            "server_seq": base_seq + n,
+            "device_id": device_id,
         }
-        for key, rec in latest.items()
+        for n, (key, rec) in enumerate(latest.items(), 1)
     }
+    station.last_record_seq = base_seq + len(rows)
     if careful:
         for key in _unstorable(s, rows):
             rec = latest.pop(key)
@@ -448,7 +476,7 @@ def _apply(
             )
     inserted, held = _insert_new(s, batch.batch_id, rows)
     updates, unchanged = [], 0
-    for key, (owner, version) in held.items():
+    for key, (owner, version, writer) in held.items():
         rec = latest[key]
         if owner != station_code:
             rejected.append(
@@ -460,11 +488,26 @@ def _apply(
                 )
             )
         elif version >= rec.version:
-            unchanged += 1
+            if per_device and writer is not None and writer != device_id:
+                # written by another PC of the station, which this PC had not seen: never a
+                # silent loss of either edit
+                rejected.append(
+                    RejectedRecord(
+                        entity=rec.entity, id=rec.id, version=rec.version, reason=CONFLICT
+                    )
+                )
+            else:
+                unchanged += 1
         else:
             updates.append(rows[key])
     _update(s, updates)
-    station.last_batch_seq = batch.seq
+    if per_device:
+        device.last_batch_seq = batch.seq
+        device.last_seen_at = now
+    else:
+        station.last_batch_seq = batch.seq
+        if device is not None:
+            device.last_seen_at = now
     station.last_sync_at = now
     rejected_json = [r.model_dump() for r in rejected]
     s.add(
@@ -479,6 +522,7 @@ def _apply(
             unchanged=unchanged,
             ack_outbox_seq=batch.ack_outbox_seq,
             rejected=rejected_json,
+            device_id=device_id,
         )
     )
     return BatchAck(
@@ -495,14 +539,14 @@ def _apply(
 
 def _insert_new(
     s: Session, batch_id: str, rows: dict[tuple[str, str], dict]
-) -> tuple[int, dict[tuple[str, str], tuple[str, int]]]:
+) -> tuple[int, dict[tuple[str, str], tuple[str, int, str | None]]]:
     """Insert the records the district does not hold yet, in one statement.
 
     ``INSERT … ON CONFLICT DO NOTHING`` (one executemany): a record already held, or written by a
     concurrent request meanwhile, is left as it is. When the driver reports that every row was
     inserted (SQLite does; PostgreSQL's batched form does not) nothing is looked up; otherwise
     the batch's keys are looked up: a row carrying this batch's id was inserted just now, the
-    others were held before and are returned as ``{key: (owner, version)}``.
+    others were held before and are returned as ``{key: (owner, version, device)}``.
     """
     if not rows:
         return 0, {}
@@ -521,15 +565,15 @@ def _insert_new(
     for entity, ids in ids_by_entity.items():
         for start in range(0, len(ids), 1000):
             found = s.execute(
-                select(t.c.id, t.c.station_code, t.c.version, t.c.batch_id).where(
+                select(t.c.id, t.c.station_code, t.c.version, t.c.batch_id, t.c.device_id).where(
                     t.c.entity == entity, t.c.id.in_(ids[start : start + 1000])
                 )
             )
-            for rid, owner, version, written_by in found:
+            for rid, owner, version, written_by, device in found:
                 if written_by == batch_id:
                     inserted += 1
                 else:
-                    held[(entity, rid)] = (owner, version)
+                    held[(entity, rid)] = (owner, version, device)
     return inserted, held
 
 
@@ -553,6 +597,8 @@ _UPDATE = (
         received_at=bindparam("received_at"),
         batch_id=bindparam("batch_id"),
         credit_code=bindparam("credit_code"),
+        server_seq=bindparam("server_seq"),
+        device_id=bindparam("device_id"),
     )
 )
 
@@ -577,6 +623,8 @@ def _update(s: Session, updates: list[dict]) -> None:
             "received_at": row["received_at"],
             "batch_id": row["batch_id"],
             "credit_code": row["credit_code"],
+            "server_seq": row["server_seq"],
+            "device_id": row["device_id"],
         }
         for row in updates
     ]
@@ -592,8 +640,15 @@ def _credit_code(rec) -> str | None:
     return code.strip().upper() if isinstance(code, str) and code.strip() else None
 
 
-def apply_batch(session_factory, station_code: str, batch: BatchIn | ParsedBatch) -> BatchAck:
-    """Apply ``batch`` for ``station_code`` in one transaction (retried once after a race)."""
+def apply_batch(
+    session_factory,
+    station_code: str,
+    batch: BatchIn | ParsedBatch,
+    device_id: str | None = None,
+) -> BatchAck:
+    """Apply ``batch`` for ``station_code`` in one transaction (retried once after a race).
+
+    ``device_id``: the credential that sent it (protocol 2 batches count per device)."""
     if batch.station_code != station_code:
         raise BatchRefused(
             f"批次的站点代码 {batch.station_code} 与凭据所属站点 {station_code} 不符：站点只能上报本站数据",
@@ -603,7 +658,7 @@ def apply_batch(session_factory, station_code: str, batch: BatchIn | ParsedBatch
     for attempt in range(3):
         try:
             with session_factory() as s, s.begin():
-                return _apply(s, station_code, batch, careful=careful)
+                return _apply(s, station_code, batch, careful=careful, device_id=device_id)
         except DataError:
             # a value the database refuses (passed the field checks): never a 5xx, which the
             # station would retry for ever; apply again, rejecting just the records at fault

@@ -26,7 +26,7 @@ class RecordIn(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    protocol: Literal[1] = Field(description="协议版本")
+    protocol: Literal[1, 2] = Field(description="协议版本（2：每台电脑一个凭据和批次序号）")
     station_code: str = Field(pattern=wire.STATION_PATTERN)
     batch_id: str = Field(pattern=wire.UUID_PATTERN, description="站点生成的批次 UUID（幂等键）")
     seq: int = Field(ge=1, le=BIG, strict=True, description="本站批次序号，逐批递增")
@@ -42,7 +42,7 @@ class BatchEnvelope(BaseModel):
     # strict: a boolean where a number belongs (``"seq": true``) is refused, not taken as 1
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    protocol: Literal[1]
+    protocol: Literal[1, 2]
     station_code: str = Field(pattern=wire.STATION_PATTERN)
     batch_id: str = Field(pattern=wire.UUID_PATTERN)
     seq: int = Field(ge=1, le=BIG)
@@ -156,6 +156,8 @@ class EnrollOut(BaseModel):
     station_code: str
     station_name: str
     credential: str = Field(description="站点凭据：只显示这一次，站点加密保存")
+    device_id: str | None = Field(default=None, description="本机（设备）编号")
+    device_name: str | None = None
 
 
 class StationStatus(BaseModel):
@@ -190,3 +192,47 @@ class ReferenceOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class PulledRecord(BaseModel):
+    entity: str
+    id: str
+    version: int
+    seq: int = Field(description="区级服务器序号")
+    data: dict[str, Any]
+
+
+class PullOut(BaseModel):
+    records: list[PulledRecord]
+    next: int = Field(description="下次请求时作为 after 传回的序号")
+    high: int = Field(description="本站目前最大的区级服务器序号")
+    more: bool = Field(description="是否还有后续页")
+
+
+class NumbersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    year: int = Field(ge=2000, le=2100)
+    used: int = Field(default=0, ge=0, le=10**6, description="本机该年已用到的最大案件序号")
+    size: int = Field(default=50, ge=1, le=1000, description="需要的号码数")
+
+
+class NumbersOut(BaseModel):
+    year: int
+    first: int
+    last: int
+
+
+class DeviceOut(BaseModel):
+    id: str
+    name: str | None
+    enrolled_at: str
+    last_seen_at: str | None
+    revoked_at: str | None
+    numbering: str | None
+    this_device: bool
+
+
+class RecordCount(BaseModel):
+    entity: str
+    count: int

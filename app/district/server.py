@@ -17,20 +17,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
-from app.district import auth, db
+from app.district import auth, db, devices
 from app.district.bodylimit import PRINCIPAL, BodyLimitMiddleware
 from app.district.dashboard import Admin
 from app.district.ingest import BatchRefused, _stored_ack, apply_batch, station_label
-from app.district.models import DistrictStation, StationRecord, SyncBatch
+from app.district.models import DistrictStation, StationCredential, StationRecord, SyncBatch
 from app.district.reference import reference_since
 from app.district.schemas import (
     BatchAck,
     BatchError,
     BatchIn,
+    DeviceOut,
     EnrollIn,
     EnrollOut,
     ErrorOut,
     NoticeOut,
+    NumbersIn,
+    NumbersOut,
+    PullOut,
+    RecordCount,
     ParsedBatch,
     ReferenceItemOut,
     ReferenceOut,
@@ -244,10 +249,16 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         except auth.AuthError as exc:
             raise HTTPException(exc.status, str(exc)) from None
         log.info("station %s enrolled", body.station_code)
+        token_id = protocol.parse_credential(credential)[0]
+        with _sessions(request)() as s:
+            device = s.get(StationCredential, token_id)
+            device_name = device.device_name if device else None
         return EnrollOut(
             station_code=body.station_code,
             station_name=station_label(body.station_code),
             credential=credential,
+            device_id=token_id,
+            device_name=device_name,
         )
 
     @app.post(
@@ -270,7 +281,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     ) -> BatchAck:
         """上报一批记录。同一批次编号重复上报时返回原确认，不作任何改动。"""
         principal, batch = signed
-        ack = apply_batch(_sessions(request), principal.station_code, batch)
+        ack = apply_batch(
+            _sessions(request), principal.station_code, batch, principal.credential_id
+        )
         log.info(
             "batch seq %s from %s: +%s ~%s =%s rejected %s%s",
             ack.seq,
@@ -318,6 +331,76 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 last_sync_at=st.last_sync_at.isoformat() if st.last_sync_at else None,
                 records=count or 0,
             )
+
+    # ------------------------------------------------------------ protocol 2
+
+    @app.get("/api/v2/sync/records", response_model=PullOut, responses=ERRORS, tags=["同步"])
+    def pull_records(
+        request: Request,
+        principal: Annotated[auth.StationPrincipal, Depends(station_principal)],
+        after: Annotated[int, Query(ge=0, le=2**53, description="上次取得的区级服务器序号")] = 0,
+        limit: Annotated[int, Query(ge=1, le=devices.MAX_PAGE)] = devices.DEFAULT_PAGE,
+    ) -> JSONResponse:
+        """本站其他电脑写入的记录：区级服务器序号大于 after 的，按序号排列，每页至多 limit 条。"""
+        with _sessions(request)() as s, s.begin():
+            page = devices.pull(s, principal.station_code, principal.credential_id, after, limit)
+            devices.touch(s, principal.credential_id)
+        return JSONResponse(content=page)
+
+    @app.get("/api/v2/sync/counts", response_model=list[RecordCount], responses=ERRORS,
+             tags=["同步"])  # fmt: skip
+    def record_counts(
+        request: Request,
+        principal: Annotated[auth.StationPrincipal, Depends(station_principal)],
+    ) -> list[RecordCount]:
+        """区级保存的本站记录数（按记录类型），供恢复后核对。"""
+        with _sessions(request)() as s:
+            counts = devices.record_counts(s, principal.station_code)
+        return [RecordCount(entity=e, count=n) for e, n in sorted(counts.items())]
+
+    @app.post("/api/v2/numbers", response_model=NumbersOut, responses=ERRORS, tags=["同步"])
+    async def take_numbers(
+        request: Request,
+        principal: Annotated[auth.StationPrincipal, Depends(signed_body)],
+    ) -> NumbersOut:
+        """为本机预留一段案件编号（同一站点的各台电脑之间不会重复）。"""
+        try:
+            body = NumbersIn.model_validate(protocol.loads(await request.body()))
+        except ValueError:
+            raise HTTPException(422, "请求格式不正确：应为 {year, used, size}") from None
+
+        def issue():
+            with _sessions(request)() as s, s.begin():
+                return devices.issue_block(
+                    s, principal.station_code, principal.credential_id,
+                    body.year, body.used, body.size,
+                )  # fmt: skip
+
+        from starlette.concurrency import run_in_threadpool
+
+        first, last = await run_in_threadpool(issue)
+        return NumbersOut(year=body.year, first=first, last=last)
+
+    @app.get("/api/v2/devices", response_model=list[DeviceOut], responses=ERRORS, tags=["同步"])
+    def list_devices(
+        request: Request,
+        principal: Annotated[auth.StationPrincipal, Depends(station_principal)],
+    ) -> list[DeviceOut]:
+        """本站已登记的电脑（含已停用的）。"""
+        with _sessions(request)() as s:
+            rows = auth.devices(s, principal.station_code)
+        return [
+            DeviceOut(
+                id=c.id,
+                name=c.device_name,
+                enrolled_at=c.created_at.isoformat(),
+                last_seen_at=c.last_seen_at.isoformat() if c.last_seen_at else None,
+                revoked_at=c.revoked_at.isoformat() if c.revoked_at else None,
+                numbering=c.numbering,
+                this_device=c.id == principal.credential_id,
+            )
+            for c in rows
+        ]
 
     @app.get("/api/v1/reference", response_model=ReferenceOut, responses=ERRORS, tags=["参考数据"])
     def get_reference(
