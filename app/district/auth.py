@@ -173,6 +173,12 @@ def create_enrollment_code(
     return shown, expires
 
 
+def code_station(s: Session, code: str) -> str | None:
+    """The station a code was issued for (a PC joining a station gives only the code)."""
+    row = s.get(EnrollmentCode, _code_hash(code))
+    return row.station_code if row is not None else None
+
+
 def redeem_enrollment_code(s: Session, station_code: str, code: str, store_id: str | None) -> str:
     """Check the code and return a new station credential (shown once, kept only hashed).
 

@@ -92,37 +92,45 @@ def _highest_seen(s: Session, station_code: str, year: int) -> int:
     return int(value or 0)
 
 
-def issue_block(
+def take_numbers(
     s: Session, station_code: str, device_id: str, year: int, used: int = 0, size: int = 50
-) -> tuple[int, int]:
-    """Hand ``device_id`` the next ``size`` case numbers of ``year``: ``(first, last)``.
+) -> dict:
+    """How ``device_id`` numbers its cases of ``year``, and the numbers it may use.
 
-    Under the station row lock: no number is ever handed out twice. The first number is above
-    every number already handed out, seen in the station's records, or used by the asking PC
-    (``used``: its own counter before it switched to blocks). A PC gets no block while another
-    active PC of the station still counts on its own (it could issue the same numbers).
+    * The station's only active PC numbers on its own, gap-free as in protocol 1:
+      ``{"mode": "own", "floor": n}`` (``floor``: the highest number the district knows of, which
+      a PC restored from the district continues after).
+    * With more than one active PC, each takes blocks: ``{"mode": "blocks", "first", "last"}``,
+      the next ``size`` numbers. Under the station row lock, so no number is handed out twice;
+      the first is above every number handed out, seen in the station's records, or used by
+      the asking PC (``used``: its own counter before it switched). A PC gets no block while
+      another active PC still numbers on its own (409): that one switches at its next sync.
     """
     _lock_station(s, station_code)
     me = s.get(StationCredential, device_id)
     if me is None or me.station_code != station_code or me.revoked_at is not None:
         raise BatchRefused("本机的同步凭据无效", status=401)
-    others = s.scalars(
+    me.last_seen_at = utcnow()
+    active = s.scalars(
         select(StationCredential).where(
             StationCredential.station_code == station_code,
             StationCredential.revoked_at.is_(None),
             StationCredential.id != device_id,
-            StationCredential.numbering.is_(None),
         )
     ).all()
-    if others:
-        names = "、".join(o.device_name or o.id[:8] for o in others)
-        raise BatchRefused(
-            f"本站另一台电脑（{names}）仍在自行编号，尚未升级同步：为避免案件编号重复，"
-            "请先让该电脑升级并同步一次，或由区人社局停用它，然后再同步本机",
-            status=409,
-        )
     counter = s.get(NumberCounter, (station_code, year))
     floor = max(used, _highest_seen(s, station_code, year), counter.last_issued if counter else 0)
+    if not active and me.numbering != "blocks":
+        me.numbering = "own"
+        return {"mode": "own", "floor": floor}
+    own = [o for o in active if o.numbering == "own"]
+    if own:
+        names = "、".join(o.device_name or o.id[:8] for o in own)
+        raise BatchRefused(
+            f"本站另一台电脑（{names}）仍在自行编号：为避免案件编号重复，请先让该电脑同步一次"
+            "（或由区人社局停用它），然后再同步本机；在此之前本机不能登记新案件",
+            status=409,
+        )
     first, last = floor + 1, floor + size
     if counter is None:
         s.add(NumberCounter(station_code=station_code, year=year, last_issued=last))
@@ -139,8 +147,7 @@ def issue_block(
         )
     )
     me.numbering = "blocks"
-    me.last_seen_at = utcnow()
-    return first, last
+    return {"mode": "blocks", "first": first, "last": last}
 
 
 @dataclass(frozen=True)

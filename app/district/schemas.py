@@ -147,7 +147,9 @@ class BatchAck(BaseModel):
 class EnrollIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    station_code: str = Field(pattern=wire.STATION_PATTERN)
+    station_code: str | None = Field(
+        default=None, pattern=wire.STATION_PATTERN, description="省略时由登记码确定站点（新增电脑）"
+    )
     code: str = Field(min_length=4, max_length=40)
     store_id: str | None = Field(default=None, pattern=wire.UUID_PATTERN)
 
@@ -219,8 +221,10 @@ class NumbersIn(BaseModel):
 
 class NumbersOut(BaseModel):
     year: int
-    first: int
-    last: int
+    mode: Literal["own", "blocks"] = Field(description="own：本机自行连续编号；blocks：使用号段")
+    floor: int | None = Field(default=None, description="own：区级已知的最大号码")
+    first: int | None = None
+    last: int | None = None
 
 
 class DeviceOut(BaseModel):

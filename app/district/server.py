@@ -238,8 +238,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 "登记码尝试次数过多，请{minutes}分钟后再试",
             )
             with _sessions(request)() as s, s.begin():
+                station_code = body.station_code or auth.code_station(s, body.code) or ""
                 credential = auth.redeem_enrollment_code(
-                    s, body.station_code, body.code, body.store_id
+                    s, station_code, body.code, body.store_id
                 )
                 auth.throttle_refund(s, "enroll-addr", client)
         except auth.Throttled as exc:
@@ -248,14 +249,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ) from None
         except auth.AuthError as exc:
             raise HTTPException(exc.status, str(exc)) from None
-        log.info("station %s enrolled", body.station_code)
+        log.info("station %s enrolled", station_code)
         token_id = protocol.parse_credential(credential)[0]
         with _sessions(request)() as s:
             device = s.get(StationCredential, token_id)
             device_name = device.device_name if device else None
         return EnrollOut(
-            station_code=body.station_code,
-            station_name=station_label(body.station_code),
+            station_code=station_code,
+            station_name=station_label(station_code),
             credential=credential,
             device_id=token_id,
             device_name=device_name,
@@ -371,15 +372,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
         def issue():
             with _sessions(request)() as s, s.begin():
-                return devices.issue_block(
+                return devices.take_numbers(
                     s, principal.station_code, principal.credential_id,
                     body.year, body.used, body.size,
                 )  # fmt: skip
 
         from starlette.concurrency import run_in_threadpool
 
-        first, last = await run_in_threadpool(issue)
-        return NumbersOut(year=body.year, first=first, last=last)
+        return NumbersOut(year=body.year, **await run_in_threadpool(issue))
 
     @app.get("/api/v2/devices", response_model=list[DeviceOut], responses=ERRORS, tags=["同步"])
     def list_devices(

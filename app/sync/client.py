@@ -186,12 +186,38 @@ class DistrictClient:
             f"区级服务器拒绝了请求（{status}）：{detail or '原因未说明'}", status=status, body=body
         )
 
-    def enroll(self, station_code: str, code: str, store_id: str | None) -> dict:
+    def enroll(self, station_code: str | None, code: str, store_id: str | None) -> dict:
+        """``station_code`` None: the code alone names the station (joining a station)."""
+        body = {"code": code, "store_id": store_id}
+        if station_code:
+            body["station_code"] = station_code
+        return self._request("POST", "/api/v1/enroll", json=body)
+
+    # ------------------------------------------------------------------ protocol 2
+
+    def pull(self, after: int, limit: int) -> dict:
         return self._request(
-            "POST",
-            "/api/v1/enroll",
-            json={"station_code": station_code, "code": code, "store_id": store_id},
+            "GET",
+            "/api/v2/sync/records",
+            params={"after": after, "limit": limit},
+            headers=self._headers(),
         )
+
+    def numbers(self, year: int, used: int, size: int) -> dict:
+        body = protocol.dumps({"year": year, "used": used, "size": size})
+        headers = {
+            **self._headers(),
+            "Content-Type": "application/json",
+            protocol.SIGNATURE_HEADER: protocol.sign(self._signing_key or b"", body),
+        }
+        return self._request("POST", "/api/v2/numbers", content=body, headers=headers)
+
+    def devices(self) -> list[dict]:
+        return self._request("GET", "/api/v2/devices", headers=self._headers()).get("items", [])
+
+    def counts(self) -> dict[str, int]:
+        rows = self._request("GET", "/api/v2/sync/counts", headers=self._headers()).get("items", [])
+        return {r["entity"]: int(r["count"]) for r in rows}
 
     def encode(self, payload: dict) -> tuple[bytes, dict[str, str]]:
         """The compressed body and headers of a batch request (thread-safe: no I/O)."""

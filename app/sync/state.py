@@ -27,6 +27,9 @@ REFERENCE_REV = "sync.reference_rev"
 LAST_SUCCESS = "sync.last_success_at"
 LAST_PROBLEM = "sync.last_problem"
 ENROLLED_AT = "sync.enrolled_at"
+#: protocol 2: this PC's device id at the district, and a join or restore not finished yet
+DEVICE_ID = "sync.device_id"
+RESTORE = "sync.restore_in_progress"
 
 DEFAULT_INTERVAL_MINUTES = 15
 INTERVAL_CHOICES = (5, 10, 15, 30, 60, 120, 240)

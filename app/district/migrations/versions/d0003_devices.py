@@ -64,6 +64,7 @@ def upgrade() -> None:
 
     # every record held so far gets its station's server sequence (in the order received), and
     # the active credential of each station (protocol 1: at most one) continues its batch count
+    # and is known to number its cases on its own
     conn = op.get_bind()
     record = sa.table(
         "record",
@@ -95,7 +96,8 @@ def upgrade() -> None:
     conn.execute(
         sa.text(
             "UPDATE station_credential SET last_batch_seq = (SELECT s.last_batch_seq FROM station s"
-            " WHERE s.code = station_credential.station_code) WHERE revoked_at IS NULL"
+            " WHERE s.code = station_credential.station_code), numbering = 'own'"
+            " WHERE revoked_at IS NULL"
         )
     )
 

@@ -1,0 +1,186 @@
+"""Protocol 2 end to end: a real ``labor-district`` process on loopback and two or three real
+encrypted station stores of one station (a second PC joins, a PC is restored from the district).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.cases.numbering import NumbersUsedUp
+from app.district import db as district_db
+from app.store.models import SYNCED_MODELS, CaseNumberBlock, DisputeCase, Enterprise, OutboxEntry
+from app.store.store import Store
+from app.sync import state, sync_once
+from app.sync.join import join, unfinished
+from tests.cases_support import (
+    EnterpriseChoice,
+    EnterpriseInput,
+    credit_code,
+    register,
+    signed,
+    worker,
+)
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.sync_fixtures import *  # noqa: F403
+from tests.sync_fixtures import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def device_code(server, station: str = "GUDONG", name: str = "窗口2") -> str:
+    from app.district.auth import create_enrollment_code
+
+    engine = server.engine()
+    try:
+        with district_db.sessions(engine)() as s, s.begin():
+            return create_enrollment_code(s, station, purpose="device", device_name=name)[0]
+    finally:
+        engine.dispose()
+
+
+def synced_tables(store) -> dict[str, list[tuple]]:
+    """Every row of every synced table, every column (what two PCs must hold alike)."""
+    out = {}
+    with store.read() as s:
+        for model in SYNCED_MODELS:
+            t = model.__table__
+            out[t.name] = [tuple(r) for r in s.execute(select(t).order_by(t.c.id))]
+    return out
+
+
+def join_pc(tmp_path, server, name: str, code: str | None = None):
+    result = join(
+        tmp_path / name, server.url, code or device_code(server, name=name), server.ca_pem,
+        ADMIN, ADMIN_PASSWORD,
+    )  # fmt: skip
+    return result
+
+
+def reg(store, n: int):
+    """Register a case against an enterprise of its own (unique credit code)."""
+    return register(
+        store,
+        workers=[worker("工人" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)),
+                        seq=10 + n % 80)],  # fmt: skip
+        respondent=EnterpriseChoice(
+            new=EnterpriseInput(name=f"福州测试企业{n}有限公司", credit_code=credit_code(f"MA2XY{n:04d}"))
+        ),
+    )
+
+
+def case_numbers(*stores) -> list[str]:
+    out = []
+    for store in stores:
+        with store.read() as s:
+            out += list(s.scalars(select(DisputeCase.case_no)))
+    return out
+
+
+def test_second_pc_joins_and_both_converge(district, station_a, tmp_path):
+    signed(station_a)
+    reg(station_a, 1)
+    ids = []
+    with station_a.unit_of_work() as s:
+        for i in range(30):
+            e = Enterprise(name=f"鼓东企业{i}")
+            s.add(e)
+            ids.append(e.id)
+    first = sync_once(station_a)
+    assert first.ok, first.problem
+
+    joined = join_pc(tmp_path, district, "pc-b")
+    b = joined.store
+    try:
+        assert not unfinished(b)
+        assert joined.complete and joined.received > 40
+        assert joined.local_counts == joined.district_counts
+        assert synced_tables(b) == synced_tables(station_a)
+        with b.read() as s:  # pulled records are never sent back up (no echo)
+            assert s.scalar(select(OutboxEntry.seq).limit(1)) is None
+
+        # offline edits on both PCs, then sync in both directions through the district
+        with station_a.unit_of_work() as s:
+            s.get(Enterprise, ids[0]).name = "甲电脑改名"
+            s.add(Enterprise(name="甲电脑新增"))
+        with b.unit_of_work() as s:
+            s.get(Enterprise, ids[1]).phone = "0591-12345678"
+            s.add(Enterprise(name="乙电脑新增"))
+        rb, ra, rb2 = sync_once(b), sync_once(station_a), sync_once(b)
+        assert rb.ok and ra.ok and rb2.ok, (rb.problem, ra.problem, rb2.problem)
+        assert ra.pulled == 2 and rb2.pulled == 2
+        assert synced_tables(b) == synced_tables(station_a)
+        # nothing echoes: another round moves nothing
+        again_a, again_b = sync_once(station_a), sync_once(b)
+        assert (again_a.sent, again_a.pulled, again_b.sent, again_b.pulled) == (0, 0, 0, 0)
+    finally:
+        b.close()
+
+
+def test_case_numbers_switch_to_blocks_and_never_repeat(district, station_a, tmp_path):
+    reg(station_a, 1)  # numbered on its own: 0001
+    assert sync_once(station_a).ok
+    with station_a.read() as s:
+        assert state.get(s, "sync.numbering") == "own"
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        # B may not number while A still counts on its own, and says why
+        with pytest.raises(NumbersUsedUp):
+            reg(b, 2)
+        reg(station_a, 3)  # A offline: 0002, its own
+        ra = sync_once(station_a)  # A switches to a block (above 0002)
+        assert ra.ok and not ra.notes, ra.summary()
+        rb = sync_once(b)
+        assert rb.ok and not rb.notes, rb.summary()
+        for i in range(5):  # both register offline
+            reg(station_a, 10 + i)
+            reg(b, 20 + i)
+        for store in (station_a, b, station_a):
+            assert sync_once(store).ok
+        numbers = case_numbers(station_a)
+        assert len(numbers) == len(set(numbers)) == 12
+        assert sorted(case_numbers(b)) == sorted(numbers)
+        with station_a.read() as s:
+            a_blocks = [(x.first, x.last) for x in s.scalars(select(CaseNumberBlock))]
+        assert a_blocks and a_blocks[0][0] == 3
+        out = district.cli("numbers", "GUDONG", str(date.today().year)).stdout
+        assert "未使用的号码" in out and "预留" in out
+    finally:
+        b.close()
+
+
+def test_restore_from_district_cli_reproduces_everything(district, station_a, tmp_path):
+    signed(station_a)
+    reg(station_a, 1)
+    assert sync_once(station_a).ok
+    before = synced_tables(station_a)
+    code = district.enrollment_code("GUDONG")  # a restore replaces the dead PC's credential
+    folder = tmp_path / "新电脑 数据"
+    env = {
+        **os.environ, "PYTHONPATH": str(ROOT), "LABOR_STATION_NEW_PASSWORD": ADMIN_PASSWORD,
+        "NO_PROXY": "127.0.0.1,localhost",
+    }  # fmt: skip
+    ca = tmp_path / "ca.pem"
+    ca.write_text(district.ca_pem)
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli.main", "restore-from-district", "--data-dir", str(folder),
+         "--server", district.url, "--code", code, "--ca", str(ca)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "恢复完成" in run.stdout and "dispute_case" in run.stdout
+    restored = Store.open(folder, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert synced_tables(restored) == before
+        # the old PC's credential no longer works; the case sequence continues
+        assert not sync_once(station_a).ok
+        case = reg(restored, 2)
+        assert case.case_no.endswith("第0003号"), case.case_no
+    finally:
+        restored.close()
+
