@@ -184,3 +184,92 @@ def test_restore_from_district_cli_reproduces_everything(district, station_a, tm
     finally:
         restored.close()
 
+
+
+def test_concurrent_offline_registrations_never_share_a_number(district, station_a, tmp_path):
+    """Three PCs of one station register and sync in random interleavings (hypothesis), with
+    blocks of three numbers so that PCs run out offline; each example is a year of its own."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from app.cases.numbering import next_case_number
+    from app.district.devices import number_gaps
+    from app.domain import reference
+    from app.domain.enums import CaseStatus
+    from app.store.models import utcnow
+    from app.sync import numbers
+    from app.sync.run import _client
+
+    pcs = {"a": station_a}
+    pcs["b"] = join_pc(tmp_path, district, "pc-b").store
+    pcs["c"] = join_pc(tmp_path, district, "pc-c").store
+    prefix = reference.station("GUDONG").case_prefix
+    years = iter(range(2031, 2100))
+
+    def register_on(store, year: int) -> bool:
+        try:
+            with store.unit_of_work() as s:
+                n = next_case_number(s, "GUDONG", prefix, year)
+                s.add(DisputeCase(
+                    case_no=str(n), case_year=year, case_seq=n.seq, status=CaseStatus.REGISTERED,
+                    intake_channel="walk_in", received_on=date(year, 6, 1),
+                    registered_at=utcnow(),
+                ))  # fmt: skip
+            return True
+        except NumbersUsedUp:
+            return False
+
+    def sync(store, year: int) -> None:
+        assert sync_once(store).ok
+        with _client(store, None, "zstd") as client:
+            try:
+                numbers.refill(client, store, today=date(year, 6, 1), size=3)
+            except Exception as exc:  # 409 while another PC still numbers on its own
+                assert getattr(exc, "status", None) == 409, exc
+
+    try:
+
+        @settings(max_examples=15, deadline=None,
+                  suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+        @given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["reg", "reg", "sync"])),
+                        min_size=4, max_size=16))  # fmt: skip
+        def interleaving(ops):
+            year = next(years)
+            for pc, op in ops:
+                if op == "reg":
+                    register_on(pcs[pc], year)
+                else:
+                    sync(pcs[pc], year)
+            for pc in "abcab":  # everyone online: every case reaches every PC
+                sync(pcs[pc], year)
+            seen = {}
+            for name, store in pcs.items():
+                with store.read() as s:
+                    rows = s.execute(
+                        select(DisputeCase.case_seq, DisputeCase.created_by)
+                        .where(DisputeCase.case_year == year)
+                    ).all()  # fmt: skip
+                seen[name] = sorted(r[0] for r in rows)
+                assert len(rows) == len({r[0] for r in rows})  # never the same number twice
+            assert seen["a"] == seen["b"] == seen["c"]
+            engine = district.engine()
+            try:
+                with district_db.sessions(engine)() as s:
+                    gaps = number_gaps(s, "GUDONG", year, year)
+                    from app.district.models import NumberBlock
+
+                    handed = set()
+                    for b in s.scalars(select(NumberBlock).where(NumberBlock.year == year)):
+                        handed.update(range(b.first, b.last + 1))
+            finally:
+                engine.dispose()
+            gap_numbers = {n for g in gaps for n in range(g.first, g.last + 1)}
+            used = set(seen["a"])
+            assert not gap_numbers & used  # a gap is never a used number
+            assert handed <= used | gap_numbers  # every number handed out is used or listed
+            assert all(g.reason for g in gaps)
+
+        interleaving()
+    finally:
+        pcs["b"].close()
+        pcs["c"].close()
