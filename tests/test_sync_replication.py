@@ -273,3 +273,79 @@ def test_concurrent_offline_registrations_never_share_a_number(district, station
     finally:
         pcs["b"].close()
         pcs["c"].close()
+
+
+def _restore_cmd(district, folder, code, ca):
+    return [sys.executable, "-m", "app.cli.main", "restore-from-district", "--data-dir",
+            str(folder), "--server", district.url, "--code", code, "--ca", str(ca)]  # fmt: skip
+
+
+def _env(**extra):
+    return {**os.environ, "PYTHONPATH": str(ROOT), "LABOR_STATION_NEW_PASSWORD": ADMIN_PASSWORD,
+            "NO_PROXY": "127.0.0.1,localhost", **extra}  # fmt: skip
+
+
+def _many(store, n: int) -> None:
+    with store.unit_of_work() as s:
+        for i in range(n):
+            s.add(Enterprise(name=f"鼓东企业{i}", phone=f"0591-{i:08d}"))
+
+
+def _cursor_moved(folder) -> bool:
+    if not Store.exists(folder):
+        return False
+    try:
+        store = Store.open(folder, ADMIN, ADMIN_PASSWORD)
+    except Exception:
+        return False
+    try:
+        from app.sync import pull
+
+        return pull.cursor(store) > 0
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("victim", ["station", "server"])
+def test_restore_killed_mid_download_resumes_exactly_once(district, station_a, tmp_path, victim):
+    import time
+
+    _many(station_a, 3000)
+    signed(station_a)
+    assert sync_once(station_a).ok
+    before = synced_tables(station_a)
+    ca = tmp_path / "ca.pem"
+    ca.write_text(district.ca_pem)
+    folder = tmp_path / "restore"
+    code = device_code(district, name="新电脑")
+    env = _env(LABOR_STATION_PULL_PAGE="100")
+    proc = subprocess.Popen(_restore_cmd(district, folder, code, ca), cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not _cursor_moved(folder) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the download finished before it could be interrupted"
+    if victim == "station":
+        proc.kill()  # SIGKILL mid-download
+        proc.wait()
+    else:
+        district.kill()
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode != 0 and "可继续" in err.decode(), err.decode()
+        district.start()
+    half = Store.open(folder, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert unfinished(half)  # never taken for a finished restore
+        assert 0 < sum(len(v) for v in synced_tables(half).values()) < 3000
+    finally:
+        half.close()
+    # the same command again resumes where it stopped (the code was used once, by the first run)
+    again = subprocess.run(_restore_cmd(district, folder, code, ca), cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr + again.stdout
+    restored = Store.open(folder, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert not unfinished(restored)
+        assert synced_tables(restored) == before  # every record exactly once, as on the PC
+    finally:
+        restored.close()

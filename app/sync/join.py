@@ -50,8 +50,19 @@ class JoinResult:
         return all(self.local_counts.get(k, 0) >= n for k, n in self.district_counts.items())
 
 
+#: made in the data folder before the store (no personal data: its name says it all), removed
+#: when the download has finished; a store beside it is not to be used
+MARKER = "restore-in-progress"
+
+
+def unfinished_folder(data_dir: Path) -> bool:
+    return (Path(data_dir) / MARKER).exists()
+
+
 def unfinished(store: Store) -> bool:
     """A join or restore that has not finished: the store must not be used yet."""
+    if unfinished_folder(store.data_dir):
+        return True
     with state.reading(store) as s:
         return bool(state.get(s, state.RESTORE))
 
@@ -95,6 +106,13 @@ def join(
             )
         with state.reading(store) as s:
             url, ca = state.get(s, state.SERVER_URL), state.get(s, state.CA_PEM)
+            credential = state.get(s, state.CREDENTIAL)
+        if not credential:
+            store.close()
+            raise SyncProblem(
+                "上次的恢复在登记完成前中断，无法继续：请删除该数据文件夹，"
+                "向区人社局申请新的登记码后重新恢复"
+            )
         name = store.station.name
     else:
         check_password_strength(password, admin)
@@ -106,6 +124,8 @@ def join(
             answer = client.enroll(None, code.strip(), None)
         if not isinstance(answer.get("credential"), str) or not answer.get("station_code"):
             raise SyncProblem("区级服务器的答复不完整，登记未完成：请向区人社局申请新的登记码后重试")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / MARKER).write_bytes(b"")
         store, recovery = Store.create(
             data_dir, answer["station_code"], admin, display_name or admin, password
         )
@@ -137,6 +157,7 @@ def join(
         result.local_counts = local_counts(store)
         with state.transaction(store) as s:
             state.put(s, state.RESTORE, None)
+        (data_dir / MARKER).unlink(missing_ok=True)
     except BaseException:
         store.close()
         raise

@@ -32,6 +32,7 @@ from app.sync import state
 
 log = logging.getLogger(__name__)
 
+#: records per page (``LABOR_STATION_PULL_PAGE`` overrides it, for tests and bench/)
 PAGE = 2000
 CURSOR = "sync.pull_cursor"
 
@@ -202,19 +203,22 @@ def pull_all(
     client,
     store,
     *,
-    page: int = PAGE,
+    page: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel=None,
 ) -> PullResult:
     """Pull and apply every page after the stored cursor. ``progress(done_seq, high_seq)``."""
+    import os
+
+    page = page or int(os.environ.get("LABOR_STATION_PULL_PAGE") or PAGE)
     result = PullResult()
     after = cursor(store)
     start = after
     while True:
-        if cancel is not None and cancel():
-            from app.sync.run import Cancelled
+        if cancel is not None:
+            from app.sync.run import _check_cancel
 
-            raise Cancelled()
+            _check_cancel(cancel)
         answer = client.pull(after, page)
         records = answer.get("records") or []
         nxt = int(answer.get("next", after))
