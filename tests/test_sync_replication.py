@@ -349,3 +349,113 @@ def test_restore_killed_mid_download_resumes_exactly_once(district, station_a, t
         assert synced_tables(restored) == before  # every record exactly once, as on the PC
     finally:
         restored.close()
+
+
+def _photo(n: int, size: int) -> bytes:
+    import random
+
+    rnd = random.Random(n)
+    return b"\xff\xd8\xff\xe0" + f"照片{n}".encode() + rnd.randbytes(size)
+
+
+def _attach(store, owner_id: str, content: bytes, name: str = "签字协议.jpg") -> str:
+    from app.store.attachments import NewAttachment, add_attachment
+
+    with store.unit_of_work() as s:
+        return add_attachment(s, "enterprise", owner_id, NewAttachment(name, content)).sha256
+
+
+def _content(store, sha: str) -> bytes | None:
+    from app.store.models import BlobChunk
+
+    with store.read() as s:
+        return s.scalar(select(BlobChunk.content).where(BlobChunk.sha256 == sha))
+
+
+def test_attachments_travel_encrypted_and_only_to_their_station(district, station_a, tmp_path):
+    import hashlib
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="鼓东企业")
+        s.add(e)
+    big, small = _photo(1, 9 * 1024 * 1024), _photo(2, 200_000)  # 9 MB: three parts
+    sha_big, sha_small = _attach(station_a, e.id, big), _attach(station_a, e.id, small, "走访.jpg")
+    first = sync_once(station_a)
+    assert first.ok and first.blobs_up == 2, first.summary()
+    assert sync_once(station_a).blobs_up == 0  # acknowledged once, never sent again
+
+    joined = join_pc(tmp_path, district, "pc-b")
+    b = joined.store
+    try:
+        assert joined.attachments == 2 and joined.attachments_missing == 0
+        assert _content(b, sha_big) == big and _content(b, sha_small) == small
+        assert hashlib.sha256(_content(b, sha_big)).hexdigest() == sha_big
+        sha_b = _attach(b, e.id, _photo(3, 50_000), "乙电脑.jpg")
+        assert sync_once(b).blobs_up == 1
+        ra = sync_once(station_a)
+        assert ra.blobs_down == 1 and _content(station_a, sha_b) is not None
+        assert synced_tables(b) == synced_tables(station_a)
+    finally:
+        b.close()
+    # at the district the contents are never in clear, and the key is not in the database
+    files = [p for p in district.blob_dir.rglob("*") if p.is_file() and p.name != "blob.key"]
+    assert len(files) == 3
+    for p in files:
+        data = p.read_bytes()
+        assert "照片".encode() not in data and big[100:200] not in data
+    # another station's credential cannot read them
+    other = enrolled_station(tmp_path, district, "GUXI")
+    try:
+        from app.sync.client import SyncProblem
+        from app.sync.run import _client
+
+        with _client(other, None, "zstd") as client, pytest.raises(SyncProblem) as refused:
+            client.get_blob(sha_big)
+        assert refused.value.status == 404
+    finally:
+        other.close()
+
+
+def test_server_killed_mid_upload_stores_each_file_once(district, station_a, tmp_path):
+    import threading
+    import time
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="鼓东企业")
+        s.add(e)
+    contents = [_photo(10 + i, 12 * 1024 * 1024) for i in range(3)]
+    shas = [_attach(station_a, e.id, c, f"扫描{i}.jpg") for i, c in enumerate(contents)]
+    parts = district.blob_dir / "blobs" / "uploads"
+
+    def kill_when_parts_arrive():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if parts.exists() and any(parts.rglob("0*")):
+                district.kill()
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_when_parts_arrive)
+    killer.start()
+    interrupted = sync_once(station_a, retries=0)
+    killer.join()
+    assert not interrupted.ok
+    district.start()
+    done = sync_once(station_a)
+    assert done.ok, done.summary()
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        for sha, content in zip(shas, contents, strict=True):
+            assert _content(b, sha) == content
+    finally:
+        b.close()
+    engine = district.engine()
+    try:
+        from app.district.models import StoredBlob
+
+        with engine.connect() as conn:
+            assert conn.execute(select(StoredBlob.sha256)).scalars().all().count(shas[0]) == 1
+            assert len(conn.execute(select(StoredBlob.sha256)).all()) == 3
+    finally:
+        engine.dispose()
+    assert not list(parts.rglob("0*"))  # no part left behind

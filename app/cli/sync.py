@@ -127,7 +127,12 @@ def cmd_join(args) -> int:
     except (SyncProblem, StoreError) as exc:
         raise CliError(f"{what}未完成：{exc}。再次运行同一命令（同一数据文件夹）可继续") from None
     try:
-        print(f"{what}完成：{result.station_name}，收到记录 {result.received} 条，数据文件夹：{args.data_dir}")
+        print(
+            f"{what}完成：{result.station_name}，收到记录 {result.received} 条、"
+            f"附件 {result.attachments} 个，数据文件夹：{args.data_dir}"
+        )
+        if result.attachments_missing:
+            print(f"注意：{result.attachments_missing} 个附件的内容区级服务器尚未收到，以后同步时再取")
         print("核对（本机 / 区级服务器）：")
         for entity in sorted(set(result.district_counts) | set(result.local_counts)):
             mine, theirs = result.local_counts.get(entity, 0), result.district_counts.get(entity, 0)

@@ -110,6 +110,9 @@ def cmd_serve(args) -> int:
         stale_days=args.stale_days,
         secure_cookies=bool(args.cert),
         api_docs=args.api_docs,
+        blob_dir=args.blob_dir,
+        blob_key_file=args.blob_key_file,
+        blob_quota_bytes=int(args.blob_quota_gb * 1024**3),
     )
     scheme = "https" if args.cert else "http"
     print(
@@ -351,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="向所有人公开 /openapi.json 和 /docs（开发用；默认只对已登录的区级管理员提供 /openapi.json）",
     )
+    p.add_argument(
+        "--blob-dir",
+        help="附件内容（加密保存）的文件夹（默认：SQLite 数据库旁的 .blobs 文件夹，或当前文件夹）",
+    )
+    p.add_argument(
+        "--blob-key-file",
+        help="附件加密密钥文件（不在数据库中；默认在附件文件夹旁，首次启动时生成）",
+    )
+    p.add_argument("--blob-quota-gb", type=float, default=20.0, help="每个站点的附件存储上限（GB）")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("enroll", help="为站点生成一次性登记码")
     p.add_argument("station", metavar="STATION_CODE")

@@ -258,3 +258,15 @@ class NumberBlock(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_number_block_station_year", "station_code", "year"),)
+
+
+class StoredBlob(Base):
+    """An attachment content a station uploaded (the bytes are encrypted outside the database,
+    see ``app.district.blobs``); a station reads only its own."""
+
+    __tablename__ = "stored_blob"
+
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

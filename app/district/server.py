@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path as FsPath
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
+
+Path_ = Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -21,7 +24,14 @@ from app.district import auth, db, devices
 from app.district.bodylimit import PRINCIPAL, BodyLimitMiddleware
 from app.district.dashboard import Admin
 from app.district.ingest import BatchRefused, _stored_ack, apply_batch, station_label
-from app.district.models import DistrictStation, StationCredential, StationRecord, SyncBatch
+from app.district import blobs as blob_store
+from app.district.models import (
+    DistrictStation,
+    StationCredential,
+    StationRecord,
+    StoredBlob,
+    SyncBatch,
+)
 from app.district.reference import reference_since
 from app.district.schemas import (
     BatchAck,
@@ -68,6 +78,11 @@ class ServerConfig:
     #: publish /openapi.json and /docs to anyone (development); otherwise /openapi.json is for
     #: logged-in district admins only and /docs is off
     api_docs: bool = False
+    #: attachment contents (encrypted) and the key file they are encrypted with (not in the
+    #: database); defaults beside an SQLite database, or in the working folder
+    blob_dir: str | None = None
+    blob_key_file: str | None = None
+    blob_quota_bytes: int = 20 * 1024**3
 
 
 CONFIG_ENV = "LABOR_DISTRICT_SERVER_CONFIG"
@@ -138,6 +153,14 @@ async def signed_body(
     return principal
 
 
+async def signed_raw(
+    request: Request,
+    principal: Annotated[auth.StationPrincipal, Depends(signed_body)],
+) -> tuple[auth.StationPrincipal, bytes]:
+    """A signed body as it came (attachment parts)."""
+    return principal, await request.body()
+
+
 async def signed_batch(
     request: Request,
     principal: Annotated[auth.StationPrincipal, Depends(signed_body)],
@@ -191,6 +214,17 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = db.sessions(engine)
     app.state.config = config
+    from app.district import blobs as blob_store
+
+    blob_dir = FsPath(config.blob_dir) if config.blob_dir else blob_store.default_blob_dir(
+        config.database_url
+    )
+    key_file = FsPath(config.blob_key_file) if config.blob_key_file else (
+        blob_store.default_key_file(blob_dir)
+    )
+    app.state.blobs = blob_store.EncryptedBlobs(
+        blob_store.FolderStorage(blob_dir), blob_store.load_key(key_file)
+    )
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(HstsMiddleware)
 
@@ -380,6 +414,85 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         from starlette.concurrency import run_in_threadpool
 
         return NumbersOut(year=body.year, **await run_in_threadpool(issue))
+
+    def _blob_state(s, station: str, sha: str):
+        return s.get(StoredBlob, (station, sha))
+
+    @app.get("/api/v2/blobs/{sha256}", responses=ERRORS, tags=["附件"])
+    def blob_status(
+        request: Request,
+        sha256: Annotated[str, Path_(pattern=blob_store.SHA_PATTERN)],
+        principal: Annotated[auth.StationPrincipal, Depends(station_principal)],
+    ) -> dict:
+        """本站某一附件内容在区级的状态：是否已保存，未完成的上传已收到多少字节。"""
+        with _sessions(request)() as s:
+            row = _blob_state(s, principal.station_code, sha256)
+        if row is not None:
+            return {"stored": True, "size": row.size, "received": row.size}
+        received = request.app.state.blobs.received(principal.station_code, sha256)
+        return {"stored": False, "size": None, "received": received}
+
+    @app.put("/api/v2/blobs/{sha256}/parts/{offset}", responses=ERRORS, tags=["附件"])
+    def put_blob_part(
+        request: Request,
+        sha256: Annotated[str, Path_(pattern=blob_store.SHA_PATTERN)],
+        offset: Annotated[int, Path_(ge=0, le=blob_store.MAX_BLOB_BYTES)],
+        size: Annotated[int, Query(ge=1, description="附件的总字节数")],
+        signed: Annotated[tuple[auth.StationPrincipal, bytes], Depends(signed_raw)],
+    ) -> dict:
+        """上传附件内容的一部分（每部分至多 4 MB，按顺序）；最后一部分到达时校验 SHA-256 并保存，答复 stored。"""
+        principal, body = signed
+        station = principal.station_code
+        store = request.app.state.blobs
+        if size > blob_store.MAX_BLOB_BYTES:
+            limit = blob_store.MAX_BLOB_BYTES // 1024 // 1024
+            raise HTTPException(413, f"附件过大：区级服务器接受的单个附件上限为 {limit} MB")
+        if not body or len(body) > blob_store.PART_BYTES or offset + len(body) > size:
+            raise HTTPException(400, "附件分段的长度不正确")
+        with _sessions(request)() as s:
+            if _blob_state(s, station, sha256) is not None:
+                return {"stored": True, "received": size}
+            used = s.scalar(
+                select(func.coalesce(func.sum(StoredBlob.size), 0)).where(
+                    StoredBlob.station_code == station
+                )
+            )
+        quota = request.app.state.config.blob_quota_bytes
+        if used + size > quota:
+            raise HTTPException(
+                413,
+                f"本站在区级服务器的附件存储已满（上限 {quota / 1024**3:.0f} GB）：请联系区人社局",
+            )
+        received = store.received(station, sha256)
+        if offset != received:
+            raise HTTPException(409, f"附件分段的位置不对：区级已收到 {received} 字节", )
+        try:
+            store.put_part(station, sha256, offset, body)
+            if offset + len(body) < size:
+                return {"stored": False, "received": offset + len(body)}
+            store.assemble(station, sha256, size)
+        except blob_store.BlobError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        with _sessions(request)() as s, s.begin():
+            if _blob_state(s, station, sha256) is None:
+                s.add(StoredBlob(station_code=station, sha256=sha256, size=size))
+        return {"stored": True, "received": size}
+
+    @app.get("/api/v2/blobs/{sha256}/content", responses=ERRORS, tags=["附件"])
+    def get_blob(
+        request: Request,
+        sha256: Annotated[str, Path_(pattern=blob_store.SHA_PATTERN)],
+        principal: Annotated[auth.StationPrincipal, Depends(station_principal)],
+    ) -> Response:
+        """本站的一个附件内容（只能取得本站上传的附件）。"""
+        with _sessions(request)() as s:
+            row = _blob_state(s, principal.station_code, sha256)
+        data = None
+        if row is not None:
+            data = request.app.state.blobs.get(principal.station_code, sha256)
+        if data is None:
+            raise HTTPException(404, "区级服务器上没有本站的这个附件")
+        return Response(content=data, media_type="application/octet-stream")
 
     @app.get("/api/v2/devices", response_model=list[DeviceOut], responses=ERRORS, tags=["同步"])
     def list_devices(

@@ -130,7 +130,7 @@ class DistrictClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credential}"} if self.credential else {}
 
-    def _request(self, method: str, path: str, **kwargs) -> dict:
+    def _request(self, method: str, path: str, *, raw: bool = False, **kwargs):
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
@@ -155,6 +155,8 @@ class DistrictClient:
                 f"与区级服务器（{self.host}）的连接中断：稍后会自动重试，已发送的数据不会重复",
                 retry=True,
             ) from None
+        if raw and response.status_code < 300:
+            return response.content
         return self._answer(response)
 
     def _answer(self, response: httpx.Response) -> dict:
@@ -211,6 +213,30 @@ class DistrictClient:
             protocol.SIGNATURE_HEADER: protocol.sign(self._signing_key or b"", body),
         }
         return self._request("POST", "/api/v2/numbers", content=body, headers=headers)
+
+    def _signed(self, body: bytes, content_type: str) -> dict[str, str]:
+        return {
+            **self._headers(),
+            "Content-Type": content_type,
+            protocol.SIGNATURE_HEADER: protocol.sign(self._signing_key or b"", body),
+        }
+
+    def blob_status(self, sha256: str) -> dict:
+        return self._request("GET", f"/api/v2/blobs/{sha256}", headers=self._headers())
+
+    def put_blob_part(self, sha256: str, offset: int, size: int, data: bytes) -> dict:
+        return self._request(
+            "PUT",
+            f"/api/v2/blobs/{sha256}/parts/{offset}",
+            params={"size": size},
+            content=data,
+            headers=self._signed(data, "application/octet-stream"),
+        )
+
+    def get_blob(self, sha256: str) -> bytes:
+        return self._request(
+            "GET", f"/api/v2/blobs/{sha256}/content", raw=True, headers=self._headers()
+        )
 
     def devices(self) -> list[dict]:
         return self._request("GET", "/api/v2/devices", headers=self._headers()).get("items", [])

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from app.cases.numbering import NUMBERING_SETTING
 from app.store.models import MODEL_BY_ENTITY
 from app.store.store import Store, check_password_strength, check_username
-from app.sync import numbers, pull, state
+from app.sync import blobs, numbers, pull, state
 from app.sync.client import DistrictClient, SyncProblem, normalise_server_url
 from app.sync.run import checked_ca, save_enrollment
 
@@ -44,6 +44,8 @@ class JoinResult:
     district_counts: dict[str, int] = field(default_factory=dict)
     numbering: str | None = None
     notes: list[str] = field(default_factory=list)
+    attachments: int = 0
+    attachments_missing: int = 0
 
     @property
     def complete(self) -> bool:
@@ -147,6 +149,14 @@ def join(
 
             outcome = pull.pull_all(client, store, progress=pulled, cancel=cancel)
             result.received = outcome.applied
+
+            def fetched(done: int, total: int) -> None:
+                if progress:
+                    progress(done, total, "正在下载附件")
+
+            moved = blobs.download_missing(client, store, cancel=cancel, progress=fetched)
+            result.attachments = moved.downloaded
+            result.attachments_missing = moved.missing
             try:
                 result.numbering = numbers.refill(client, store).mode
             except SyncProblem as problem:

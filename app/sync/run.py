@@ -48,6 +48,9 @@ class SyncResult:
     waiting: int = 0
     #: records written by the station's other PCs, received and applied (protocol 2)
     pulled: int = 0
+    #: attachment contents uploaded to and downloaded from the district (protocol 2)
+    blobs_up: int = 0
+    blobs_down: int = 0
     problem: str | None = None
     reasons: list[str] = field(default_factory=list)
     #: what the pass could not do but that does not make it fail (e.g. no case-number block)
@@ -255,6 +258,14 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
         raise
     result.pulled += outcome.applied
     result.quarantined += outcome.refused
+    from app.sync import blobs
+
+    moved = blobs.upload_all(client, store, cancel=cancel)
+    blobs.download_missing(client, store, moved, cancel=cancel)
+    result.blobs_up += moved.uploaded
+    result.blobs_down += moved.downloaded
+    if moved.missing:
+        result.notes.append(f"{moved.missing} 个附件的内容区级服务器尚未收到（其他电脑尚未上传），下次同步时再取")
     try:
         numbers.refill(client, store)
     except SyncProblem as problem:

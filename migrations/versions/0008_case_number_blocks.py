@@ -1,4 +1,5 @@
-"""case-number blocks handed to this PC by the district (protocol 2, several PCs per station)
+"""protocol 2: case-number blocks handed to this PC by the district, attachment contents the
+district holds
 
 Revision ID: 0008
 Revises: 0004
@@ -27,7 +28,14 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_number_block")),
     )
+    op.create_table(
+        "blob_upload",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("sha256", name=op.f("pk_blob_upload")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("blob_upload")
     op.drop_table("case_number_block")

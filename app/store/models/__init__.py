@@ -23,6 +23,7 @@ from app.store.models.enterprise import ROSTER_FIELDS, Attachment, CreditNote, E
 from app.store.models.system import (
     AuditEvent,
     BlobChunk,
+    BlobUpload,
     CaseCounter,
     CaseNumberBlock,
     DistrictNotice,
@@ -77,6 +78,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BlobChunk",
+    "BlobUpload",
     "CaseClaim",
     "CaseCounter",
     "CaseNumberBlock",

@@ -198,3 +198,12 @@ class BlobChunk(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BlobUpload(Base):
+    """An attachment content the district holds (uploaded from here, or downloaded from it)."""
+
+    __tablename__ = "blob_upload"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""protocol 2: devices (one credential per PC), server sequence of records, case-number blocks
+"""protocol 2: devices (one credential per PC), server sequence of records, case-number blocks,
+attachment contents (stored encrypted outside the database; this table lists them)
 
 Revision ID: d0003
 Revises: d0002
@@ -61,6 +62,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("number_block") as b:
         b.create_index("ix_number_block_station_year", ["station_code", "year"], unique=False)
+    op.create_table(
+        "stored_blob",
+        sa.Column("station_code", sa.String(length=16), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("stored_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("station_code", "sha256", name=op.f("pk_stored_blob")),
+    )
 
     # every record held so far gets its station's server sequence (in the order received), and
     # the active credential of each station (protocol 1: at most one) continues its batch count
@@ -103,6 +112,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("stored_blob")
     op.drop_table("number_block")
     op.drop_table("number_counter")
     with op.batch_alter_table("sync_batch") as b:
