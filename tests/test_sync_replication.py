@@ -459,3 +459,46 @@ def test_server_killed_mid_upload_stores_each_file_once(district, station_a, tmp
     finally:
         engine.dispose()
     assert not list(parts.rglob("0*"))  # no part left behind
+
+
+def test_same_record_changed_on_two_pcs_is_never_lost_silently(district, station_a, tmp_path):
+    from app.store.models import QuarantinedRecord
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="原名称")
+        s.add(e)
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        with station_a.unit_of_work() as s:
+            s.get(Enterprise, e.id).name = "甲电脑的名称"
+        with b.unit_of_work() as s:
+            s.get(Enterprise, e.id).phone = "0591-87654321"
+        assert sync_once(station_a).ok
+        rb = sync_once(b)  # B's v2 clashes with A's v2: held back with its reason, not dropped
+        assert rb.quarantined == 1, rb.summary()
+        with b.read() as s:
+            q = s.scalars(select(QuarantinedRecord)).one()
+            assert q.entity_id == e.id and "另一台电脑" in q.reason
+            assert s.get(Enterprise, e.id).phone == "0591-87654321"  # B's edit is still there
+        with station_a.read() as s:
+            assert s.get(Enterprise, e.id).name == "甲电脑的名称"
+    finally:
+        b.close()
+
+
+def test_protocol_1_batches_are_still_accepted(district, station_a):
+    import uuid
+
+    from app.sync.run import _client
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="旧版本上报")
+        s.add(e)
+    from app.sync import batches
+
+    batch = batches.next_batch(station_a)
+    payload = {**batch.payload("GUDONG"), "protocol": 1, "batch_id": str(uuid.uuid4())}
+    with _client(station_a, None, "zstd") as client:
+        ack = client.send_batch(payload)
+    assert ack["inserted"] == 1 and not ack["rejected"]
