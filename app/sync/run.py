@@ -272,6 +272,9 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
         if problem.status != 409:
             raise
         result.notes.append(str(problem))
+    devices = client.devices()
+    with state.transaction(store) as s:
+        state.put(s, state.DEVICES, devices)
 
 
 def _finish(store, result: SyncResult, started: datetime) -> None:

@@ -142,6 +142,15 @@ class SyncSection(Section):
         form.addRow(buttons)
         layout.addWidget(box)
 
+        # -- the station's PCs (protocol 2)
+        box = QGroupBox("本站的电脑（上次同步时区级服务器的记录）")
+        col = QVBoxLayout(box)
+        self.devices_model = RowsModel(["电脑", "登记时间", "上次同步", "案件编号", "状态"], self)
+        self.devices_view = _table(self.devices_model)
+        self.devices_view.setMaximumHeight(110)
+        col.addWidget(self.devices_view)
+        layout.addWidget(box)
+
         # -- quarantine
         box = QGroupBox("被区级服务器退回的记录（其余数据照常同步）")
         col = QVBoxLayout(box)
@@ -183,10 +192,34 @@ class SyncSection(Section):
 
     @staticmethod
     def _load_lists(store):
-        return state.quarantined(store), state.notices(store), store.get_setting(state.ENROLLED_AT)
+        return (
+            state.quarantined(store),
+            state.notices(store),
+            store.get_setting(state.ENROLLED_AT),
+            state.devices(store),
+        )
 
     def _show_lists(self, loaded) -> None:
-        quarantined, notices, enrolled_at = loaded
+        from datetime import datetime
+
+        quarantined, notices, enrolled_at, devices = loaded
+
+        def when(text):
+            return _when(datetime.fromisoformat(text)) if text else "从未"
+
+        self.devices_model.set_rows(
+            [
+                (
+                    (d.get("name") or d["id"][:8]) + ("（本机）" if d.get("this_device") else ""),
+                    when(d.get("enrolled_at")),
+                    when(d.get("last_seen_at")),
+                    {"blocks": "区级分配号段", "own": "本机连续编号"}.get(d.get("numbering"), "—"),
+                    "已停用" if d.get("revoked_at") else "使用中",
+                )
+                for d in devices
+            ],
+            [d["id"] for d in devices],
+        )
         rows = []
         for q in quarantined:
             model = MODEL_BY_ENTITY.get(q.entity)
@@ -223,9 +256,10 @@ class SyncSection(Section):
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
 
-    def _progress(self, done: int, total: int, _text: str) -> None:
+    def _progress(self, done: int, total: int, text: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        self.progress.setFormat(f"{text} %p%" if text else "%p%")
 
     def _finished(self, result: SyncResult) -> None:
         self.sync_button.setText("立即同步")
