@@ -461,9 +461,7 @@ def test_server_killed_mid_upload_stores_each_file_once(district, station_a, tmp
     assert not list(parts.rglob("0*"))  # no part left behind
 
 
-def test_same_record_changed_on_two_pcs_is_never_lost_silently(district, station_a, tmp_path):
-    from app.store.models import QuarantinedRecord
-
+def test_fields_changed_on_one_side_only_merge(district, station_a, tmp_path):
     with station_a.unit_of_work() as s:
         e = Enterprise(name="原名称")
         s.add(e)
@@ -474,15 +472,51 @@ def test_same_record_changed_on_two_pcs_is_never_lost_silently(district, station
             s.get(Enterprise, e.id).name = "甲电脑的名称"
         with b.unit_of_work() as s:
             s.get(Enterprise, e.id).phone = "0591-87654321"
+            s.get(Enterprise, e.id).address = "乙电脑的地址"
+        with b.unit_of_work() as s:  # two offline edits on B: one base
+            s.get(Enterprise, e.id).address = "乙电脑第二次改的地址"
         assert sync_once(station_a).ok
-        rb = sync_once(b)  # B's v2 clashes with A's v2: held back with its reason, not dropped
-        assert rb.quarantined == 1, rb.summary()
-        with b.read() as s:
-            q = s.scalars(select(QuarantinedRecord)).one()
-            assert q.entity_id == e.id and "另一台电脑" in q.reason
-            assert s.get(Enterprise, e.id).phone == "0591-87654321"  # B's edit is still there
-        with station_a.read() as s:
-            assert s.get(Enterprise, e.id).name == "甲电脑的名称"
+        rb = sync_once(b)
+        assert rb.ok and rb.quarantined == 0 and rb.conflicts == 0, rb.summary()
+        assert sync_once(station_a).ok
+        for store in (station_a, b):
+            with store.read() as s:
+                got = s.get(Enterprise, e.id)
+                assert (got.name, got.phone, got.address) == (
+                    "甲电脑的名称", "0591-87654321", "乙电脑第二次改的地址")  # fmt: skip
+        assert synced_tables(b) == synced_tables(station_a)
+    finally:
+        b.close()
+
+
+def test_an_edit_without_its_base_is_held_back_with_its_reason(district, station_a, tmp_path):
+    """A client that does not say what version it started from (older program) is never merged
+    blindly: the district keeps its version and the record is set aside with the reason."""
+    import uuid
+
+    from app.sync.run import _client
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="原名称")
+        s.add(e)
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        with station_a.unit_of_work() as s:
+            s.get(Enterprise, e.id).name = "甲电脑的名称"
+        assert sync_once(station_a).ok
+        from app.sync import batches
+
+        with b.unit_of_work() as s:
+            s.get(Enterprise, e.id).phone = "0591-87654321"
+        batch = batches.next_batch(b)
+        payload = batch.payload("GUDONG")
+        for rec in payload["records"]:
+            rec.pop("base_version")
+        payload["batch_id"] = str(uuid.uuid4())
+        with _client(b, None, "zstd") as client:
+            ack = client.send_batch(payload)
+        assert len(ack["rejected"]) == 1 and "另一台电脑" in ack["rejected"][0]["reason"]
     finally:
         b.close()
 
@@ -502,3 +536,58 @@ def test_protocol_1_batches_are_still_accepted(district, station_a):
     with _client(station_a, None, "zstd") as client:
         ack = client.send_batch(payload)
     assert ack["inserted"] == 1 and not ack["rejected"]
+
+
+def test_field_conflicts_merge_show_and_resolve_once(district, station_a, tmp_path):
+    from app.sync import conflicts
+    from app.sync.client import SyncProblem
+    from app.sync.run import _client
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="原名称", phone="0591-00000000", address="原地址")
+        gone = Enterprise(name="将被删除")
+        s.add_all([e, gone])
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        with station_a.unit_of_work() as s:  # A: the name and the address; deletes the other
+            s.get(Enterprise, e.id).name = "甲改的名称"
+            s.get(Enterprise, e.id).address = "甲改的地址"
+            from app.store.changes import soft_delete
+
+            soft_delete(s, s.get(Enterprise, gone.id))
+        with b.unit_of_work() as s:  # B, offline, from the same version: the name and the phone
+            s.get(Enterprise, e.id).name = "乙改的名称"
+            s.get(Enterprise, e.id).phone = "0591-22222222"
+            s.get(Enterprise, gone.id).phone = "0591-33333333"
+        assert sync_once(station_a).ok
+        rb = sync_once(b)
+        assert rb.ok and rb.quarantined == 0 and rb.conflicts == 2, rb.summary()
+        ra = sync_once(station_a)
+        assert ra.conflicts == 2
+        assert synced_tables(b) == synced_tables(station_a)  # merged the same on both PCs
+        with b.read() as s:
+            merged = s.get(Enterprise, e.id)
+            assert (merged.name, merged.address, merged.phone) == ("甲改的名称", "甲改的地址",
+                                                                    "0591-22222222")  # fmt: skip
+            kept = s.get(Enterprise, gone.id)
+            assert not kept.deleted and kept.phone == "0591-33333333"  # deleted vs edited: kept
+        shown = {c["field"]: c for c in conflicts.open_conflicts(station_a)}
+        assert set(shown) == {"name", "deleted"}
+        name = shown["name"]
+        assert (name["held_value"], name["incoming_value"]) == ("甲改的名称", "乙改的名称")
+        assert name["incoming_device_name"] == "pc-b"
+        with _client(station_a, None, "zstd") as client:
+            conflicts.resolve(station_a, client, name, "incoming")
+            conflicts.resolve(station_a, client, shown["deleted"], "edited", False)
+        with _client(b, None, "zstd") as client, pytest.raises(SyncProblem) as again:
+            conflicts.resolve(b, client, name, "held")  # once for the whole station
+        assert again.value.status == 409
+        for store in (station_a, b):
+            r = sync_once(store)
+            assert r.ok and r.conflicts == 0, r.summary()
+        assert synced_tables(b) == synced_tables(station_a)
+        with b.read() as s:
+            assert s.get(Enterprise, e.id).name == "乙改的名称"
+    finally:
+        b.close()

@@ -36,6 +36,8 @@ from sqlalchemy.types import JSON, DateTime
 
 from app.district.models import (
     DistrictStation,
+    RecordConflict,
+    RecordVersion,
     StationCredential,
     StationRecord,
     SyncBatch,
@@ -476,6 +478,8 @@ def _apply(
             )
     inserted, held = _insert_new(s, batch.batch_id, rows)
     updates, unchanged = [], 0
+    keep_history = per_device and _several_pcs(s, station_code)
+    concurrent: list[tuple[RecordIn | ParsedRecord, str | None]] = []
     for key, (owner, version, writer) in held.items():
         rec = latest[key]
         if owner != station_code:
@@ -487,6 +491,13 @@ def _apply(
                     reason=f"该记录已由{station_label(owner)}上报：站点只能修改本站创建的记录",
                 )
             )
+        elif (
+            per_device
+            and rec.base_version is not None
+            and rec.base_version < version
+            and writer != device_id
+        ):
+            concurrent.append((rec, writer))  # changed from a version this PC had not seen
         elif version >= rec.version:
             if per_device and writer is not None and writer != device_id:
                 # written by another PC of the station, which this PC had not seen: never a
@@ -500,7 +511,22 @@ def _apply(
                 unchanged += 1
         else:
             updates.append(rows[key])
+    if keep_history:
+        _save_history(s, [rows[k] for k in held if k in rows], previous=True)
     _update(s, updates)
+    merged = conflicts = 0
+    for rec, writer in concurrent:
+        outcome = _merge(s, station, rec, writer, device_id, batch.batch_id, now)
+        if outcome is None:
+            rejected.append(
+                RejectedRecord(entity=rec.entity, id=rec.id, version=rec.version, reason=CONFLICT)
+            )
+        else:
+            merged += 1
+            conflicts += outcome
+    if keep_history:
+        written = {(r["entity"], r["id"]) for r in updates} | (set(rows) - set(held))
+        _save_history(s, [rows[k] for k in written])
     if per_device:
         device.last_batch_seq = batch.seq
         device.last_seen_at = now
@@ -518,7 +544,7 @@ def _apply(
             received_at=now,
             record_count=len(batch.records),
             inserted=inserted,
-            updated=len(updates),
+            updated=len(updates) + merged,
             unchanged=unchanged,
             ack_outbox_seq=batch.ack_outbox_seq,
             rejected=rejected_json,
@@ -531,10 +557,130 @@ def _apply(
         duplicate=False,
         ack_outbox_seq=batch.ack_outbox_seq,
         inserted=inserted,
-        updated=len(updates),
+        updated=len(updates) + merged,
         unchanged=unchanged,
         rejected=rejected,
+        conflicts=conflicts,
     )
+
+
+# ------------------------------------------------------------------ several PCs: merge per field
+
+#: columns every change sets; not compared field by field
+_STAMPS = frozenset(("id", "version", "station_code", "created_at", "created_by", "updated_at",
+                     "updated_by"))  # fmt: skip
+
+
+#: fields the station computes from another (not shown as conflicts of their own: they follow
+#: the field they come from, recomputed on the station when that one is resolved)
+_DERIVED = {"name_initials": "name"}
+
+
+def _several_pcs(s: Session, station_code: str) -> bool:
+    from sqlalchemy import func
+
+    n = s.scalar(
+        select(func.count())
+        .select_from(StationCredential)
+        .where(
+            StationCredential.station_code == station_code, StationCredential.revoked_at.is_(None)
+        )
+    )
+    return (n or 0) > 1
+
+
+def _save_history(s: Session, rows: list[dict], *, previous: bool = False) -> None:
+    """Keep record states as bases for merging: the rows as written, or (``previous``) the
+    states they are about to replace (read from the record table in the same statement)."""
+    if not rows:
+        return
+    t, h = StationRecord.__table__, RecordVersion.__table__
+    dialect = s.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if previous:
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            by_entity[r["entity"]].append(r["id"])
+        for entity, ids in by_entity.items():
+            for start in range(0, len(ids), 500):
+                chosen = select(t.c.entity, t.c.id, t.c.version, t.c.data).where(
+                    t.c.entity == entity, t.c.id.in_(ids[start : start + 500])
+                )
+                s.execute(
+                    insert(h)
+                    .from_select(["entity", "id", "version", "data"], chosen)
+                    .on_conflict_do_nothing(index_elements=[h.c.entity, h.c.id, h.c.version])
+                )
+        return
+    s.execute(
+        insert(h).on_conflict_do_nothing(index_elements=[h.c.entity, h.c.id, h.c.version]),
+        [{"entity": r["entity"], "id": r["id"], "version": r["version"], "data": r["data"]}
+         for r in rows],
+    )  # fmt: skip
+
+
+def _merge(s, station, rec, writer, device_id, batch_id, now) -> int | None:
+    """Merge a record changed on this PC from ``rec.base_version`` with what the district holds
+    (changed meanwhile by another PC). Fields changed on one side only merge; a field changed on
+    both sides to different values keeps the held value and becomes a :class:`RecordConflict`
+    (both values, who and when); a record deleted on one side and edited on the other is kept,
+    with a conflict on ``deleted``. The merged state is written as a new version that no PC has
+    (``device_id`` NULL: every PC of the station pulls it). Returns the number of conflicts, or
+    None when the base is not known (the record is then rejected as a whole)."""
+    base_row = s.get(RecordVersion, (rec.entity, rec.id, rec.base_version))
+    held_row = s.get(StationRecord, (rec.entity, rec.id))
+    if base_row is None or held_row is None:
+        return None
+    base, held, mine_all = base_row.data, held_row.data, rec.data
+    mine = {f: v for f, v in mine_all.items() if f not in _STAMPS and base.get(f) != v}
+    theirs = {f for f, v in held.items() if f not in _STAMPS and base.get(f) != v}
+    clash = {f for f in mine if f in theirs and held.get(f) != mine[f]}
+    merged = dict(held)
+    merged.update({f: v for f, v in mine.items() if f not in clash})
+    edits_mine = set(mine) - {"deleted", "deleted_at"}
+    edits_theirs = theirs - {"deleted", "deleted_at"}
+    deleted_here = mine.get("deleted") is True and bool(edits_theirs)
+    deleted_there = held.get("deleted") is True and "deleted" in theirs and bool(edits_mine)
+    conflict_values = {
+        f: (held.get(f), mine[f]) for f in clash if _DERIVED.get(f) not in clash
+    }
+    if deleted_here or deleted_there:  # deleted on one PC, edited on the other: kept
+        merged["deleted"], merged["deleted_at"] = False, None
+        conflict_values.pop("deleted_at", None)
+        conflict_values["deleted"] = (held.get("deleted") is True, mine_all.get("deleted") is True)
+    # above both PCs' versions, so that each takes the merged state over its own
+    version = max(held_row.version, rec.version) + 1
+    merged["version"] = version
+    merged["updated_at"] = max(str(held.get("updated_at") or ""), str(mine_all.get("updated_at") or "")) or None
+    station.last_record_seq = (station.last_record_seq or 0) + 1
+    result = s.execute(
+        update(StationRecord.__table__)
+        .where(
+            StationRecord.__table__.c.entity == rec.entity,
+            StationRecord.__table__.c.id == rec.id,
+            StationRecord.__table__.c.version == held_row.version,
+        )
+        .values(
+            version=version, data=merged, deleted=merged.get("deleted") is True,
+            received_at=now, batch_id=batch_id, server_seq=station.last_record_seq,
+            device_id=None,
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _Raced()
+    _save_history(s, [{"entity": rec.entity, "id": rec.id, "version": version, "data": merged}])
+    for field, (held_value, incoming_value) in sorted(conflict_values.items()):
+        s.add(
+            RecordConflict(
+                station_code=station.code, entity=rec.entity, record_id=rec.id, field=field,
+                base_version=rec.base_version, held_value=held_value, held_device=writer,
+                held_at=str(held.get("updated_at") or "")[:40] or None,
+                incoming_value=incoming_value, incoming_device=device_id,
+                incoming_at=str(mine_all.get("updated_at") or "")[:40] or None, created_at=now,
+            )  # fmt: skip
+        )
+    return len(conflict_values)
 
 
 def _insert_new(

@@ -270,3 +270,41 @@ class StoredBlob(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecordVersion(Base):
+    """Earlier states of a station's records, kept while the station has several PCs: the base
+    a PC's offline edit started from, to tell which fields each PC changed (per-field merge)."""
+
+    __tablename__ = "record_version"
+
+    entity: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class RecordConflict(Base):
+    """A field two PCs of a station changed differently from the same base version: both values,
+    who and when, until a PC of the station resolves it (once for the whole station)."""
+
+    __tablename__ = "record_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_code: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(60))
+    base_version: Mapped[int] = mapped_column(BigInteger)
+    held_value: Mapped[object | None] = mapped_column(JSON)
+    held_device: Mapped[str | None] = mapped_column(String(32))
+    held_at: Mapped[str | None] = mapped_column(String(40))
+    incoming_value: Mapped[object | None] = mapped_column(JSON)
+    incoming_device: Mapped[str | None] = mapped_column(String(32))
+    incoming_at: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolution: Mapped[object | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_record_conflict_station", "station_code", "resolved_at"),)

@@ -21,6 +21,10 @@ class RecordIn(BaseModel):
     version: int = Field(ge=1, le=2**31 - 1, description="记录版本号，每次修改加一")
     op: Literal["insert", "update", "delete"]
     data: dict[str, Any] = Field(description="记录当前的全部字段（JSON）")
+    base_version: int | None = Field(
+        default=None, ge=0, le=2**31 - 1,
+        description="协议 2：本机修改所依据的版本（本机上次从区级取得或上报确认的版本；新记录为 0）",
+    )  # fmt: skip
 
 
 class BatchIn(BaseModel):
@@ -54,6 +58,7 @@ _UUID = re.compile(wire.UUID_PATTERN)
 _ENTITY = re.compile(wire.ENTITY_PATTERN)
 _OPS = frozenset(("insert", "update", "delete"))
 _RECORD_KEYS = frozenset(("entity", "id", "version", "op", "data"))
+_RECORD_KEYS_2 = _RECORD_KEYS | {"base_version"}
 
 
 @dataclass(slots=True)
@@ -65,6 +70,7 @@ class ParsedRecord:
     version: int
     op: str
     data: dict
+    base_version: int | None = None
 
 
 @dataclass(slots=True)
@@ -92,7 +98,7 @@ def parse_batch(doc) -> ParsedBatch:
     append = records.append
     uuid_match, entity_match = _UUID.match, _ENTITY.match
     for i, r in enumerate(env.records):
-        if type(r) is not dict or r.keys() != _RECORD_KEYS:
+        if type(r) is not dict or (r.keys() != _RECORD_KEYS and r.keys() != _RECORD_KEYS_2):
             where = ("body", "records", i)
             raise BatchError([{"loc": where, "msg": "记录应含 entity、id、version、op、data 五项"}])
         entity, rid, version, op, data = r["entity"], r["id"], r["version"], r["op"], r["data"]
@@ -114,7 +120,12 @@ def parse_batch(doc) -> ParsedBatch:
             raise BatchError(
                 [{"loc": ("body", "records", i, "data"), "msg": "记录内容应为 JSON 对象"}]
             )
-        append(ParsedRecord(entity, rid, version, op, data))
+        base = r.get("base_version")
+        if base is not None and (type(base) is not int or not 0 <= base <= 2**31 - 1):
+            raise BatchError(
+                [{"loc": ("body", "records", i, "base_version"), "msg": "依据版本应为非负整数"}]
+            )
+        append(ParsedRecord(entity, rid, version, op, data, base))
     return ParsedBatch(
         env.protocol, env.station_code, env.batch_id, env.seq, env.ack_outbox_seq, records
     )
@@ -142,6 +153,7 @@ class BatchAck(BaseModel):
     updated: int
     unchanged: int
     rejected: list[RejectedRecord]
+    conflicts: int = Field(default=0, description="协议 2：合并时两台电脑改动不同的字段数（待站点处理）")
 
 
 class EnrollIn(BaseModel):

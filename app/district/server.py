@@ -27,10 +27,12 @@ from app.district.ingest import BatchRefused, _stored_ack, apply_batch, station_
 from app.district import blobs as blob_store
 from app.district.models import (
     DistrictStation,
+    RecordConflict,
     StationCredential,
     StationRecord,
     StoredBlob,
     SyncBatch,
+    utcnow,
 )
 from app.district.reference import reference_since
 from app.district.schemas import (
@@ -493,6 +495,70 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         if data is None:
             raise HTTPException(404, "区级服务器上没有本站的这个附件")
         return Response(content=data, media_type="application/octet-stream")
+
+    @app.get("/api/v2/conflicts", responses=ERRORS, tags=["同步"])
+    def list_conflicts(
+        request: Request,
+        principal: Annotated[auth.StationPrincipal, Depends(station_principal)],
+    ) -> list[dict]:
+        """本站尚未处理的字段冲突：两台电脑从同一版本出发、改成不同值的字段。"""
+        with _sessions(request)() as s:
+            names = {c.id: c.device_name for c in auth.devices(s, principal.station_code)}
+            rows = s.scalars(
+                select(RecordConflict)
+                .where(
+                    RecordConflict.station_code == principal.station_code,
+                    RecordConflict.resolved_at.is_(None),
+                )
+                .order_by(RecordConflict.id)
+                .limit(500)
+            ).all()
+            return [
+                {
+                    "id": c.id, "entity": c.entity, "record_id": c.record_id, "field": c.field,
+                    "held_value": c.held_value, "held_device": c.held_device,
+                    "held_device_name": names.get(c.held_device), "held_at": c.held_at,
+                    "incoming_value": c.incoming_value, "incoming_device": c.incoming_device,
+                    "incoming_device_name": names.get(c.incoming_device),
+                    "incoming_at": c.incoming_at,
+                }
+                for c in rows
+            ]  # fmt: skip
+
+    @app.post("/api/v2/conflicts/{conflict_id}/resolve", responses=ERRORS, tags=["同步"])
+    def resolve_conflict(
+        request: Request,
+        conflict_id: Annotated[int, Path_(ge=1, le=2**31 - 1)],
+        signed: Annotated[tuple[auth.StationPrincipal, bytes], Depends(signed_raw)],
+    ) -> dict:
+        """处理一个字段冲突（全站只处理一次：已由另一台电脑处理时答复 409）。"""
+        principal, body = signed
+        try:
+            doc = protocol.loads(body)
+        except ValueError:
+            raise HTTPException(422, "请求格式不正确：应为 JSON") from None
+        if not isinstance(doc, dict) or doc.get("choice") not in ("held", "incoming", "edited"):
+            raise HTTPException(422, "请求格式不正确：choice 应为 held、incoming 或 edited")
+        from sqlalchemy import update as sql_update
+
+        with _sessions(request)() as s, s.begin():
+            done = s.execute(
+                sql_update(RecordConflict)
+                .where(
+                    RecordConflict.id == conflict_id,
+                    RecordConflict.station_code == principal.station_code,
+                    RecordConflict.resolved_at.is_(None),
+                )
+                .values(
+                    resolved_at=utcnow(),
+                    resolved_by=principal.credential_id,
+                    resolution={"choice": doc["choice"], "value": doc.get("value")},
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:
+                raise HTTPException(409, "该冲突已由本站另一台电脑处理，或不属于本站")
+        return {"resolved": True}
 
     @app.get("/api/v2/devices", response_model=list[DeviceOut], responses=ERRORS, tags=["同步"])
     def list_devices(

@@ -238,6 +238,18 @@ class DistrictClient:
             "GET", f"/api/v2/blobs/{sha256}/content", raw=True, headers=self._headers()
         )
 
+    def conflicts(self) -> list[dict]:
+        return self._request("GET", "/api/v2/conflicts", headers=self._headers()).get("items", [])
+
+    def resolve_conflict(self, conflict_id: int, choice: str, value) -> dict:
+        body = protocol.dumps({"choice": choice, "value": value})
+        return self._request(
+            "POST",
+            f"/api/v2/conflicts/{int(conflict_id)}/resolve",
+            content=body,
+            headers=self._signed(body, "application/json"),
+        )
+
     def devices(self) -> list[dict]:
         return self._request("GET", "/api/v2/devices", headers=self._headers()).get("items", [])
 

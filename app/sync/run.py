@@ -51,6 +51,8 @@ class SyncResult:
     #: attachment contents uploaded to and downloaded from the district (protocol 2)
     blobs_up: int = 0
     blobs_down: int = 0
+    #: fields two PCs changed differently, waiting for the station administrator (protocol 2)
+    conflicts: int = 0
     problem: str | None = None
     reasons: list[str] = field(default_factory=list)
     #: what the pass could not do but that does not make it fail (e.g. no case-number block)
@@ -275,6 +277,9 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
     devices = client.devices()
     with state.transaction(store) as s:
         state.put(s, state.DEVICES, devices)
+    from app.sync import conflicts
+
+    result.conflicts = len(conflicts.refresh(client, store))
 
 
 def _finish(store, result: SyncResult, started: datetime) -> None:

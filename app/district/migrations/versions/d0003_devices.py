@@ -63,6 +63,36 @@ def upgrade() -> None:
     with op.batch_alter_table("number_block") as b:
         b.create_index("ix_number_block_station_year", ["station_code", "year"], unique=False)
     op.create_table(
+        "record_version",
+        sa.Column("entity", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("entity", "id", "version", name=op.f("pk_record_version")),
+    )
+    op.create_table(
+        "record_conflict",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("station_code", sa.String(length=16), nullable=False),
+        sa.Column("entity", sa.String(length=40), nullable=False),
+        sa.Column("record_id", sa.String(length=36), nullable=False),
+        sa.Column("field", sa.String(length=60), nullable=False),
+        sa.Column("base_version", sa.BigInteger(), nullable=False),
+        sa.Column("held_value", sa.JSON(), nullable=True),
+        sa.Column("held_device", sa.String(length=32), nullable=True),
+        sa.Column("held_at", sa.String(length=40), nullable=True),
+        sa.Column("incoming_value", sa.JSON(), nullable=True),
+        sa.Column("incoming_device", sa.String(length=32), nullable=True),
+        sa.Column("incoming_at", sa.String(length=40), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("resolved_by", sa.String(length=32), nullable=True),
+        sa.Column("resolution", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_conflict")),
+    )
+    with op.batch_alter_table("record_conflict") as b:
+        b.create_index("ix_record_conflict_station", ["station_code", "resolved_at"], unique=False)
+    op.create_table(
         "stored_blob",
         sa.Column("station_code", sa.String(length=16), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
@@ -112,6 +142,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("record_conflict")
+    op.drop_table("record_version")
     op.drop_table("stored_blob")
     op.drop_table("number_block")
     op.drop_table("number_counter")
