@@ -76,3 +76,38 @@ def test_wizard_joins_the_station_and_the_sync_page_lists_its_pcs(
         assert "窗口2（本机）" in names
     finally:
         store.close()
+
+
+def test_sync_page_shows_a_field_conflict_and_resolves_it(qtbot, district, station_a, tmp_path):
+    from app.sync import conflicts
+    from tests.test_sync_replication import join_pc
+
+    with station_a.unit_of_work() as s:
+        e = Enterprise(name="原名称")
+        s.add(e)
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        with station_a.unit_of_work() as s:
+            s.get(Enterprise, e.id).name = "甲改的名称"
+        with b.unit_of_work() as s:
+            s.get(Enterprise, e.id).name = "乙改的名称"
+        assert sync_once(station_a).ok and sync_once(b).conflicts == 1
+        ctx = AppContext(b)
+        section = SyncSection(ctx)
+        qtbot.addWidget(section)
+        section.resize(1100, 700)
+        section.show()
+        section.activated()
+        qtbot.waitUntil(lambda: section.conflict_model.rowCount() == 1, timeout=10_000)
+        row = section.conflict_model.rows[0]
+        assert row[1] == "名称" and "甲改的名称" in row[2] and "乙改的名称（pc-b" in row[3]
+        section.conflict_view.selectRow(0)
+        with qtbot.waitSignal(section.controller.finished, timeout=60_000):
+            section.take_incoming_button.click()
+        qtbot.waitUntil(lambda: section.conflict_model.rowCount() == 0, timeout=10_000)
+        assert sync_once(station_a).ok and conflicts.open_conflicts(station_a) == []
+        with station_a.read() as s:
+            assert s.get(Enterprise, e.id).name == "乙改的名称"
+    finally:
+        b.close()
