@@ -19,7 +19,7 @@ from app.district.models import (
 )
 
 DEFAULT_PAGE = 2000
-MAX_PAGE = 5000
+MAX_PAGE = 10000
 
 
 def _lock_station(s: Session, station_code: str) -> DistrictStation:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,6 +23,8 @@ from app.store.models import Attachment, BlobChunk, BlobUpload, utcnow
 from app.sync import state
 
 PART = 4 * 1024 * 1024
+#: downloaded contents written per transaction (at most this much held in memory)
+GROUP_BYTES = 24 * 1024 * 1024
 
 
 @dataclass
@@ -86,25 +89,48 @@ def download_missing(
                 .distinct()
             )
         )
-    for i, sha in enumerate(todo):
-        _check_cancel(cancel)
+    group: list[tuple[str, bytes]] = []
+    group_bytes = 0
+
+    def store_group() -> None:
+        nonlocal group_bytes
+        if not group:
+            return
+        with state.transaction(store) as s:
+            for sha, data in group:
+                if s.get(BlobChunk, sha) is None:
+                    s.add(BlobChunk(sha256=sha, size=len(data), content=data))
+                if s.get(BlobUpload, sha) is None:
+                    s.add(BlobUpload(sha256=sha, at=utcnow()))
+        result.downloaded += len(group)
+        result.downloaded_bytes += group_bytes
+        group.clear()
+        group_bytes = 0
+
+    def fetch(sha: str) -> bytes | None:
         try:
-            data = client.get_blob(sha)
+            return client.get_blob(sha)
         except SyncProblem as problem:
             if problem.status == 404:
-                result.missing += 1
-                continue
+                return None
             raise
-        if hashlib.sha256(data).hexdigest() != sha:
-            result.missing += 1  # damaged on the way: tried again next time
-            continue
-        with state.transaction(store) as s:
-            if s.get(BlobChunk, sha) is None:
-                s.add(BlobChunk(sha256=sha, size=len(data), content=data))
-            if s.get(BlobUpload, sha) is None:
-                s.add(BlobUpload(sha256=sha, at=utcnow()))
-        result.downloaded += 1
-        result.downloaded_bytes += len(data)
-        if progress:
-            progress(i + 1, len(todo))
+
+    # the next content travels while this one is checked and written; contents are written a
+    # few at a time (one transaction, one disk flush, per GROUP_BYTES)
+    with ThreadPoolExecutor(1) as ahead:
+        upcoming = ahead.submit(fetch, todo[0]) if todo else None
+        for i, sha in enumerate(todo):
+            _check_cancel(cancel)
+            data = upcoming.result()
+            upcoming = ahead.submit(fetch, todo[i + 1]) if i + 1 < len(todo) else None
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
+                result.missing += 1  # not uploaded yet, or damaged on the way: next time
+                continue
+            group.append((sha, data))
+            group_bytes += len(data)
+            if group_bytes >= GROUP_BYTES:
+                store_group()
+            if progress:
+                progress(i + 1, len(todo))
+        store_group()
     return result

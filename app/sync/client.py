@@ -161,7 +161,7 @@ class DistrictClient:
 
     def _answer(self, response: httpx.Response) -> dict:
         try:
-            body = response.json()
+            body = protocol.loads(response.content)  # orjson: a page of records is large
         except ValueError:
             body = {}
         if not isinstance(body, dict) and response.status_code < 300:

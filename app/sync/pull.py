@@ -13,27 +13,30 @@ taken by another record of this PC) is set aside on the 同步 page with its rea
 from __future__ import annotations
 
 import contextlib
+import json
+from concurrent.futures import ThreadPoolExecutor
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from sqlalchemy import Date, DateTime, Table, select, text
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import JSON, Boolean, Date, DateTime, Table, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.store.models import MODEL_BY_ENTITY, OutboxEntry, QuarantinedRecord, utcnow
 from app.store.engine import writer
-from app.store.models.base import Money, UTCDateTime
+from app.store.models.base import EnumText, Money, UTCDateTime
 from app.sync import state
 
 log = logging.getLogger(__name__)
 
 #: records per page (``LABOR_STATION_PULL_PAGE`` overrides it, for tests and bench/)
-PAGE = 2000
+PAGE = 5000
 CURSOR = "sync.pull_cursor"
 
 UNSTORABLE = "从本站其他电脑收到的这条记录与本机已有的记录冲突（如同一信用代码或案件编号），未能保存：{}"
@@ -90,6 +93,94 @@ def _to_python(column) -> Callable | None:
     return None
 
 
+def _stored_utc(value: str) -> str:
+    """Wire ISO 8601 (UTC) -> how SQLAlchemy stores a ``UTCDateTime`` in SQLite (the inverse of
+    ``rows._utc_datetime``): ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    if len(value) == 25 and value.endswith("+00:00") and value[10] == "T":
+        return f"{value[:10]} {value[11:19]}.000000"
+    if len(value) == 32 and value.endswith("+00:00") and value[10] == "T" and value[19] == ".":
+        return f"{value[:10]} {value[11:26]}"
+    d = datetime.fromisoformat(value)
+    if d.tzinfo is not None:
+        d = d.astimezone(UTC).replace(tzinfo=None)
+    return _naive_text(d)
+
+
+def _naive_text(d: datetime) -> str:
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d} "
+        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}"
+    )
+
+
+def _stored_naive(value: str) -> str:
+    return _naive_text(datetime.fromisoformat(value))
+
+
+def _stored_money(value) -> int:
+    return int((Decimal(str(value)) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _stored_json(value) -> str:
+    return json.dumps(value)
+
+
+def _stored(column) -> Callable | None:
+    """How a wire value of ``column`` is stored (what the ORM would write); None: as it is."""
+    t = column.type
+    if isinstance(t, Money):
+        return _stored_money
+    if isinstance(t, EnumText):
+        return None
+    if isinstance(t, UTCDateTime):
+        return _stored_utc
+    if isinstance(t, DateTime):
+        return _stored_naive
+    if isinstance(t, Date):
+        return None  # YYYY-MM-DD on the wire and in the store
+    if isinstance(t, Boolean):
+        return int
+    if isinstance(t, JSON):
+        return _stored_json
+    return None
+
+
+@dataclass(frozen=True)
+class _RawWriter:
+    """One entity's rows written with the driver's ``executemany``: the wire values turned into
+    stored values directly (no SQLAlchemy type processing: a restore writes tens of thousands)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    converters: tuple
+
+    def sql(self) -> str:
+        cols = ", ".join(f'"{c}"' for c in self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in self.columns if c != "id")
+        name = self.table.name
+        return (
+            f'INSERT INTO "{name}" ({cols}) VALUES ({marks}) ON CONFLICT ("id") DO UPDATE SET '
+            f'{sets} WHERE "{name}".version < excluded.version'
+        )
+
+    def params(self, data: dict) -> tuple:
+        get = data.get
+        return tuple(
+            (fn(v) if fn is not None and v is not None else v)
+            for c, fn in zip(self.columns, self.converters, strict=True)
+            for v in (get(c),)
+        )
+
+
+@cache
+def _raw_writer(entity: str) -> tuple[_RawWriter, str]:
+    table = MODEL_BY_ENTITY[entity].__table__
+    columns = tuple(c.key for c in table.columns)
+    writer = _RawWriter(table, columns, tuple(_stored(c) for c in table.columns))
+    return writer, writer.sql()
+
+
 @dataclass(frozen=True)
 class _Writer:
     table: Table
@@ -129,7 +220,7 @@ class PageResult:
     refused: int = 0
 
 
-def apply_page(store, records: list[dict], cursor: int) -> PageResult:
+def apply_page(store, records: list[dict], next_cursor: int) -> PageResult:
     """Write one page of pulled records and the new cursor in one transaction."""
     result = PageResult()
     by_entity: dict[str, list[dict]] = {}
@@ -149,39 +240,50 @@ def apply_page(store, records: list[dict], cursor: int) -> PageResult:
                     )
                 )
             )
-        for entity, recs in by_entity.items():
-            writer = _writer(entity)
-            groups: dict[tuple, list[dict]] = {}
-            for rec in recs:
-                if rec["id"] in pending:
-                    result.skipped_pending += 1
-                    continue
-                values = writer.values(rec["data"])
-                groups.setdefault(tuple(sorted(values)), []).append(values)
-            for keys, rows in groups.items():
-                stmt = _upsert(writer.table, list(keys))
+        raw = s.connection().connection.dbapi_connection
+        integrity = sqlcipher.IntegrityError
+        cursor = raw.cursor()
+        try:
+            for entity, recs in by_entity.items():
+                writer, sql = _raw_writer(entity)
+                rows = []
+                for rec in recs:
+                    if rec["id"] in pending:
+                        result.skipped_pending += 1
+                        continue
+                    rows.append(writer.params(rec["data"]))
                 try:
-                    with s.begin_nested():
-                        s.execute(stmt, rows)
+                    cursor.execute("SAVEPOINT pull_page")
+                    cursor.executemany(sql, rows)
+                    cursor.execute("RELEASE pull_page")
                     result.applied += len(rows)
-                except IntegrityError:
+                except integrity:
+                    cursor.execute("ROLLBACK TO pull_page")
+                    cursor.execute("RELEASE pull_page")
                     for row in rows:  # find the records at fault, keep the others
                         try:
-                            with s.begin_nested():
-                                s.execute(stmt, [row])
+                            cursor.execute("SAVEPOINT pull_row")
+                            cursor.execute(sql, row)
+                            cursor.execute("RELEASE pull_row")
                             result.applied += 1
-                        except IntegrityError as exc:
+                        except integrity as exc:
+                            cursor.execute("ROLLBACK TO pull_row")
+                            cursor.execute("RELEASE pull_row")
                             result.refused += 1
+                            rid = row[writer.columns.index("id")]
+                            version = row[writer.columns.index("version")]
                             s.add(
                                 QuarantinedRecord(
                                     entity=entity,
-                                    entity_id=row["id"],
-                                    version=int(row.get("version") or 0),
-                                    reason=UNSTORABLE.format(type(exc.orig).__name__),
+                                    entity_id=rid,
+                                    version=int(version or 0),
+                                    reason=UNSTORABLE.format(type(exc).__name__),
                                     at=utcnow(),
                                 )
                             )
-        state.put(s, CURSOR, int(cursor))
+        finally:
+            cursor.close()
+        state.put(s, CURSOR, int(next_cursor))
     return result
 
 
@@ -214,23 +316,30 @@ def pull_all(
     result = PullResult()
     after = cursor(store)
     start = after
-    while True:
-        if cancel is not None:
-            from app.sync.run import _check_cancel
+    # the next page travels while this one is written (one thread: the client is used by one
+    # request at a time)
+    with ThreadPoolExecutor(1) as ahead:
+        upcoming = ahead.submit(client.pull, after, page)
+        while True:
+            if cancel is not None:
+                from app.sync.run import _check_cancel
 
-            _check_cancel(cancel)
-        answer = client.pull(after, page)
-        records = answer.get("records") or []
-        nxt = int(answer.get("next", after))
-        result.high = int(answer.get("high", nxt))
-        outcome = apply_page(store, records, nxt)
-        result.pages += 1
-        result.received += len(records)
-        result.applied += outcome.applied
-        result.refused += outcome.refused
-        if progress:
-            progress(nxt - start, max(result.high - start, 1))
-        if not answer.get("more") or nxt <= after:
-            break
-        after = nxt
+                _check_cancel(cancel)
+            answer = upcoming.result()
+            records = answer.get("records") or []
+            nxt = int(answer.get("next", after))
+            result.high = int(answer.get("high", nxt))
+            more = bool(answer.get("more")) and nxt > after
+            if more:
+                upcoming = ahead.submit(client.pull, nxt, page)
+            outcome = apply_page(store, records, nxt)
+            result.pages += 1
+            result.received += len(records)
+            result.applied += outcome.applied
+            result.refused += outcome.refused
+            if progress:
+                progress(nxt - start, max(result.high - start, 1))
+            if not more:
+                break
+            after = nxt
     return result
