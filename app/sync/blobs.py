@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from app.sync import state
 PART = 4 * 1024 * 1024
 #: downloaded contents written per transaction (at most this much held in memory)
 GROUP_BYTES = 24 * 1024 * 1024
+#: contents fetched ahead of the one being written (one request at a time, in order)
+AHEAD = 4
 
 
 @dataclass
@@ -115,14 +118,15 @@ def download_missing(
                 return None
             raise
 
-    # the next content travels while this one is checked and written; contents are written a
-    # few at a time (one transaction, one disk flush, per GROUP_BYTES)
+    # the next contents travel while these are checked and written; contents are written a few
+    # at a time (one transaction, one disk flush, per GROUP_BYTES)
     with ThreadPoolExecutor(1) as ahead:
-        upcoming = ahead.submit(fetch, todo[0]) if todo else None
+        queued = deque(ahead.submit(fetch, sha) for sha in todo[:AHEAD])
         for i, sha in enumerate(todo):
             _check_cancel(cancel)
-            data = upcoming.result()
-            upcoming = ahead.submit(fetch, todo[i + 1]) if i + 1 < len(todo) else None
+            data = queued.popleft().result()
+            if i + AHEAD < len(todo):
+                queued.append(ahead.submit(fetch, todo[i + AHEAD]))
             if data is None or hashlib.sha256(data).hexdigest() != sha:
                 result.missing += 1  # not uploaded yet, or damaged on the way: next time
                 continue
