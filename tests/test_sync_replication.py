@@ -28,7 +28,7 @@ from tests.cases_support import (
 )
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.sync_fixtures import *  # noqa: F403
-from tests.sync_fixtures import ROOT
+from tests.sync_fixtures import ROOT, enrolled_station
 
 pytestmark = pytest.mark.slow
 
@@ -66,10 +66,15 @@ def reg(store, n: int):
     """Register a case against an enterprise of its own (unique credit code)."""
     return register(
         store,
-        workers=[worker("工人" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)),
-                        seq=10 + n % 80)],  # fmt: skip
+        workers=[
+            worker(
+                "工人" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)), seq=10 + n % 80
+            )
+        ],
         respondent=EnterpriseChoice(
-            new=EnterpriseInput(name=f"福州测试企业{n}有限公司", credit_code=credit_code(f"MA2XY{n:04d}"))
+            new=EnterpriseInput(
+                name=f"福州测试企业{n}有限公司", credit_code=credit_code(f"MA2XY{n:04d}")
+            )
         ),
     )
 
@@ -183,7 +188,6 @@ def test_restore_from_district_cli_reproduces_everything(district, station_a, tm
         assert case.case_no.endswith("第0003号"), case.case_no
     finally:
         restored.close()
-
 
 
 def test_concurrent_offline_registrations_never_share_a_number(district, station_a, tmp_path):
@@ -330,7 +334,7 @@ def test_restore_killed_mid_download_resumes_exactly_once(district, station_a, t
         proc.wait()
     else:
         district.kill()
-        out, err = proc.communicate(timeout=120)
+        _out, err = proc.communicate(timeout=120)
         assert proc.returncode != 0 and "可继续" in err.decode(), err.decode()
         district.start()
     half = Store.open(folder, ADMIN, ADMIN_PASSWORD)

@@ -54,7 +54,9 @@ def test_wizard_joins_the_station_and_the_sync_page_lists_its_pcs(
     wizard.next()
     download = wizard.download_page
     assert wizard.currentPage() is download
-    qtbot.waitUntil(lambda: download.result is not None or bool(download.error.text()), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: download.result is not None or bool(download.error.text()), timeout=60_000
+    )
     assert download.result is not None, download.error.text()
     assert "一致" in download.status.text()
     finish = wizard.button(QWizard.WizardButton.FinishButton)

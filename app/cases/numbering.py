@@ -35,6 +35,7 @@ class NumbersUsedUp(StoreError):
         "本机预留的号码已用完或尚未取得。请联网后在“同步”页面同步一次，再登记案件"
     )
 
+
 _CASE_NO = re.compile(r"^\((\d{4})\)(.+)劳调字第(\d{4,})号$")
 
 

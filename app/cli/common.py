@@ -63,7 +63,6 @@ def read_password(prompt: str = "密码：", *, confirm: bool = False) -> str:
 def open_store(args, *, user: str | None = None):
     """Open the station store in ``args.data_dir`` as ``args.user``; errors become CliError."""
     from app.store.store import Store
-
     from app.sync.join import unfinished_folder
 
     if unfinished_folder(args.data_dir):

@@ -35,7 +35,9 @@ def register(sub) -> None:
         ("restore-from-district", "从区级服务器恢复本站数据到本机（新电脑或硬盘损坏后）"),
     ):
         p = sub.add_parser(
-            name, help=helptext + "；本机管理员的新密码取自环境变量 LABOR_STATION_NEW_PASSWORD 或提示输入"
+            name,
+            help=helptext
+            + "；本机管理员的新密码取自环境变量 LABOR_STATION_NEW_PASSWORD 或提示输入",
         )
         add_data_dir(p)
         p.add_argument("--server", required=True, help="区级服务器地址，例如 https://10.1.2.3:8443")
@@ -132,7 +134,9 @@ def cmd_join(args) -> int:
             f"附件 {result.attachments} 个，数据文件夹：{args.data_dir}"
         )
         if result.attachments_missing:
-            print(f"注意：{result.attachments_missing} 个附件的内容区级服务器尚未收到，以后同步时再取")
+            print(
+                f"注意：{result.attachments_missing} 个附件的内容区级服务器尚未收到，以后同步时再取"
+            )
         print("核对（本机 / 区级服务器）：")
         for entity in sorted(set(result.district_counts) | set(result.local_counts)):
             mine, theirs = result.local_counts.get(entity, 0), result.district_counts.get(entity, 0)

@@ -271,7 +271,11 @@ def cmd_numbers(args) -> int:
             gaps = devices.number_gaps(s, station, args.year, date.today().year)
             print(f"未使用的号码：{sum(g.last - g.first + 1 for g in gaps)} 个")
             for g in gaps:
-                span = f"第{g.first:04d}号" if g.first == g.last else f"第{g.first:04d}至{g.last:04d}号"
+                span = (
+                    f"第{g.first:04d}号"
+                    if g.first == g.last
+                    else f"第{g.first:04d}至{g.last:04d}号"
+                )
                 print(f"  {span}：{g.reason}")
     finally:
         engine.dispose()

@@ -53,9 +53,7 @@ def pull(
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    records = [
-        {"entity": e, "id": i, "version": v, "seq": q, "data": d} for e, i, v, q, d in rows
-    ]
+    records = [{"entity": e, "id": i, "version": v, "seq": q, "data": d} for e, i, v, q, d in rows]
     nxt = rows[-1][3] if more else max(high, after)
     return {"records": records, "next": nxt, "high": high, "more": more}
 

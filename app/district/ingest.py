@@ -641,9 +641,7 @@ def _merge(s, station, rec, writer, device_id, batch_id, now) -> int | None:
     edits_theirs = theirs - {"deleted", "deleted_at"}
     deleted_here = mine.get("deleted") is True and bool(edits_theirs)
     deleted_there = held.get("deleted") is True and "deleted" in theirs and bool(edits_mine)
-    conflict_values = {
-        f: (held.get(f), mine[f]) for f in clash if _DERIVED.get(f) not in clash
-    }
+    conflict_values = {f: (held.get(f), mine[f]) for f in clash if _DERIVED.get(f) not in clash}
     if deleted_here or deleted_there:  # deleted on one PC, edited on the other: kept
         merged["deleted"], merged["deleted_at"] = False, None
         conflict_values.pop("deleted_at", None)
@@ -651,7 +649,9 @@ def _merge(s, station, rec, writer, device_id, batch_id, now) -> int | None:
     # above both PCs' versions, so that each takes the merged state over its own
     version = max(held_row.version, rec.version) + 1
     merged["version"] = version
-    merged["updated_at"] = max(str(held.get("updated_at") or ""), str(mine_all.get("updated_at") or "")) or None
+    merged["updated_at"] = (
+        max(str(held.get("updated_at") or ""), str(mine_all.get("updated_at") or "")) or None
+    )
     station.last_record_seq = (station.last_record_seq or 0) + 1
     result = s.execute(
         update(StationRecord.__table__)
@@ -661,10 +661,14 @@ def _merge(s, station, rec, writer, device_id, batch_id, now) -> int | None:
             StationRecord.__table__.c.version == held_row.version,
         )
         .values(
-            version=version, data=merged, deleted=merged.get("deleted") is True,
-            received_at=now, batch_id=batch_id, server_seq=station.last_record_seq,
+            version=version,
+            data=merged,
+            deleted=merged.get("deleted") is True,
+            received_at=now,
+            batch_id=batch_id,
+            server_seq=station.last_record_seq,
             device_id=None,
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -673,12 +677,19 @@ def _merge(s, station, rec, writer, device_id, batch_id, now) -> int | None:
     for field, (held_value, incoming_value) in sorted(conflict_values.items()):
         s.add(
             RecordConflict(
-                station_code=station.code, entity=rec.entity, record_id=rec.id, field=field,
-                base_version=rec.base_version, held_value=held_value, held_device=writer,
+                station_code=station.code,
+                entity=rec.entity,
+                record_id=rec.id,
+                field=field,
+                base_version=rec.base_version,
+                held_value=held_value,
+                held_device=writer,
                 held_at=str(held.get("updated_at") or "")[:40] or None,
-                incoming_value=incoming_value, incoming_device=device_id,
-                incoming_at=str(mine_all.get("updated_at") or "")[:40] or None, created_at=now,
-            )  # fmt: skip
+                incoming_value=incoming_value,
+                incoming_device=device_id,
+                incoming_at=str(mine_all.get("updated_at") or "")[:40] or None,
+                created_at=now,
+            )
         )
     return len(conflict_values)
 

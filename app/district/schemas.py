@@ -153,7 +153,9 @@ class BatchAck(BaseModel):
     updated: int
     unchanged: int
     rejected: list[RejectedRecord]
-    conflicts: int = Field(default=0, description="协议 2：合并时两台电脑改动不同的字段数（待站点处理）")
+    conflicts: int = Field(
+        default=0, description="协议 2：合并时两台电脑改动不同的字段数（待站点处理）"
+    )
 
 
 class EnrollIn(BaseModel):

@@ -9,8 +9,6 @@ from pathlib import Path as FsPath
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
-
-Path_ = Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -21,10 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.district import auth, db, devices
+from app.district import blobs as blob_store
 from app.district.bodylimit import PRINCIPAL, BodyLimitMiddleware
 from app.district.dashboard import Admin
 from app.district.ingest import BatchRefused, _stored_ack, apply_batch, station_label
-from app.district import blobs as blob_store
 from app.district.models import (
     DistrictStation,
     RecordConflict,
@@ -46,9 +44,9 @@ from app.district.schemas import (
     NoticeOut,
     NumbersIn,
     NumbersOut,
+    ParsedBatch,
     PullOut,
     RecordCount,
-    ParsedBatch,
     ReferenceItemOut,
     ReferenceOut,
     StationStatus,
@@ -58,6 +56,7 @@ from app.logsetup import describe_exception
 from app.sync import protocol
 
 log = logging.getLogger(__name__)
+Path_ = Path  # FastAPI's path parameter (``Path`` is also ``pathlib``'s name elsewhere)
 
 ERRORS = {
     400: {"model": ErrorOut, "description": "请求内容有误"},
@@ -218,11 +217,15 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app.state.config = config
     from app.district import blobs as blob_store
 
-    blob_dir = FsPath(config.blob_dir) if config.blob_dir else blob_store.default_blob_dir(
-        config.database_url
+    blob_dir = (
+        FsPath(config.blob_dir)
+        if config.blob_dir
+        else blob_store.default_blob_dir(config.database_url)
     )
-    key_file = FsPath(config.blob_key_file) if config.blob_key_file else (
-        blob_store.default_key_file(blob_dir)
+    key_file = (
+        FsPath(config.blob_key_file)
+        if config.blob_key_file
+        else (blob_store.default_key_file(blob_dir))
     )
     app.state.blobs = blob_store.EncryptedBlobs(
         blob_store.FolderStorage(blob_dir), blob_store.load_key(key_file)
@@ -275,9 +278,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             )
             with _sessions(request)() as s, s.begin():
                 station_code = body.station_code or auth.code_station(s, body.code) or ""
-                credential = auth.redeem_enrollment_code(
-                    s, station_code, body.code, body.store_id
-                )
+                credential = auth.redeem_enrollment_code(s, station_code, body.code, body.store_id)
                 auth.throttle_refund(s, "enroll-addr", client)
         except auth.Throttled as exc:
             raise HTTPException(
@@ -468,7 +469,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             )
         received = store.received(station, sha256)
         if offset != received:
-            raise HTTPException(409, f"附件分段的位置不对：区级已收到 {received} 字节", )
+            raise HTTPException(
+                409,
+                f"附件分段的位置不对：区级已收到 {received} 字节",
+            )
         try:
             store.put_part(station, sha256, offset, body)
             if offset + len(body) < size:

@@ -125,7 +125,9 @@ def join(
         with DistrictClient(url, ca_pem=ca) as client:
             answer = client.enroll(None, code.strip(), None)
         if not isinstance(answer.get("credential"), str) or not answer.get("station_code"):
-            raise SyncProblem("区级服务器的答复不完整，登记未完成：请向区人社局申请新的登记码后重试")
+            raise SyncProblem(
+                "区级服务器的答复不完整，登记未完成：请向区人社局申请新的登记码后重试"
+            )
         data_dir.mkdir(parents=True, exist_ok=True)
         (data_dir / MARKER).write_bytes(b"")
         store, recovery = Store.create(

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from concurrent.futures import ThreadPoolExecutor
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,11 +25,10 @@ from functools import cache
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.store.models import MODEL_BY_ENTITY, OutboxEntry, QuarantinedRecord, utcnow
 from app.store.engine import writer
+from app.store.models import MODEL_BY_ENTITY, OutboxEntry, QuarantinedRecord, utcnow
 from app.store.models.base import EnumText, Money, UTCDateTime
 from app.sync import state
 
@@ -39,7 +38,9 @@ log = logging.getLogger(__name__)
 PAGE = 5000
 CURSOR = "sync.pull_cursor"
 
-UNSTORABLE = "从本站其他电脑收到的这条记录与本机已有的记录冲突（如同一信用代码或案件编号），未能保存：{}"
+UNSTORABLE = (
+    "从本站其他电脑收到的这条记录与本机已有的记录冲突（如同一信用代码或案件编号），未能保存：{}"
+)
 
 
 #: a signed agreement's terms are fixed by triggers (0003_cases); a page can bring the signed
@@ -67,7 +68,9 @@ def pull_transaction(store) -> Iterator[Session]:
             kept = s.execute(
                 text(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                    + "(" + ", ".join(f"'{n}'" for n in BYPASSED_TRIGGERS) + ")"
+                    + "("
+                    + ", ".join(f"'{n}'" for n in BYPASSED_TRIGGERS)
+                    + ")"
                 )
             ).all()
             for name, _sql in kept:

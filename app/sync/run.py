@@ -267,7 +267,9 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
     result.blobs_up += moved.uploaded
     result.blobs_down += moved.downloaded
     if moved.missing:
-        result.notes.append(f"{moved.missing} 个附件的内容区级服务器尚未收到（其他电脑尚未上传），下次同步时再取")
+        result.notes.append(
+            f"{moved.missing} 个附件的内容区级服务器尚未收到（其他电脑尚未上传），下次同步时再取"
+        )
     try:
         numbers.refill(client, store)
     except SyncProblem as problem:

@@ -122,7 +122,9 @@ class JoinPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("连接区级服务器")
-        self.setSubTitle("请向区人社局申请本电脑的一次性登记码（新增电脑或恢复），并取得区级 CA 证书文件。")
+        self.setSubTitle(
+            "请向区人社局申请本电脑的一次性登记码（新增电脑或恢复），并取得区级 CA 证书文件。"
+        )
         self.form = ValidatedForm(self)
         self.server = QLineEdit()
         self.server.setPlaceholderText("例如 https://10.1.2.3:8443")
@@ -144,7 +146,9 @@ class JoinPage(QWizardPage):
     def _choose_ca(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, "选择区级 CA 证书", "", "证书 (*.pem *.crt);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择区级 CA 证书", "", "证书 (*.pem *.crt);;所有文件 (*)"
+        )
         if path:
             self.load_ca_file(Path(path))
 
@@ -377,7 +381,9 @@ class DownloadPage(QWizardPage):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.cancel_button.hide()
-        lines = [f"已下载 {result.station_name} 的记录 {result.received} 条、附件 {result.attachments} 个。"]
+        lines = [
+            f"已下载 {result.station_name} 的记录 {result.received} 条、附件 {result.attachments} 个。"
+        ]
         short = [k for k, n in result.district_counts.items() if result.local_counts.get(k, 0) < n]
         lines.append("与区级服务器核对：一致。" if not short else
                      f"与区级服务器核对：{len(short)} 类记录少于区级，请在“同步”页面查看。")  # fmt: skip

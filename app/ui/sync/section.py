@@ -275,10 +275,12 @@ class SyncSection(Section):
         quarantined, notices, enrolled_at, devices, open_conflicts = loaded
         self._conflicts = open_conflicts
         self.tabs.setTabText(
-            self.conflicts_tab, f"字段冲突（{len(open_conflicts)}）" if open_conflicts else "字段冲突"
+            self.conflicts_tab,
+            f"字段冲突（{len(open_conflicts)}）" if open_conflicts else "字段冲突",
         )
         self.tabs.setTabText(
-            self.quarantine_tab, f"被退回的记录（{len(quarantined)}）" if quarantined else "被退回的记录"
+            self.quarantine_tab,
+            f"被退回的记录（{len(quarantined)}）" if quarantined else "被退回的记录",
         )
         self.conflict_model.set_rows(
             [
