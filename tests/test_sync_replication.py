@@ -595,3 +595,34 @@ def test_field_conflicts_merge_show_and_resolve_once(district, station_a, tmp_pa
             assert s.get(Enterprise, e.id).name == "乙改的名称"
     finally:
         b.close()
+
+
+def test_station_admin_retires_a_pc_and_its_numbers_are_voided(district, station_a, tmp_path):
+    from app.sync.run import retire_device
+
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "窗口2").store
+    try:
+        assert sync_once(station_a).ok and sync_once(b).ok  # both hold blocks now
+        with b.read() as s:
+            me = state.get(s, state.DEVICE_ID)
+        retire_device(station_a, me)
+        refused = sync_once(b)
+        assert not refused.ok and "撤销" in refused.problem
+        assert sync_once(station_a).ok
+        out = district.cli("numbers", "GUDONG", str(date.today().year)).stdout
+        assert "窗口2" in out and "已停用" in out
+        # another station cannot retire this station's PCs
+        other = enrolled_station(tmp_path, district, "GUXI")
+        try:
+            from app.sync.client import SyncProblem
+
+            with pytest.raises(SyncProblem) as refused_other:
+                with state.reading(station_a) as s:
+                    a_id = state.get(s, state.DEVICE_ID)
+                retire_device(other, a_id or "0")
+            assert refused_other.value.status == 404
+        finally:
+            other.close()
+    finally:
+        b.close()

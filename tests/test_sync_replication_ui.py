@@ -113,3 +113,34 @@ def test_sync_page_shows_a_field_conflict_and_resolves_it(qtbot, district, stati
             assert s.get(Enterprise, e.id).name == "乙改的名称"
     finally:
         b.close()
+
+
+def test_dashboard_lists_devices_and_retires_one(district, station_a, tmp_path):
+    from tests.test_district_dashboard import ADMIN_PASSWORD as DASH_PASSWORD
+    from tests.test_district_dashboard import CHROMIUM, CHROMIUM_ARGS, login
+    from tests.test_sync_replication import join_pc
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    district.cli("create-admin", "quju", env={"LABOR_DISTRICT_PASSWORD": DASH_PASSWORD})
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "窗口2").store
+    try:
+        assert sync_once(b).ok
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(ignore_https_errors=True)
+            page = context.new_page()
+            login(page, district)
+            page.goto(district.url + "/dashboard/devices")
+            table = page.inner_text("#devices")
+            assert "鼓东街道" in table and "窗口2" in table and "使用中" in table
+            row = page.locator("#devices tr", has_text="窗口2")
+            row.locator("button").click()
+            page.wait_for_load_state()
+            assert "已停用" in page.inner_text("#devices")
+            browser.close()
+        refused = sync_once(b)
+        assert not refused.ok and "撤销" in refused.problem
+        assert sync_once(station_a).ok  # the station's other PC goes on
+    finally:
+        b.close()

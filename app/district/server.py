@@ -565,6 +565,22 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 raise HTTPException(409, "该冲突已由本站另一台电脑处理，或不属于本站")
         return {"resolved": True}
 
+    @app.post("/api/v2/devices/{device_id}/revoke", responses=ERRORS, tags=["同步"])
+    def revoke_own_device(
+        request: Request,
+        device_id: Annotated[str, Path_(pattern=r"^[0-9a-f]{1,32}$")],
+        signed: Annotated[tuple[auth.StationPrincipal, bytes], Depends(signed_raw)],
+    ) -> dict:
+        """站点管理员停用本站的一台电脑（其凭据立即失效）。只能停用本站的电脑。"""
+        principal, _body = signed
+        try:
+            with _sessions(request)() as s, s.begin():
+                auth.revoke_device(s, device_id, principal.station_code)
+        except auth.AuthError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        log.info("station %s retired one of its PCs", principal.station_code)
+        return {"revoked": True}
+
     @app.get("/api/v2/devices", response_model=list[DeviceOut], responses=ERRORS, tags=["同步"])
     def list_devices(
         request: Request,

@@ -250,6 +250,15 @@ class DistrictClient:
             headers=self._signed(body, "application/json"),
         )
 
+    def revoke_device(self, device_id: str) -> dict:
+        body = b"{}"
+        return self._request(
+            "POST",
+            f"/api/v2/devices/{device_id}/revoke",
+            content=body,
+            headers=self._signed(body, "application/json"),
+        )
+
     def devices(self) -> list[dict]:
         return self._request("GET", "/api/v2/devices", headers=self._headers()).get("items", [])
 

@@ -391,3 +391,14 @@ def set_server_url(store, server_url: str) -> str:
     with state.transaction(store) as s:
         state.put(s, state.SERVER_URL, url)
     return url
+
+
+def retire_device(store, device_id: str) -> None:
+    """The station administrator retires one of the station's PCs at the district: its
+    credential stops working at once (its unused case numbers are listed as voided)."""
+    store.require_admin()
+    with _client(store, None, "zstd") as client:
+        client.revoke_device(device_id)
+        devices = client.devices()
+    with state.transaction(store) as s:
+        state.put(s, state.DEVICES, devices)

@@ -193,6 +193,12 @@ class SyncSection(Section):
         self.devices_model = RowsModel(["电脑", "登记时间", "上次同步", "案件编号", "状态"], self)
         self.devices_view = _table(self.devices_model)
         col.addWidget(self.devices_view)
+        self.retire_button = QPushButton("停用所选电脑…")
+        self.retire_button.setToolTip("电脑报废、丢失或不再使用时停用：其同步凭据立即失效")
+        self.retire_button.clicked.connect(self._retire)
+        if not ctx.user.is_admin:
+            self.retire_button.setEnabled(False)
+        col.addWidget(self.retire_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.devices_tab = self.tabs.addTab(box, "本站的电脑")
 
         # -- field conflicts between the station's PCs (protocol 2)
@@ -421,6 +427,29 @@ class SyncSection(Section):
         self.ctx.run(
             batches.requeue, self.ctx.store, qid, on_done=lambda _r: self.controller.sync_now()
         )
+
+    def _retire(self, *, confirm: bool = True) -> None:
+        rows = self.devices_view.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "停用电脑", "请先在列表中选择一台电脑")
+            return
+        device_id = self.devices_model.keys[rows[0].row()]
+        name = self.devices_model.rows[rows[0].row()][0]
+        if confirm:
+            answer = QMessageBox.question(
+                self, "停用电脑",
+                f"停用“{name}”？它的同步凭据立即失效，再次使用需向区人社局申请新的登记码。",
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        from app.sync.run import retire_device
+
+        def failed(exc: BaseException) -> None:
+            message = str(exc) if isinstance(exc, SyncProblem) else user_message(exc)
+            QMessageBox.warning(self, "未能停用", message)
+
+        self.ctx.run(retire_device, self.ctx.store, device_id,
+                     on_done=lambda _r: self.activated(), on_failed=failed)  # fmt: skip
 
     def _resolve(self, choice: str) -> None:
         rows = self.conflict_view.selectionModel().selectedRows()
