@@ -231,6 +231,8 @@ def four_workers(district_url, certs):
     server = DistrictServer(district_url, certs, free_port())
     import tempfile
 
+    from pathlib import Path
+
     tmp_blobs = Path(tempfile.mkdtemp(prefix="district-blobs-"))
     server.proc = subprocess.Popen(
         [sys.executable, "-m", "app.district.cli", "--database-url", district_url, "serve",
