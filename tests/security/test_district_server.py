@@ -230,7 +230,6 @@ def four_workers(district_url, certs):
     reset_database(district_url)
     server = DistrictServer(district_url, certs, free_port())
     import tempfile
-
     from pathlib import Path
 
     tmp_blobs = Path(tempfile.mkdtemp(prefix="district-blobs-"))
