@@ -30,6 +30,7 @@ from app.district.applications import (
     station_choices,
     visible_applications,
 )
+from app.district.auth import StationPrincipal
 from app.district.dashboard import (
     Admin,
     base_context_for,
@@ -39,8 +40,11 @@ from app.district.dashboard import (
     render,
 )
 from app.district.models_work import ApplicationEvidence
+from app.district.server import ERRORS, signed_body, station_principal
 from app.domain.validators import mask_id_number
 
+Station = Annotated[StationPrincipal, Depends(station_principal)]
+SignedStation = Annotated[StationPrincipal, Depends(signed_body)]
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
@@ -57,8 +61,6 @@ class DecisionOut(BaseModel):
 
 
 def install_admin_pages(app: FastAPI) -> None:
-    from app.district.server import ERRORS, signed_body, station_principal
-
     def sessions(request: Request) -> Session:
         return request.app.state.sessions()
 
@@ -249,8 +251,6 @@ def install_admin_pages(app: FastAPI) -> None:
 
     # ------------------------------------------------------------ the station API
 
-    Station = Annotated[object, Depends(station_principal)]
-
     @app.get("/api/v1/applications", responses=ERRORS, tags=["网上申请"])
     def station_applications(request: Request, principal: Station) -> list[dict]:
         """分派给本站、尚未处理的网上申请（含证据材料清单）。"""
@@ -301,7 +301,7 @@ def install_admin_pages(app: FastAPI) -> None:
     def station_decision(
         request: Request,
         body: DecisionIn,
-        principal: Annotated[object, Depends(signed_body)],
+        principal: SignedStation,
         app_id: Annotated[str, Path(pattern=UUID)],
     ) -> DecisionOut:
         """本站受理（附案号）或不予受理（附理由）一份网上申请；重复提交同一决定不会重复处理。"""

@@ -153,7 +153,7 @@ def import_applications_file(
         return report
     try:
         with Workbook(path) as wb:
-            names = wb.sheet_names()
+            names = wb.sheet_names
             sheet = wb.load(names[0]) if names else None
             if sheet is None or not sheet.height:
                 report.problem = f"{path.name}：工作表是空的"
@@ -195,7 +195,9 @@ def _store(engine, rows, mapping, report: ImportReport, actor: str, today: date)
             s.scalars(select(Application.external_ref).where(Application.external_ref.is_not(None)))
         )
         types = dispute_type_choices(s)
-        type_by_name = {name: code for code, name in types} | {code: code for code, _ in types}
+        # the list's names, and their parts as platforms write them (劳动报酬/拖欠工资: 拖欠工资)
+        type_by_name = {part: code for code, name in types for part in name.split("/")}
+        type_by_name |= {name: code for code, name in types} | {code: code for code, _ in types}
         seen: dict[str, int] = {}
         for number, row in rows:
             values = {f: row[j] if j < len(row) else None for j, f in mapping.items()}

@@ -204,7 +204,7 @@ def check_application(
         if checked.ok:
             id_number = checked.value
         else:
-            errors["id_number"] = checked.problem or "身份证号不正确"
+            errors["id_number"] = checked.message or "身份证号不正确"
     phone_raw = _text(errors, form, "phone", max_len=30)
     phone = ""
     if phone_raw and "phone" not in errors:
@@ -212,7 +212,7 @@ def check_application(
         if checked_phone.ok:
             phone = checked_phone.value
         else:
-            errors["phone"] = checked_phone.problem or "电话号码不正确"
+            errors["phone"] = checked_phone.message or "电话号码不正确"
     employer = _text(errors, form, "employer_name", min_len=2, max_len=100)
     credit_raw = _text(errors, form, "employer_credit_code", required=False, max_len=30)
     credit = None
@@ -221,7 +221,7 @@ def check_application(
         if checked_code.ok:
             credit = checked_code.value
         else:
-            errors["employer_credit_code"] = checked_code.problem or "统一社会信用代码不正确"
+            errors["employer_credit_code"] = checked_code.message or "统一社会信用代码不正确"
     station = (form.get("station_code") or "").strip()
     if station not in dict(station_choices(s)):
         errors["station_code"] = "请选择工作地所在的街镇"

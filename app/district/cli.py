@@ -276,7 +276,7 @@ def cmd_set_role(args) -> int:
 
 
 def cmd_import_applications(args) -> int:
-    from app.district.applications import import_applications_file
+    from app.district.app_import import import_applications_file
 
     engine = _engine(args)
     try:
@@ -285,6 +285,8 @@ def cmd_import_applications(args) -> int:
         engine.dispose()
     for line in report.lines():
         print(line)
+    if report.problem:
+        return 1
     return 3 if report.bad else 0
 
 

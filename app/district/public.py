@@ -9,7 +9,7 @@ No login. Hardened as a page on the internet must be:
   it were accepted: the bot learns nothing), and a minimum time between getting the form and
   sending it (the token carries the time it was issued).
 * **Rate limits per address**, in the database (``auth_throttle``, shared by all processes):
-  5 applications per hour, 30 status look-ups per 10 minutes.
+  5 applications stored and 60 attempts per hour, 30 status look-ups per 10 minutes.
 * **Size limits:** the request at most 8 MB; at most 5 evidence files, 5 MB each, 7 MB
   together, each a PDF, JPEG or PNG by its content (not its name). Multipart is parsed in
   memory (no temporary files) with python-multipart's streaming parser, with part and header
@@ -68,6 +68,7 @@ TEXT_FIELDS = (
 )  # fmt: skip
 MAX_FIELD_BYTES = 32 * 1024
 
+auth.THROTTLES.setdefault("apply-try", (60, 3600.0))
 auth.THROTTLES.setdefault("apply-addr", (5, 3600.0))
 auth.THROTTLES.setdefault("status-addr", (30, 600.0))
 
@@ -76,9 +77,7 @@ auth.THROTTLES.setdefault("status-addr", (30, 600.0))
 
 
 def _secret(request: Request) -> bytes:
-    cached = getattr(request.app.state, "apply_secret", None)
-    if cached:
-        return cached
+    """The key of the form tokens (read each time: one small query; every process agrees)."""
     sessions = request.app.state.sessions
     with sessions() as s, s.begin():
         row = s.get(ServerSecret, "apply-form")
@@ -86,7 +85,6 @@ def _secret(request: Request) -> bytes:
             s.add(ServerSecret(name="apply-form", value=secrets.token_bytes(32)))
     with sessions() as s:  # another process may have inserted first: read what is stored
         value = bytes(s.scalar(select(ServerSecret.value).where(ServerSecret.name == "apply-form")))
-    request.app.state.apply_secret = value
     return value
 
 
@@ -284,33 +282,33 @@ def install_public(app: FastAPI) -> None:
         if problem:
             return form_page(request, 403, values=values, message=problem)
         client = _client(request)
+        throttled = "提交次数过多，请约{minutes}分钟后再试，或到街镇劳动关系服务站现场申请"
+        sessions = request.app.state.sessions
+
+        def store():
+            # every attempt counts (a generous limit: people correct their mistakes) ...
+            auth.check_throttle(sessions, "apply-try", client, throttled)
+            if fields.get(HONEYPOT):
+                return None
+            with sessions() as s:
+                data = check_application(s, fields, files)
+            # ... and every application stored (a tight one)
+            auth.check_throttle(sessions, "apply-addr", client, throttled)
+            return submit(sessions, data)
+
         try:
-            await run_in_threadpool(
-                auth.check_throttle,
-                request.app.state.sessions,
-                "apply-addr",
-                client,
-                "提交次数过多，请约{minutes}分钟后再试，或到街镇劳动关系服务站现场申请",
-            )
+            row = await run_in_threadpool(store)
         except auth.Throttled as exc:
             response = form_page(request, 429, values=values, message=str(exc))
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        if fields.get(HONEYPOT):
-            log.info("public form: honeypot filled, submission dropped")
-            return _render("apply_done.html", title="申请已提交", reference=None, received_on="")
-
-        def store():
-            with request.app.state.sessions() as s:
-                data = check_application(s, fields, files)
-            return submit(request.app.state.sessions, data)
-
-        try:
-            row = await run_in_threadpool(store)
         except ApplicationInvalid as exc:
             return form_page(request, 422, values=values, errors=exc.errors)
         except ApplicationError as exc:
             return form_page(request, exc.status, values=values, message=str(exc))
+        if row is None:  # the honeypot was filled: answered like a success, stored nowhere
+            log.info("public form: honeypot filled, submission dropped")
+            return _render("apply_done.html", title="申请已提交", reference=None, received_on="")
         log.info("online application received for %s", row.station_code)
         response = _render(
             "apply_done.html",
