@@ -80,7 +80,7 @@ def install_admin_pages(app: FastAPI) -> None:
             "applications.html",
             title="网上申请",
             rows=rows,
-            status=status or "",
+            current_status=status or "",
             statuses=STATUS_LABELS,
             types=types,
             station_name=roles.station_name,
