@@ -257,8 +257,18 @@ def install_public(app: FastAPI) -> None:
     def apply_page(request: Request) -> HTMLResponse:
         return form_page(request)
 
-    @app.post("/apply", include_in_schema=False)
+    @app.post(
+        "/apply",
+        tags=["公众"],
+        response_class=HTMLResponse,
+        openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "properties": {
+                **{name: {"type": "string"} for name in TEXT_FIELDS},
+                "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            }}}}}},
+    )  # fmt: skip
     async def apply_submit(request: Request) -> Response:
+        """网上申请调解（公众页面的表单提交；需先取得 /apply 页面的表单令牌）。"""
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
             raise HTTPException(415, "表单格式不正确")
@@ -326,12 +336,13 @@ def install_public(app: FastAPI) -> None:
     def status_form(request: Request) -> HTMLResponse:
         return status_page(request)
 
-    @app.post("/apply/status", include_in_schema=False)
+    @app.post("/apply/status", tags=["公众"], response_class=HTMLResponse)
     def status_lookup(
         request: Request,
         reference: Annotated[str, Form(max_length=40)] = "",
         id_tail: Annotated[str, Form(max_length=12)] = "",
     ) -> HTMLResponse:
+        """凭受理编号和身份证号后六位查询申请进度（只显示状态）。"""
         # The form is harmless to forge (it reveals nothing without both keys); the throttle is
         # what stops guessing.
         errors = {}
