@@ -100,3 +100,24 @@ def test_applications_reach_the_right_station_and_the_decision_goes_back(
             result_text(status_of(client, ref_b, tail))
             == "不予受理（用人单位不在本街道，请向鼓东街道申请）"
         )
+
+
+def test_a_rerouted_application_moves_to_the_other_station(district, station_a, station_b):
+    from app.district import db as district_db
+    from app.district import roles
+    from app.district.applications import reroute
+
+    with district.http() as client:
+        ref = reference_of(post_application(client, district))
+    assert sync_once(station_a).ok
+    [row] = list_applications(station_a)
+    engine = district.engine()
+    try:
+        with district_db.sessions(engine)() as s, s.begin():
+            admin = roles.DistrictUser("quju", "-", "admin", None)
+            reroute(s, admin, row.id, "GUXI", "用人单位在鼓西街道")
+    finally:
+        engine.dispose()
+    assert sync_once(station_a).ok and sync_once(station_b).ok
+    assert list_applications(station_a) == []
+    assert [r.reference for r in list_applications(station_b)] == [ref]

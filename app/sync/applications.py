@@ -7,7 +7,8 @@ station of the street the applicant chose. At every sync the station
    with a reason: ``POST /api/v1/applications/{id}/decision``, signed like a batch; repeating
    one is harmless), then
 2. fetches the applications routed to it and not yet decided (``GET /api/v1/applications``)
-   with their evidence files, kept in the encrypted store (:class:`OnlineApplication`).
+   with their evidence files, kept in the encrypted store (:class:`OnlineApplication`); an
+   undecided one the district no longer offers (re-routed to another station) is removed.
 
 Authenticated by the station's existing credential; a district server without these endpoints
 (404) is skipped without a problem.
@@ -86,6 +87,9 @@ def fetch_applications(client: DistrictClient, store) -> int:
     items = answer.get("items", []) if isinstance(answer, dict) else []
     with store.read() as s:
         known = set(s.scalars(select(OnlineApplication.id)))
+    offered = {item.get("id") for item in items if isinstance(item, dict)}
+    if len(items) < 500:  # the whole list: what is no longer offered was re-routed elsewhere
+        _drop_withdrawn(store, offered)
     new = 0
     for item in items:
         if not isinstance(item, dict) or item.get("id") in known:
@@ -118,6 +122,23 @@ def fetch_applications(client: DistrictClient, store) -> int:
                 )
         new += 1
     return new
+
+
+def _drop_withdrawn(store, offered: set) -> None:
+    """Undecided applications the district no longer routes here (a district admin re-routed
+    them to another station) leave the list; decided ones stay as the station's record."""
+    with store.unit_of_work() as s:
+        gone = [
+            row
+            for row in s.scalars(select(OnlineApplication).where(OnlineApplication.status == "new"))
+            if row.id not in offered
+        ]
+        for row in gone:
+            for f in s.scalars(
+                select(OnlineApplicationFile).where(OnlineApplicationFile.application_id == row.id)
+            ):
+                s.delete(f)
+            s.delete(row)
 
 
 def exchange_applications(client: DistrictClient, store) -> int:
