@@ -281,6 +281,7 @@ def test_evidence_is_checked_by_content_and_size(district):
             files=[("evidence", ("x.pdf", PDF + b"\0" * (9 * 1024 * 1024), "application/pdf"))],
         )
         assert huge.status_code == 413
+        assert huge.headers["content-type"].startswith("text/html") and "7MB" in huge.text
     assert count(district, Application) == 0 and count(district, ApplicationEvidence) == 0
 
 

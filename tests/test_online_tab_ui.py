@@ -120,3 +120,25 @@ def test_accept_into_a_prefilled_registration_and_decline(qtbot, store, section)
     texts = [tab.table.item(r, 6).text() for r in range(2)]
     assert all("待报送区级" in t for t in texts)
     assert not tab.accept_button.isEnabled()
+
+
+def test_an_employer_application_prefills_the_respondent_and_a_known_enterprise(store):
+    from app.cases.online import intake_form
+    from app.store.models import Enterprise
+    from tests.cases_support import credit_code
+
+    with store.unit_of_work() as s:
+        ent = Enterprise(name="福州闽江餐饮管理有限公司", credit_code=credit_code())
+        s.add(ent)
+        ent_id = ent.id
+    app_id = fetched(
+        store,
+        3,
+        applicant_kind="employer",
+        applicant_name="王经理",
+        employer_credit_code=credit_code(),
+    )
+    form = intake_form(store, app_id)
+    assert form.workers == []  # the worker is the other party: the mediator adds them
+    assert form.respondent.enterprise_id == ent_id  # the roster's enterprise, not a new one
+    assert form.facts.startswith("（用人单位经办人 王经理") and form.received_on == RECEIVED
