@@ -210,6 +210,8 @@ def test_every_admin_action_is_in_the_audit_log(district):
         assert "用人单位注册地在鼓东" in only
         bad = client.get("/dashboard/audit", params={"since": "12/01/2026"})
         assert "日期应写成" in bad.text
+        nul = client.get("/dashboard/audit", params={"actor": "quju\x00", "target": "\x00"})
+        assert nul.status_code == 200 and "控制字符" in nul.text
         client.post("/logout", data={"csrf_token": token})
     # the applicant's data is not in the log
     engine = district.engine()
@@ -236,3 +238,41 @@ def test_a_role_change_takes_effect_at_the_next_request(district):
         assert refused.status_code == 403
     bad = district.cli("set-role", "quju", "viewer", "--street", "NOWHERE", check=False)
     assert bad.returncode == 1 and "未知的街镇" in bad.stderr
+
+
+def test_control_characters_in_a_login_or_a_lookup_get_no_server_error(district):
+    with district.http(follow_redirects=False) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        answer = client.post(
+            "/login", data={"csrf_token": token, "name": "quju\x00", "password": "x\x00y"}
+        )
+        assert answer.status_code == 401 and "用户名或密码不正确" in answer.text
+        lookup = client.post("/apply/status", data={"reference": "WS2026\x00A", "id_tail": "1\x00"})
+        assert lookup.status_code < 500
+    engine = district.engine()
+    try:
+        with engine.connect() as conn:
+            actors = list(conn.scalars(select(AuditEntry.actor)))
+    finally:
+        engine.dispose()
+    assert actors == ["quju"]  # the failed login, its NUL made a space and stripped
+
+
+def test_a_disabled_user_is_logged_out_at_once(district):
+    user(district, "quju")
+    client = login(district, "quju")
+    with contextlib.closing(client):
+        assert client.get("/dashboard").status_code == 200
+        district.cli("disable-admin", "quju")
+        assert client.get("/dashboard").status_code == 303
+        assert client.get("/api/v1/admin/summary").status_code == 401
+    engine = district.engine()
+    try:
+        with engine.connect() as conn:
+            summary = conn.scalar(
+                select(AuditEntry.summary).where(AuditEntry.action == "admin.disable")
+            )
+    finally:
+        engine.dispose()
+    assert summary == "停用区级用户 quju"

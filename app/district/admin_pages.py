@@ -207,6 +207,10 @@ def install_admin_pages(app: FastAPI) -> None:
     ) -> HTMLResponse:
         roles.require(sess, "audit")
         error = None
+        texts = (actor, action, station, target)
+        if any(t and any(ch < " " or ch == "\x7f" for ch in t) for t in texts):
+            actor = action = station = target = None  # PostgreSQL refuses NUL: no 500
+            error = "筛选条件含有不可见的控制字符，已忽略"
         start = end = None
         try:
             # days as the office sees them (local time), compared in UTC as stored

@@ -7,6 +7,7 @@
     labor-district create-admin NAME [--role reviewer] [--street GUDONG]
                                                 password from LABOR_DISTRICT_PASSWORD or a prompt
     labor-district set-role NAME viewer --street GUDONG --street GUXI
+    labor-district disable-admin NAME           its open sessions end at once
     labor-district import-applications FILE     applications exported by an external platform
     labor-district make-certs --out DIR --host district.example --host 10.0.0.5
 
@@ -275,6 +276,27 @@ def cmd_set_role(args) -> int:
     return 0
 
 
+def cmd_disable_admin(args) -> int:
+    from sqlalchemy import delete
+
+    from app.district.models import AdminSession, AdminUser
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            row = s.get(AdminUser, args.name.strip())
+            if row is None:
+                raise CliError(f"没有区级用户 {args.name}")
+            row.active = False
+            # open sessions end at once (they are also refused at the next request)
+            s.execute(delete(AdminSession).where(AdminSession.admin_name == row.name))
+            _audit(s, "admin.disable", f"停用区级用户 {row.name}", target=row.name)
+    finally:
+        engine.dispose()
+    print(f"已停用区级用户 {args.name}（用 create-admin 重设密码可重新启用）")
+    return 0
+
+
 def cmd_import_applications(args) -> int:
     from app.district.app_import import import_applications_file
 
@@ -372,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--street", action="append", metavar="STATION", help="只负责这些街镇（可重复；不写则全部）"
     )
     p.set_defaults(func=cmd_set_role)
+    p = sub.add_parser("disable-admin", help="停用区级用户（其已登录的会话立即失效）")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_disable_admin)
     p = sub.add_parser(
         "import-applications",
         help="导入外部网上调解平台导出的申请表（.xlsx/.xls/.ods），按街镇分派到站点",

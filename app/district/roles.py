@@ -172,9 +172,9 @@ def audit(
     ``summary`` must not hold personal data (names of applicants, ID numbers, phones, facts).
     """
     entry = AuditEntry(
-        actor=(actor or "?")[:60],
+        actor=_clean(actor or "?").strip()[:60] or "?",
         action=action[:40],
-        summary=(summary or "")[:500],
+        summary=_clean(summary or "")[:500],
         target_kind=target_kind,
         target_id=(target_id or None) and str(target_id)[:80],
         station_code=station_code,
@@ -182,6 +182,11 @@ def audit(
     )
     s.add(entry)
     return entry
+
+
+def _clean(text: str) -> str:
+    """No control characters in the log (PostgreSQL refuses NUL; a page shows the rest)."""
+    return "".join(ch if ch >= " " and ch != "\x7f" else " " for ch in text)
 
 
 @dataclass(frozen=True)
