@@ -137,3 +137,44 @@ def test_the_form_on_a_desktop_browser(district, browser, tmp_path):
     page.screenshot(path=str(shot), full_page=False)
     keep(shot, "district-apply-desktop.png")
     context.close()
+
+
+def test_reroute_in_the_dashboard_and_read_the_audit_log(district, browser, tmp_path):
+    from tests.test_district_applications import post_application, reference_of
+
+    password = "District-pass-2026"
+    district.cli("create-admin", "quju", env={"LABOR_DISTRICT_PASSWORD": password})
+    with district.http() as client:
+        ref = reference_of(post_application(client, district, {"station_code": "GUXI"}))
+    context = browser.new_context(
+        ignore_https_errors=True, locale="zh-CN", viewport={"width": 1366, "height": 728}
+    )
+    page = context.new_page()
+    page.goto(district.url + "/dashboard")
+    page.fill("#name", "quju")
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    page.click("text=网上申请")
+    row = page.locator(f"tr[data-reference='{ref}']")
+    assert "鼓西街道" in row.inner_text() and "已收到" in row.inner_text()
+    shot = tmp_path / "applications.png"
+    page.screenshot(path=str(shot))
+    keep(shot, "district-applications.png")
+    row.locator("a").click()
+    assert "鼓西街道" in page.inner_text("#app-station")
+    assert GOOD["id_number"] not in page.content()  # masked on the page
+    page.select_option("#station_code", "GUDONG")
+    page.fill("#reason", "用人单位注册地在鼓东街道")
+    page.click("#reroute")
+    assert "已改派到鼓东街道" in page.inner_text(".message")
+    assert "鼓东街道" in page.inner_text("#app-station")
+    page.click("text=操作记录")
+    first = page.locator("#audit tbody tr").first
+    assert "改派网上申请" in first.inner_text() and ref in first.inner_text()
+    assert "quju" in first.inner_text()
+    assert "查看申请详情" in page.inner_text("#audit")
+    shot = tmp_path / "audit.png"
+    page.screenshot(path=str(shot))
+    keep(shot, "district-audit.png")
+    context.close()

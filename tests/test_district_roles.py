@@ -193,7 +193,9 @@ def test_every_admin_action_is_in_the_audit_log(district):
         text = page.text
         for words in (
             "改派网上申请",
-            "由鼓西街道改派到鼓东街道：用人单位注册地在鼓东",
+            "由鼓西街道改派到鼓东街道（改入鼓东街道）：用人单位注册地在鼓东",
+            "（改出鼓西街道）",
+            "查看申请",
             "修改代码表",
             "欺诈",
             "下载申请证据",

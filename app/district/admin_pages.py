@@ -98,7 +98,11 @@ def install_admin_pages(app: FastAPI) -> None:
             status = None
         return list_page(request, sess, status)
 
-    def detail_page(request: Request, sess: roles.DistrictUser, app_id: str, **extra):
+    def detail_page(
+        request: Request, sess: roles.DistrictUser, app_id: str, *, viewed: bool = True, **extra
+    ):
+        """``viewed``: a look at the application (audited); False when the page only shows the
+        result of an action on it (which is audited itself)."""
         with sessions(request) as s, s.begin():
             row = get_for(s, sess, app_id)
             evidence = list(
@@ -109,16 +113,18 @@ def install_admin_pages(app: FastAPI) -> None:
             )
             types = dict(dispute_type_choices(s))
             stations = [(c, n) for c, n in station_choices(s) if sess.sees(c)]
-            roles.audit(
-                s,
-                sess.admin_name,
-                "application.view",
-                f"查看申请 {row.reference}",
-                target_kind="application",
-                target_id=row.reference,
-                station_code=row.station_code,
-                client=client_address(request),
-            )
+            if viewed:
+                roles.audit(
+                    s,
+                    sess.admin_name,
+                    "application.view",
+                    f"查看申请 {row.reference}",
+                    target_kind="application",
+                    target_id=row.reference,
+                    station_code=row.station_code,
+                    client=client_address(request),
+                )
+            s.flush()
             s.expunge_all()
         return render(
             "application.html",
@@ -162,10 +168,12 @@ def install_admin_pages(app: FastAPI) -> None:
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
-            return detail_page(request, sess, app_id, error=str(exc))
+            return detail_page(request, sess, app_id, viewed=False, error=str(exc))
         if not sess.sees(to):  # cannot happen (refused above); never show it anyway
             return list_page(request, sess, None, message="已改派")
-        return detail_page(request, sess, app_id, message=f"已改派到{roles.station_name(to)}")
+        return detail_page(
+            request, sess, app_id, viewed=False, message=f"已改派到{roles.station_name(to)}"
+        )
 
     @app.get("/dashboard/applications/{app_id}/evidence/{seq}", include_in_schema=False)
     def application_evidence(

@@ -493,29 +493,21 @@ def reroute(
          "reason": reason},
     ]  # fmt: skip
     row.station_code = to_station
-    roles.audit(
-        s,
-        user.admin_name,
-        "application.reroute",
-        f"申请 {row.reference} 由{roles.station_name(old)}改派到{roles.station_name(to_station)}："
-        f"{reason}",
-        target_kind="application",
-        target_id=row.reference,
-        station_code=to_station,
-        client=client,
+    moved = (
+        f"申请 {row.reference} 由{roles.station_name(old)}改派到{roles.station_name(to_station)}"
     )
-    # the entry is also visible to the street the application was taken from
-    roles.audit(
-        s,
-        user.admin_name,
-        "application.reroute",
-        f"申请 {row.reference} 由{roles.station_name(old)}改派到{roles.station_name(to_station)}："
-        f"{reason}",
-        target_kind="application",
-        target_id=row.reference,
-        station_code=old,
-        client=client,
-    )
+    # one entry for each street concerned (a street-limited admin sees those of their streets)
+    for station, side in ((to_station, "改入"), (old, "改出")):
+        roles.audit(
+            s,
+            user.admin_name,
+            "application.reroute",
+            f"{moved}（{side}{roles.station_name(station)}）：{reason}",
+            target_kind="application",
+            target_id=row.reference,
+            station_code=station,
+            client=client,
+        )
     return row
 
 
