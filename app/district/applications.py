@@ -402,11 +402,15 @@ def _case_progress(s: Session, row: Application) -> str:
     if row.status != "accepted" or not row.case_no:
         return row.status
     records = s.scalars(
-        select(StationRecord.data).where(
+        select(StationRecord.data)
+        .where(
             StationRecord.station_code == row.station_code,
             StationRecord.entity == "dispute_case",
             StationRecord.deleted.is_(False),
+            # ->> on PostgreSQL, json_extract on SQLite: not every case of the station decoded
+            StationRecord.data["case_no"].as_string() == row.case_no,
         )
+        .limit(5)
     )
     for data in records:
         if isinstance(data, dict) and data.get("case_no") == row.case_no:
