@@ -104,6 +104,7 @@ def test_a_viewer_cannot_change_anything(district):
         assert [a.status_code for a in answers] == [403, 403, 403]
         assert all("查看员" in a.text for a in answers)
         assert client.get("/dashboard/audit").status_code == 403
+        assert client.get("/dashboard/users").status_code == 403
     assert rows(district, Notice) == notices and rows(district, ReferenceEntry) == items
     assert app_ids(district) == ids
     assert rows(district, AuditEntry) == audit_before  # nothing happened, nothing to record
@@ -214,6 +215,8 @@ def test_every_admin_action_is_in_the_audit_log(district):
         assert "日期应写成" in bad.text
         nul = client.get("/dashboard/audit", params={"actor": "quju\x00", "target": "\x00"})
         assert nul.status_code == 200 and "控制字符" in nul.text
+        users = client.get("/dashboard/users").text
+        assert 'data-user="kanban"' in users and "查看员" in users and "鼓东街道" in users
         client.post("/logout", data={"csrf_token": token})
     # the applicant's data is not in the log
     engine = district.engine()

@@ -261,6 +261,28 @@ def install_admin_pages(app: FastAPI) -> None:
             **base_context_for(sess, "audit"),
         )
 
+    # ------------------------------------------------------------ 区级用户 (dashboard)
+
+    @app.get("/dashboard/users", include_in_schema=False)
+    def users_page(request: Request, sess: Admin) -> HTMLResponse:
+        from sqlalchemy import select
+
+        from app.district.models import AdminUser
+
+        roles.require(sess, "audit")
+        with sessions(request) as s:
+            users = list(s.scalars(select(AdminUser).order_by(AdminUser.name)))
+        return render(
+            "users.html",
+            title="区级用户",
+            users=users,
+            role_names=roles.ROLES,
+            permissions=roles.PERMISSIONS,
+            permission_labels=roles.PERMISSION_LABELS,
+            station_name=roles.station_name,
+            **base_context_for(sess, "users"),
+        )
+
     # ------------------------------------------------------------ the station API
 
     @app.get("/api/v1/applications", responses=ERRORS, tags=["网上申请"])
