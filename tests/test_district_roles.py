@@ -127,6 +127,7 @@ def test_a_reviewer_limited_to_one_street_sees_nothing_of_another(district, tmp_
     with contextlib.closing(client):
         overview = client.get("/dashboard")
         assert "审核员 · 鼓东街道" in overview.text
+        assert "网上申请待站点处理" in overview.text and "鼓东街道 1 份" in overview.text
         assert 'data-station="GUDONG"' in overview.text
         assert 'data-station="GUXI"' not in overview.text and "鼓西街道" not in overview.text
         summary = client.get("/api/v1/admin/summary").json()

@@ -25,6 +25,7 @@ from app.district.export import workbook_bytes
 from app.district.metrics import FIELD_LABELS, merged_enterprises, station_rows, totals
 from app.district.models import Notice, ReferenceEntry
 from app.district.reference import KINDS, ReferenceError, publish_notice, upsert_item
+from app.domain import reference as domain_reference
 from app.domain.dates import short_datetime
 from app.domain.enums import FIVE_ONE
 
@@ -232,6 +233,7 @@ def install_dashboard(app: FastAPI) -> None:
             rows = [
                 r for r in station_rows(s, year, stale_days=cfg.stale_days) if sess.sees(r.code)
             ]
+            waiting, oldest = _waiting_applications(s, sess)
         stale = {r.name for r in rows if r.stale}
         charts = [
             bar_chart("案件数", [(r.name, r.cases, str(r.cases)) for r in rows], color=PALETTE[0]),
@@ -273,6 +275,8 @@ def install_dashboard(app: FastAPI) -> None:
             short_five=SHORT_FIVE,
             charts=charts,
             stale_days=f"{cfg.stale_days:g}",
+            waiting=waiting,
+            oldest=oldest,
             now=_when(datetime.now(UTC)),
             **base_context(sess, "overview"),
         )
@@ -425,6 +429,25 @@ def install_dashboard(app: FastAPI) -> None:
             }
             for r in rows
         ]
+
+
+def _waiting_applications(s, sess: roles.DistrictUser) -> tuple[list[tuple[str, int]], str]:
+    """Online applications the stations have not decided yet, per station of the user's streets."""
+    from sqlalchemy import func
+
+    from app.district.models_work import Application
+    from app.domain.dates import iso_date
+
+    q = (
+        select(Application.station_code, func.count(), func.min(Application.received_on))
+        .where(Application.status == "received")
+        .group_by(Application.station_code)
+    )
+    counts = [(c, n, d) for c, n, d in s.execute(q) if sess.sees(c)]
+    order = {st.code: i for i, st in enumerate(domain_reference.stations())}
+    counts.sort(key=lambda r: order.get(r[0], 99))
+    oldest = min((d for _c, _n, d in counts), default=None)
+    return [(roles.station_name(c), n) for c, n, _d in counts], iso_date(oldest)
 
 
 def base_context_for(sess: roles.DistrictUser, page: str) -> dict:
