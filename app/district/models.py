@@ -112,6 +112,10 @@ class AdminUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: admin | reviewer | viewer (app/district/roles.py)
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
+    #: the station codes this user is limited to; None: every street
+    streets: Mapped[list | None] = mapped_column(JSON)
 
 
 class AdminSession(Base):
@@ -234,6 +238,7 @@ class AuthThrottle(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+
 class NumberCounter(Base):
     """The last case number handed out in a block, per station and year."""
 
@@ -308,3 +313,7 @@ class RecordConflict(Base):
     resolution: Mapped[object | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_record_conflict_station", "station_code", "resolved_at"),)
+
+
+# the tables of district roles, audit and online applications (their own module)
+from app.district import models_work  # noqa: E402, F401

@@ -20,6 +20,7 @@ from app.store.models.cases import (
     PerformanceRecord,
 )
 from app.store.models.enterprise import ROSTER_FIELDS, Attachment, CreditNote, Enterprise, Person
+from app.store.models.online import OnlineApplication, OnlineApplicationFile
 from app.store.models.system import (
     AuditEvent,
     BlobChunk,
@@ -98,6 +99,8 @@ __all__ = [
     "MediationSession",
     "ModelUnit",
     "Money",
+    "OnlineApplication",
+    "OnlineApplicationFile",
     "OutboxEntry",
     "PerformanceRecord",
     "Person",

@@ -2,7 +2,7 @@
 attachment contents (stored encrypted outside the database; this table lists them)
 
 Revision ID: d0003
-Revises: d0002
+Revises: d0004
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d0003"
-down_revision = "d0002"
+down_revision = "d0004"
 branch_labels = None
 depends_on = None
 
