@@ -38,14 +38,19 @@ class Batch:
     #: the encoded request, made ahead (see ``DistrictClient.encode``); valid for ``seq``
     encoded: tuple | None = None
 
-    def payload(self, station_code: str) -> dict:
+    def payload(self, station_code: str, version: int = protocol.PROTOCOL_VERSION) -> dict:
+        """The request body; ``version`` 1 for a district server not upgraded yet (its records
+        carry the five keys of protocol 1, without ``base_version``)."""
+        records = self.records
+        if version < 2:
+            records = [{k: v for k, v in r.items() if k != "base_version"} for r in records]
         return {
-            "protocol": protocol.PROTOCOL_VERSION,
+            "protocol": version,
             "station_code": station_code,
             "batch_id": self.batch_id,
             "seq": self.seq,
             "ack_outbox_seq": self.last_outbox_seq,
-            "records": self.records,
+            "records": records,
         }
 
 

@@ -102,6 +102,8 @@ class DistrictClient:
             verify = False
         self.credential = credential
         self.encoding = encoding
+        #: what the district server speaks (``probe_protocol``); 2 until told otherwise
+        self.protocol_version = protocol.PROTOCOL_VERSION
         self._signing_key = None
         if credential:
             parsed = protocol.parse_credential(credential)
@@ -249,6 +251,19 @@ class DistrictClient:
             content=body,
             headers=self._signed(body, "application/json"),
         )
+
+    def probe_protocol(self) -> int:
+        """Ask whether the district speaks protocol 2 (a server not upgraded yet answers 404 on
+        its addresses): the station then sends protocol 1 batches and skips what needs 2."""
+        try:
+            self._request("GET", "/api/v2/devices", headers=self._headers())
+        except SyncProblem as problem:
+            if problem.status != 404:
+                raise
+            self.protocol_version = 1
+        else:
+            self.protocol_version = protocol.PROTOCOL_VERSION
+        return self.protocol_version
 
     def revoke_device(self, device_id: str) -> dict:
         body = b"{}"

@@ -134,7 +134,10 @@ def _send(
     while True:
         _check_cancel(cancel)
         if batch.encoded is None or batch.encoded[0] != batch.seq:
-            batch.encoded = (batch.seq, client.encode(batch.payload(station_code)))
+            batch.encoded = (
+                batch.seq,
+                client.encode(batch.payload(station_code, client.protocol_version)),
+            )
         try:
             return client.send_encoded(batch.encoded[1])
         except SyncProblem as problem:
@@ -177,11 +180,15 @@ def sync_once(
     try:
         station_code = store.station.code
         with _client(store, server_url, encoding) as client, ThreadPoolExecutor(1) as ahead:
+            client.probe_protocol()
 
             def read_ahead(after: batches.Batch) -> batches.Batch | None:
                 nxt = batches.prepare_after(store, after.last_outbox_seq, after.seq + 1, limit)
                 if nxt is not None:
-                    nxt.encoded = (nxt.seq, client.encode(nxt.payload(station_code)))
+                    nxt.encoded = (
+                        nxt.seq,
+                        client.encode(nxt.payload(station_code, client.protocol_version)),
+                    )
                 return nxt
 
             batch = batches.next_batch(store, limit)
@@ -251,6 +258,9 @@ def sync_once(
 def _replicate(client: DistrictClient, store, result: SyncResult, progress, cancel) -> None:
     """Protocol 2: the station's records from its other PCs, then case numbers."""
     from app.sync import numbers, pull
+
+    if client.protocol_version < 2:
+        return  # a district server that speaks protocol 1 only
 
     def pulled(done: int, high: int) -> None:
         if progress:
