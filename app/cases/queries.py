@@ -46,6 +46,7 @@ from app.domain.validators import mask_id_number
 from app.store.models import (
     AgreementTerm,
     CaseClaim,
+    CaseCount,
     CaseParty,
     CaseSearchKey,
     DisputeCase,
@@ -355,8 +356,34 @@ def count_cases(session: Session, f: CaseFilter | None = None, *, today: date | 
         )
     elif f.text.strip():
         return 0
+    elif _counted(f):
+        return _maintained_count(session, f)
     else:
         stmt = select(func.count()).select_from(DisputeCase).where(*where)
+    return int(session.scalar(stmt) or 0)
+
+
+def _counted(f: CaseFilter) -> bool:
+    """Whether the maintained count (``case_count``) answers this filter: status and flags only."""
+    return not (
+        f.dispute_type
+        or f.mediator_id
+        or f.received_from
+        or f.received_to
+        or f.overdue
+        or f.enterprise_id
+    )
+
+
+def _maintained_count(session: Session, f: CaseFilter) -> int:
+    """The count of a status/flag filter from ``case_count`` (a few rows, kept by triggers)."""
+    stmt = select(func.coalesce(func.sum(CaseCount.n), 0))
+    if f.statuses:
+        stmt = stmt.where(CaseCount.status.in_([CaseStatus(s).value for s in f.statuses]))
+    if f.collective:
+        stmt = stmt.where(CaseCount.is_collective.is_(True))
+    if f.migrant:
+        stmt = stmt.where(CaseCount.is_migrant_worker.is_(True))
     return int(session.scalar(stmt) or 0)
 
 

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, attributes, mapped_column
 
 from app.domain.enums import AgreementStatus
@@ -135,3 +135,20 @@ def _term_before_write(mapper, connection, target) -> None:
 @event.listens_for(AgreementSnapshot, "before_update", propagate=True)
 def _snapshot_before_update(mapper, connection, target) -> None:
     raise SignedAgreementFixed()
+
+
+# ---------------------------------------------------------------- the case list's count
+
+
+class CaseCount(Base):
+    """How many (not deleted) cases there are per status and flag: the 共 N 件 of the case list
+    without counting 200,000 rows. Local to the station (never synced), kept by SQL triggers on
+    ``dispute_case`` (migration ``0010_case_count``), so every code path that writes cases
+    (ORM, Core bulk insert, sync, import) keeps it exact."""
+
+    __tablename__ = "case_count"
+
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    is_collective: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    is_migrant_worker: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
