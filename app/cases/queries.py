@@ -256,6 +256,8 @@ def list_cases(
             .order_by(DisputeCase.registered_at.desc(), DisputeCase.id.desc())
             .limit(limit + 1)
         )
+        if _walk_the_list(f, today):
+            stmt = stmt.with_hint(DisputeCase, "INDEXED BY ix_dispute_case_list", "sqlite")
         if after:
             stmt = stmt.where(tuple_(DisputeCase.registered_at, DisputeCase.id) < tuple_(*after))
         rows = session.execute(stmt).all()
@@ -263,6 +265,22 @@ def list_cases(
     more = len(rows) > limit
     rows = rows[:limit]
     return CasePage(_decorate(session, rows, today), cursor_of(rows[-1]) if more and rows else None)
+
+
+def _walk_the_list(f: CaseFilter, today: date) -> bool:
+    """Whether the first page of a date-range filter is found faster by walking the list's own
+    index (newest first, reading received_on from the index) than by reading every case of the
+    range and sorting them (SQLite's own choice).
+
+    Walking reads the cases received after the range before it reaches it; the range scan reads
+    the whole range, each case with a look-up of its claims (several times the cost of a step of
+    the walk). A range that is wide compared with how long ago it ended is walked; a short
+    range long ago (a month of 2019) is left to the range scan."""
+    if not (f.received_from or f.received_to) or f.statuses or f.collective or f.mediator_id:
+        return False
+    end = min(f.received_to or today, today)
+    start = f.received_from or date(2000, 1, 1)
+    return (today - end).days < 4 * max((end - start).days, 1)
 
 
 def _decorate(session: Session, rows, today: date) -> list[CaseRow]:

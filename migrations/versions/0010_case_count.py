@@ -77,9 +77,27 @@ def upgrade() -> None:
     )
     for statement in SQL_UP:
         op.execute(statement)
+    with op.batch_alter_table('dispute_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_dispute_case_registered_at')
+        batch_op.drop_index('ix_dispute_case_status_registered')
+        batch_op.drop_index('ix_dispute_case_collective_registered')
+        batch_op.create_index('ix_dispute_case_list', ['registered_at', 'id', 'deleted', 'received_on'], unique=False)
+        batch_op.create_index('ix_dispute_case_status_list', ['status', 'registered_at', 'id'], unique=False)
+        batch_op.create_index('ix_dispute_case_collective_list', ['is_collective', 'registered_at', 'id', 'deleted', 'is_migrant_worker'], unique=False)
+    with op.batch_alter_table('case_claim', schema=None) as batch_op:
+        batch_op.create_index('ix_case_claim_case_type', ['case_id', 'dispute_type', 'deleted'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('case_claim', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_claim_case_type')
+    with op.batch_alter_table('dispute_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_dispute_case_collective_list')
+        batch_op.drop_index('ix_dispute_case_status_list')
+        batch_op.drop_index('ix_dispute_case_list')
+        batch_op.create_index('ix_dispute_case_collective_registered', ['is_collective', 'registered_at'], unique=False)
+        batch_op.create_index('ix_dispute_case_status_registered', ['status', 'registered_at'], unique=False)
+        batch_op.create_index('ix_dispute_case_registered_at', ['registered_at'], unique=False)
     for statement in SQL_DOWN:
         op.execute(statement)
     op.drop_table('case_count')

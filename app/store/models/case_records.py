@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, attributes, mapped_column
 from app.domain.enums import AgreementStatus
 from app.store.errors import StoreError
 from app.store.models.base import Base, Synced
-from app.store.models.cases import AgreementTerm, DisputeCase, MediationAgreement
+from app.store.models.cases import AgreementTerm, CaseClaim, DisputeCase, MediationAgreement
 
 #: tables the search index keeps outside the ORM metadata (FTS5 virtual table and its shadow tables)
 SEARCH_FTS_TABLE = "case_fts"
@@ -63,14 +63,31 @@ class CaseSearchStale(Base):
 
 # The case list pages by registration time, newest first; each common filter has an index in that
 # order, so that its first page reads only the rows it shows.
-Index("ix_dispute_case_registered_at", DisputeCase.registered_at)
-Index("ix_dispute_case_status_registered", DisputeCase.status, DisputeCase.registered_at)
+# The list's own order ends with the id (the keyset's tie-break), so no page is sorted; the
+# columns after it are those the filters test, read from the index while it is walked.
+Index(
+    "ix_dispute_case_list",
+    DisputeCase.registered_at,
+    DisputeCase.id,
+    DisputeCase.deleted,
+    DisputeCase.received_on,
+)
+Index("ix_dispute_case_status_list", DisputeCase.status, DisputeCase.registered_at, DisputeCase.id)
 Index("ix_dispute_case_mediator_registered", DisputeCase.mediator_id, DisputeCase.registered_at)
-Index("ix_dispute_case_collective_registered", DisputeCase.is_collective, DisputeCase.registered_at)
+Index(
+    "ix_dispute_case_collective_list",
+    DisputeCase.is_collective,
+    DisputeCase.registered_at,
+    DisputeCase.id,
+    DisputeCase.deleted,
+    DisputeCase.is_migrant_worker,
+)
 Index(
     "ix_dispute_case_migrant_registered", DisputeCase.is_migrant_worker, DisputeCase.registered_at
 )
 Index("ix_agreement_term_agreement_seq", AgreementTerm.agreement_id, AgreementTerm.seq)
+# The dispute-type filter's test of each case, answered from the index alone.
+Index("ix_case_claim_case_type", CaseClaim.case_id, CaseClaim.dispute_type, CaseClaim.deleted)
 
 
 # ---------------------------------------------------------------- signed agreements are fixed
