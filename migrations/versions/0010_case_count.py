@@ -85,12 +85,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_dispute_case_status_list', ['status', 'registered_at', 'id'], unique=False)
         batch_op.create_index('ix_dispute_case_collective_list', ['is_collective', 'registered_at', 'id', 'deleted', 'is_migrant_worker'], unique=False)
     with op.batch_alter_table('case_claim', schema=None) as batch_op:
-        batch_op.create_index('ix_case_claim_case_type', ['case_id', 'dispute_type', 'deleted'], unique=False)
+        batch_op.create_index('ix_case_claim_type_case', ['dispute_type', 'case_id', 'deleted'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('case_claim', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_claim_case_type')
+        batch_op.drop_index('ix_case_claim_type_case')
     with op.batch_alter_table('dispute_case', schema=None) as batch_op:
         batch_op.drop_index('ix_dispute_case_collective_list')
         batch_op.drop_index('ix_dispute_case_status_list')

@@ -87,7 +87,7 @@ Index(
 )
 Index("ix_agreement_term_agreement_seq", AgreementTerm.agreement_id, AgreementTerm.seq)
 # The dispute-type filter's test of each case, answered from the index alone.
-Index("ix_case_claim_case_type", CaseClaim.case_id, CaseClaim.dispute_type, CaseClaim.deleted)
+Index("ix_case_claim_type_case", CaseClaim.dispute_type, CaseClaim.case_id, CaseClaim.deleted)
 
 
 # ---------------------------------------------------------------- signed agreements are fixed
