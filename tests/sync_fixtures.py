@@ -132,6 +132,8 @@ class DistrictServer:
     certs: object
     port: int
     proc: subprocess.Popen | None = None
+    #: attachment contents (encrypted) and their key file: a temporary folder by default
+    blob_dir: Path | None = None
 
     @property
     def url(self) -> str:
@@ -145,6 +147,10 @@ class DistrictServer:
         return run_district("--database-url", self.database_url, *args, **kwargs)
 
     def start(self) -> None:
+        if self.blob_dir is None:
+            import tempfile
+
+            self.blob_dir = Path(tempfile.mkdtemp(prefix="district-blobs-"))
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -163,7 +169,12 @@ class DistrictServer:
                 str(self.certs.server_key),
             ],
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "LABOR_DISTRICT_BLOB_DIR": str(self.blob_dir / "blobs"),
+                "LABOR_DISTRICT_BLOB_KEY_FILE": str(self.blob_dir / "blob.key"),
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

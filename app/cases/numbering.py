@@ -1,10 +1,15 @@
-"""Case numbers: ``(2026)鼓楼鼓东劳调字第0012号``, gap-free per station per year.
+"""Case numbers: ``(2026)鼓楼鼓东劳调字第0012号``, gap-free per station per year on a station's
+only PC; from district blocks when the station has several (see docs/sync.md, protocol 2).
 
 The number is taken from ``CaseCounter`` inside the transaction that registers the case. Store
 writes begin with ``BEGIN IMMEDIATE``, so two writers (threads or processes) serialise on the
 counter; a registration that fails rolls the counter back with it, so no number is lost.
 The station's own prefix (district + station short name) makes numbers unique in the district
 although every station numbers offline.
+
+A station with several PCs (setting ``sync.numbering`` = ``"blocks"``) takes each number from the
+blocks the district handed to this PC (``CaseNumberBlock``), in registration order, in the same
+transaction; with no number left it refuses in Chinese (a sync brings a new block).
 """
 
 from __future__ import annotations
@@ -16,7 +21,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.cases.search_index import normalize
-from app.store.models import CaseCounter, DisputeCase
+from app.store.errors import StoreError
+from app.store.models import CaseCounter, CaseNumberBlock, DisputeCase, Setting
+
+#: "own" (or absent): this PC numbers on its own; "blocks": from the district's blocks;
+#: "pending": a PC that joined its station and has not yet heard from the district how to number
+NUMBERING_SETTING = "sync.numbering"
+
+
+class NumbersUsedUp(StoreError):
+    default_message = (
+        "本机没有可用的案件编号：本站有多台电脑，案件编号由区级服务器分段分配给各台电脑，"
+        "本机预留的号码已用完或尚未取得。请联网后在“同步”页面同步一次，再登记案件"
+    )
+
 
 _CASE_NO = re.compile(r"^\((\d{4})\)(.+)劳调字第(\d{4,})号$")
 
@@ -46,6 +64,9 @@ def parse_case_no(text: str) -> CaseNumber | None:
 
 def next_case_number(session: Session, station_code: str, prefix: str, year: int) -> CaseNumber:
     """Take the next number of the year, in the caller's (write) transaction."""
+    mode = session.get(Setting, NUMBERING_SETTING)
+    if mode is not None and mode.value in ("blocks", "pending"):
+        return CaseNumber(prefix, year, _from_block(session, year))
     seq = session.execute(
         update(CaseCounter)
         .where(CaseCounter.station_code == station_code, CaseCounter.year == year)
@@ -63,3 +84,37 @@ def next_case_number(session: Session, station_code: str, prefix: str, year: int
         session.add(CaseCounter(station_code=station_code, year=year, last_seq=seq))
         session.flush()
     return CaseNumber(prefix, year, seq)
+
+
+def _from_block(session: Session, year: int) -> int:
+    block = session.scalars(
+        select(CaseNumberBlock)
+        .where(CaseNumberBlock.year == year, CaseNumberBlock.next_seq <= CaseNumberBlock.last)
+        .order_by(CaseNumberBlock.first)
+        .limit(1)
+    ).first()
+    if block is None:
+        raise NumbersUsedUp()
+    seq = block.next_seq
+    block.next_seq = seq + 1
+    session.flush()
+    return seq
+
+
+def used_max(session: Session, station_code: str, year: int) -> int:
+    """The highest number of ``year`` this store knows to be taken (its counter, its cases)."""
+    counter = session.get(CaseCounter, (station_code, year))
+    cases = session.scalar(
+        select(func.max(DisputeCase.case_seq)).where(
+            DisputeCase.station_code == station_code, DisputeCase.case_year == year
+        )
+    )
+    return max(counter.last_seq if counter else 0, cases or 0)
+
+
+def numbers_left(session: Session, year: int) -> int:
+    return sum(
+        b.last - b.next_seq + 1
+        for b in session.scalars(select(CaseNumberBlock).where(CaseNumberBlock.year == year))
+        if b.next_seq <= b.last
+    )

@@ -63,7 +63,13 @@ def read_password(prompt: str = "密码：", *, confirm: bool = False) -> str:
 def open_store(args, *, user: str | None = None):
     """Open the station store in ``args.data_dir`` as ``args.user``; errors become CliError."""
     from app.store.store import Store
+    from app.sync.join import unfinished_folder
 
+    if unfinished_folder(args.data_dir):
+        raise CliError(
+            "该数据文件夹中的站点数据尚未恢复完整，不能使用：请再次运行 restore-from-district"
+            "（或 join）继续，或删除该文件夹后重新恢复"
+        )
     username = user or getattr(args, "user", None) or os.environ.get(USER_ENV, "admin")
     try:
         return Store.open(args.data_dir, username, read_password(f"{username} 的密码："))

@@ -130,23 +130,53 @@ def _code_hash(code: str) -> str:
 
 
 def create_enrollment_code(
-    s: Session, station_code: str, hours: float = 72
+    s: Session,
+    station_code: str,
+    hours: float = 72,
+    *,
+    purpose: str = "station",
+    device_name: str | None = None,
 ) -> tuple[str, datetime]:
-    """A new one-time code for ``station_code``; earlier unused codes of that station stop working."""
+    """A new one-time code for ``station_code``; earlier unused codes of that station and purpose
+    stop working.
+
+    ``purpose``: ``"station"`` (protocol 1: the credential it gives replaces every earlier one of
+    the station) or ``"device"`` (one more PC of the station: the others keep theirs).
+    """
+    if purpose not in ("station", "device"):
+        raise ValueError(purpose)
     station = s.get(DistrictStation, station_code)
     if station is None:
         raise AuthError(f"未知的站点代码：{station_code}", status=404)
     now = utcnow()
     s.execute(
         update(EnrollmentCode)
-        .where(EnrollmentCode.station_code == station_code, EnrollmentCode.used_at.is_(None))
+        .where(
+            EnrollmentCode.station_code == station_code,
+            EnrollmentCode.used_at.is_(None),
+            EnrollmentCode.purpose == purpose,
+        )
         .values(expires_at=now)
     )
     raw = "".join(secrets.choice(ENROLL_ALPHABET) for _ in range(ENROLL_LENGTH))
     expires = now + timedelta(hours=hours)
-    s.add(EnrollmentCode(code_hash=_code_hash(raw), station_code=station_code, expires_at=expires))
+    s.add(
+        EnrollmentCode(
+            code_hash=_code_hash(raw),
+            station_code=station_code,
+            expires_at=expires,
+            purpose=purpose,
+            device_name=(device_name or "").strip()[:60] or None,
+        )
+    )
     shown = "-".join(raw[i : i + 4] for i in range(0, ENROLL_LENGTH, 4))
     return shown, expires
+
+
+def code_station(s: Session, code: str) -> str | None:
+    """The station a code was issued for (a PC joining a station gives only the code)."""
+    row = s.get(EnrollmentCode, _code_hash(code))
+    return row.station_code if row is not None else None
 
 
 def redeem_enrollment_code(s: Session, station_code: str, code: str, store_id: str | None) -> str:
@@ -179,7 +209,9 @@ def redeem_enrollment_code(s: Session, station_code: str, code: str, store_id: s
                 "该登记码已经使用过：每个登记码只能使用一次，请向区人社局申请新的登记码"
             )
         raise AuthError("该登记码已过期：请向区人社局申请新的登记码")
-    _revoke_earlier_credentials(s, station_code, now)
+    row = s.get(EnrollmentCode, code_hash)
+    if row.purpose != "device":
+        _revoke_earlier_credentials(s, station_code, now)
     token_id = secrets.token_hex(8)
     secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     s.add(
@@ -189,12 +221,35 @@ def redeem_enrollment_code(s: Session, station_code: str, code: str, store_id: s
             secret_hash=protocol.secret_hash(secret),
             signing_key=protocol.signing_key(secret),
             created_at=now,
+            device_name=row.device_name,
+            store_id=(store_id or None) and store_id[:36],
         )
     )
     station = s.get(DistrictStation, station_code)
-    if station is not None and store_id:
+    if station is not None and store_id and row.purpose != "device":
         station.store_id = store_id[:36]
     return protocol.make_credential(token_id, secret)
+
+
+def revoke_device(s: Session, credential_id: str, station_code: str | None = None) -> str:
+    """Revoke one PC's credential at once (the station's other PCs go on). Returns its station."""
+    cred = s.get(StationCredential, credential_id)
+    if cred is None or (station_code and cred.station_code != station_code):
+        raise AuthError(f"没有这台电脑的凭据：{credential_id}", status=404)
+    if cred.revoked_at is None:
+        cred.revoked_at = utcnow()
+    return cred.station_code
+
+
+def devices(s: Session, station_code: str) -> list[StationCredential]:
+    """The station's PCs (credentials), oldest first, revoked ones included."""
+    return list(
+        s.scalars(
+            select(StationCredential)
+            .where(StationCredential.station_code == station_code)
+            .order_by(StationCredential.created_at, StationCredential.id)
+        )
+    )
 
 
 def _revoke_earlier_credentials(s: Session, station_code: str, now: datetime) -> None:

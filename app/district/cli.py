@@ -4,6 +4,10 @@
     labor-district serve --cert server.pem --key server.key --host 0.0.0.0 --port 8443
     labor-district enroll GUDONG                prints a one-time, expiring enrollment code
     labor-district revoke GUDONG                the station's credential stops working at once
+    labor-district enroll-device GUDONG --name 窗口2   a code for one more PC of the station
+    labor-district devices GUDONG               the station's PCs
+    labor-district revoke-device ID             one PC's credential stops working at once
+    labor-district numbers GUDONG 2026          case-number blocks and every gap with its reason
     labor-district create-admin NAME [--role reviewer] [--street GUDONG]
                                                 password from LABOR_DISTRICT_PASSWORD or a prompt
     labor-district set-role NAME viewer --street GUDONG --street GUXI
@@ -110,6 +114,9 @@ def cmd_serve(args) -> int:
         stale_days=args.stale_days,
         secure_cookies=bool(args.cert),
         api_docs=args.api_docs,
+        blob_dir=args.blob_dir,
+        blob_key_file=args.blob_key_file,
+        blob_quota_bytes=int(args.blob_quota_gb * 1024**3),
     )
     scheme = "https" if args.cert else "http"
     print(
@@ -184,6 +191,102 @@ def cmd_revoke(args) -> int:
     finally:
         engine.dispose()
     print(f"已撤销站点 {args.station.upper()} 的同步凭据 {n} 个；该站需用新的登记码重新登记")
+    return 0
+
+
+def cmd_enroll_device(args) -> int:
+    from app.district import auth
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                code, expires = auth.create_enrollment_code(
+                    s, args.station.upper(), hours=args.hours, purpose="device",
+                    device_name=args.name,
+                )  # fmt: skip
+            except auth.AuthError as exc:
+                raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
+    label = f"（{args.name}）" if args.name else ""
+    print(
+        f"站点 {args.station.upper()} 新增电脑{label}的登记码"
+        f"（只能使用一次，{short_datetime(expires)} 前有效；本站其他电脑不受影响）："
+    )
+    print(code)
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from app.district import auth
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s:
+            rows = auth.devices(s, args.station.upper())
+            if not rows:
+                print(f"站点 {args.station.upper()} 没有登记过电脑")
+            for c in rows:
+                state = f"已停用 {short_datetime(c.revoked_at)}" if c.revoked_at else "使用中"
+                seen = short_datetime(c.last_seen_at) if c.last_seen_at else "从未同步"
+                numbering = "号段编号" if c.numbering == "blocks" else "本机自行编号"
+                print(
+                    f"{c.id}  {c.device_name or '（未命名）'}  登记于 {short_datetime(c.created_at)}"
+                    f"  上次同步 {seen}  {numbering}  {state}"
+                )
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_revoke_device(args) -> int:
+    from app.district import auth
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                station = auth.revoke_device(s, args.device)
+            except auth.AuthError as exc:
+                raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
+    print(f"已停用站点 {station} 的电脑 {args.device}：其同步凭据立即失效，本站其他电脑不受影响")
+    return 0
+
+
+def cmd_numbers(args) -> int:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from app.district import devices
+    from app.district.models import NumberBlock
+
+    engine = _engine(args)
+    station = args.station.upper()
+    try:
+        with _session(engine) as s:
+            blocks = s.scalars(
+                select(NumberBlock)
+                .where(NumberBlock.station_code == station, NumberBlock.year == args.year)
+                .order_by(NumberBlock.first)
+            ).all()
+            print(f"站点 {station} {args.year}年的案件号段：{len(blocks)} 段")
+            for b in blocks:
+                print(f"  第{b.first:04d}至{b.last:04d}号  电脑 {b.device_id}")
+            gaps = devices.number_gaps(s, station, args.year, date.today().year)
+            print(f"未使用的号码：{sum(g.last - g.first + 1 for g in gaps)} 个")
+            for g in gaps:
+                span = (
+                    f"第{g.first:04d}号"
+                    if g.first == g.last
+                    else f"第{g.first:04d}至{g.last:04d}号"
+                )
+                print(f"  {span}：{g.reason}")
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -365,6 +468,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="向所有人公开 /openapi.json 和 /docs（开发用；默认只对已登录的区级管理员提供 /openapi.json）",
     )
+    p.add_argument(
+        "--blob-dir",
+        help="附件内容（加密保存）的文件夹（默认：SQLite 数据库旁的 .blobs 文件夹，或当前文件夹）",
+    )
+    p.add_argument(
+        "--blob-key-file",
+        help="附件加密密钥文件（不在数据库中；默认在附件文件夹旁，首次启动时生成）",
+    )
+    p.add_argument("--blob-quota-gb", type=float, default=20.0, help="每个站点的附件存储上限（GB）")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("enroll", help="为站点生成一次性登记码")
     p.add_argument("station", metavar="STATION_CODE")
@@ -373,6 +485,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("revoke", help="撤销站点的同步凭据")
     p.add_argument("station", metavar="STATION_CODE")
     p.set_defaults(func=cmd_revoke)
+    p = sub.add_parser("enroll-device", help="为站点新增一台电脑生成一次性登记码（不影响其他电脑）")
+    p.add_argument("station", metavar="STATION_CODE")
+    p.add_argument("--name", help="这台电脑的名称，如“窗口2”")
+    p.add_argument("--hours", type=float, default=72, help="有效小时数（默认72）")
+    p.set_defaults(func=cmd_enroll_device)
+    p = sub.add_parser("devices", help="列出站点已登记的电脑")
+    p.add_argument("station", metavar="STATION_CODE")
+    p.set_defaults(func=cmd_devices)
+    p = sub.add_parser("revoke-device", help="停用站点的一台电脑（其凭据立即失效）")
+    p.add_argument("device", metavar="DEVICE_ID")
+    p.set_defaults(func=cmd_revoke_device)
+    p = sub.add_parser("numbers", help="站点某年的案件号段和未使用的号码（含原因）")
+    p.add_argument("station", metavar="STATION_CODE")
+    p.add_argument("year", type=int)
+    p.set_defaults(func=cmd_numbers)
     p = sub.add_parser(
         "create-admin", help=f"新增或重设区级管理员（密码取自 {PASSWORD_ENV} 或提示输入）"
     )

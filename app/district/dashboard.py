@@ -329,6 +329,84 @@ def install_dashboard(app: FastAPI) -> None:
             **extra,
         )
 
+    def _devices_page(request: Request, sess, **extra) -> HTMLResponse:
+        from sqlalchemy import func
+
+        from app.district.models import (
+            DistrictStation,
+            EnrollmentCode,
+            RecordConflict,
+            StationCredential,
+            StoredBlob,
+            utcnow,
+        )
+
+        now = utcnow()
+        with request.app.state.sessions() as s:
+            stations = list(s.scalars(select(DistrictStation).order_by(DistrictStation.code)))
+            creds = list(
+                s.scalars(
+                    select(StationCredential).order_by(
+                        StationCredential.station_code, StationCredential.created_at
+                    )
+                )
+            )
+            pending = dict(
+                s.execute(
+                    select(EnrollmentCode.station_code, func.count())
+                    .where(EnrollmentCode.used_at.is_(None), EnrollmentCode.expires_at > now)
+                    .group_by(EnrollmentCode.station_code)
+                ).all()
+            )
+            blobs = {
+                code: (n, size or 0)
+                for code, n, size in s.execute(
+                    select(
+                        StoredBlob.station_code, func.count(), func.sum(StoredBlob.size)
+                    ).group_by(StoredBlob.station_code)
+                ).all()
+            }
+            conflicts = dict(
+                s.execute(
+                    select(RecordConflict.station_code, func.count())
+                    .where(RecordConflict.resolved_at.is_(None))
+                    .group_by(RecordConflict.station_code)
+                ).all()
+            )
+        by_station: dict[str, list] = {}
+        for c in creds:
+            by_station.setdefault(c.station_code, []).append(c)
+        return render(
+            "devices.html",
+            title="站点电脑",
+            stations=stations,
+            by_station=by_station,
+            pending=pending,
+            blobs=blobs,
+            conflicts=conflicts,
+            **base_context(sess, "devices"),
+            **extra,
+        )
+
+    @app.get("/dashboard/devices", include_in_schema=False)
+    def devices_page(request: Request, sess: Admin) -> HTMLResponse:
+        return _devices_page(request, sess)
+
+    @app.post("/dashboard/devices/revoke", include_in_schema=False)
+    async def devices_revoke(request: Request, sess: Admin) -> HTMLResponse:
+        form = await read_form(request)
+        check_csrf(sess, form)
+        try:
+            with request.app.state.sessions() as s, s.begin():
+                station = auth.revoke_device(s, form.get("device", "")[:32])
+        except auth.AuthError as exc:
+            return _devices_page(request, sess, error=str(exc))
+        return _devices_page(
+            request,
+            sess,
+            message=f"已停用{station}的一台电脑：其同步凭据立即失效，本站其他电脑不受影响",
+        )
+
     @app.get("/dashboard/notices", include_in_schema=False)
     def notices(request: Request, sess: Admin) -> HTMLResponse:
         return _notices_page(request, sess)

@@ -34,7 +34,15 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, DateTime
 
-from app.district.models import DistrictStation, StationRecord, SyncBatch, utcnow
+from app.district.models import (
+    DistrictStation,
+    RecordConflict,
+    RecordVersion,
+    StationCredential,
+    StationRecord,
+    SyncBatch,
+    utcnow,
+)
 from app.district.schemas import (
     BatchAck,
     BatchIn,
@@ -384,8 +392,19 @@ def _unstorable(s: Session, rows: dict[tuple[str, str], dict]) -> set[tuple[str,
     return bad
 
 
+CONFLICT = (
+    "另一台电脑已修改并上报了这条记录（区级保存的版本不早于本机的版本），本机的修改未被采用："
+    "请站点管理员核对两台电脑上的内容后再修改保存"
+)
+
+
 def _apply(
-    s: Session, station_code: str, batch: BatchIn | ParsedBatch, *, careful: bool = False
+    s: Session,
+    station_code: str,
+    batch: BatchIn | ParsedBatch,
+    *,
+    careful: bool = False,
+    device_id: str | None = None,
 ) -> BatchAck:
     known = s.get(SyncBatch, batch.batch_id)
     if known is not None:
@@ -397,17 +416,22 @@ def _apply(
     ).one_or_none()
     if station is None:
         raise BatchRefused(f"未知的站点：{station_code}", status=404)
-    if batch.seq <= station.last_batch_seq:
+    # protocol 1: one sequence per station; protocol 2: one per device (the station row lock
+    # above serialises every batch of the station either way)
+    device = s.get(StationCredential, device_id) if device_id else None
+    per_device = batch.protocol >= 2 and device is not None
+    last_seq = device.last_batch_seq if per_device else station.last_batch_seq
+    if batch.seq <= last_seq:
         raise BatchRefused(
-            f"批次序号 {batch.seq} 已使用过（本站已处理到第 {station.last_batch_seq} 批）",
+            f"批次序号 {batch.seq} 已使用过（本机已处理到第 {last_seq} 批）",
             status=409,
-            expected_seq=station.last_batch_seq + 1,
+            expected_seq=last_seq + 1,
         )
-    if batch.seq > station.last_batch_seq + SEQ_WINDOW:
+    if batch.seq > last_seq + SEQ_WINDOW:
         raise BatchRefused(
-            f"批次序号 {batch.seq} 超前过多（本站已处理到第 {station.last_batch_seq} 批）",
+            f"批次序号 {batch.seq} 超前过多（本机已处理到第 {last_seq} 批）",
             status=409,
-            expected_seq=station.last_batch_seq + 1,
+            expected_seq=last_seq + 1,
         )
     now = utcnow()
     rejected: list[RejectedRecord] = []
@@ -423,6 +447,9 @@ def _apply(
         if key not in latest or latest[key].version < rec.version:
             latest[key] = rec
 
+    # every write takes the station's next server sequence number (the pull cursor); numbers
+    # of records that turn out unchanged are simply not used
+    base_seq = station.last_record_seq or 0
     rows = {
         key: {
             "entity": rec.entity,
@@ -434,9 +461,12 @@ def _apply(
             "received_at": now,
             "batch_id": batch.batch_id,
             "credit_code": _credit_code(rec),
+            "server_seq": base_seq + n,
+            "device_id": device_id,
         }
-        for key, rec in latest.items()
+        for n, (key, rec) in enumerate(latest.items(), 1)
     }
+    station.last_record_seq = base_seq + len(rows)
     if careful:
         for key in _unstorable(s, rows):
             rec = latest.pop(key)
@@ -448,7 +478,9 @@ def _apply(
             )
     inserted, held = _insert_new(s, batch.batch_id, rows)
     updates, unchanged = [], 0
-    for key, (owner, version) in held.items():
+    keep_history = per_device and _several_pcs(s, station_code)
+    concurrent: list[tuple[RecordIn | ParsedRecord, str | None]] = []
+    for key, (owner, version, writer) in held.items():
         rec = latest[key]
         if owner != station_code:
             rejected.append(
@@ -459,12 +491,49 @@ def _apply(
                     reason=f"该记录已由{station_label(owner)}上报：站点只能修改本站创建的记录",
                 )
             )
+        elif (
+            per_device
+            and rec.base_version is not None
+            and rec.base_version < version
+            and writer != device_id
+        ):
+            concurrent.append((rec, writer))  # changed from a version this PC had not seen
         elif version >= rec.version:
-            unchanged += 1
+            if per_device and writer is not None and writer != device_id:
+                # written by another PC of the station, which this PC had not seen: never a
+                # silent loss of either edit
+                rejected.append(
+                    RejectedRecord(
+                        entity=rec.entity, id=rec.id, version=rec.version, reason=CONFLICT
+                    )
+                )
+            else:
+                unchanged += 1
         else:
             updates.append(rows[key])
+    if keep_history:
+        _save_history(s, [rows[k] for k in held if k in rows], previous=True)
     _update(s, updates)
-    station.last_batch_seq = batch.seq
+    merged = conflicts = 0
+    for rec, writer in concurrent:
+        outcome = _merge(s, station, rec, writer, device_id, batch.batch_id, now)
+        if outcome is None:
+            rejected.append(
+                RejectedRecord(entity=rec.entity, id=rec.id, version=rec.version, reason=CONFLICT)
+            )
+        else:
+            merged += 1
+            conflicts += outcome
+    if keep_history:
+        written = {(r["entity"], r["id"]) for r in updates} | (set(rows) - set(held))
+        _save_history(s, [rows[k] for k in written])
+    if per_device:
+        device.last_batch_seq = batch.seq
+        device.last_seen_at = now
+    else:
+        station.last_batch_seq = batch.seq
+        if device is not None:
+            device.last_seen_at = now
     station.last_sync_at = now
     rejected_json = [r.model_dump() for r in rejected]
     s.add(
@@ -475,10 +544,11 @@ def _apply(
             received_at=now,
             record_count=len(batch.records),
             inserted=inserted,
-            updated=len(updates),
+            updated=len(updates) + merged,
             unchanged=unchanged,
             ack_outbox_seq=batch.ack_outbox_seq,
             rejected=rejected_json,
+            device_id=device_id,
         )
     )
     return BatchAck(
@@ -487,22 +557,153 @@ def _apply(
         duplicate=False,
         ack_outbox_seq=batch.ack_outbox_seq,
         inserted=inserted,
-        updated=len(updates),
+        updated=len(updates) + merged,
         unchanged=unchanged,
         rejected=rejected,
+        conflicts=conflicts,
     )
+
+
+# ------------------------------------------------------------------ several PCs: merge per field
+
+#: columns every change sets; not compared field by field
+_STAMPS = frozenset(("id", "version", "station_code", "created_at", "created_by", "updated_at",
+                     "updated_by"))  # fmt: skip
+
+
+#: fields the station computes from another (not shown as conflicts of their own: they follow
+#: the field they come from, recomputed on the station when that one is resolved)
+_DERIVED = {"name_initials": "name"}
+
+
+def _several_pcs(s: Session, station_code: str) -> bool:
+    from sqlalchemy import func
+
+    n = s.scalar(
+        select(func.count())
+        .select_from(StationCredential)
+        .where(
+            StationCredential.station_code == station_code, StationCredential.revoked_at.is_(None)
+        )
+    )
+    return (n or 0) > 1
+
+
+def _save_history(s: Session, rows: list[dict], *, previous: bool = False) -> None:
+    """Keep record states as bases for merging: the rows as written, or (``previous``) the
+    states they are about to replace (read from the record table in the same statement)."""
+    if not rows:
+        return
+    t, h = StationRecord.__table__, RecordVersion.__table__
+    dialect = s.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if previous:
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            by_entity[r["entity"]].append(r["id"])
+        for entity, ids in by_entity.items():
+            for start in range(0, len(ids), 500):
+                chosen = select(t.c.entity, t.c.id, t.c.version, t.c.data).where(
+                    t.c.entity == entity, t.c.id.in_(ids[start : start + 500])
+                )
+                s.execute(
+                    insert(h)
+                    .from_select(["entity", "id", "version", "data"], chosen)
+                    .on_conflict_do_nothing(index_elements=[h.c.entity, h.c.id, h.c.version])
+                )
+        return
+    s.execute(
+        insert(h).on_conflict_do_nothing(index_elements=[h.c.entity, h.c.id, h.c.version]),
+        [{"entity": r["entity"], "id": r["id"], "version": r["version"], "data": r["data"]}
+         for r in rows],
+    )  # fmt: skip
+
+
+def _merge(s, station, rec, writer, device_id, batch_id, now) -> int | None:
+    """Merge a record changed on this PC from ``rec.base_version`` with what the district holds
+    (changed meanwhile by another PC). Fields changed on one side only merge; a field changed on
+    both sides to different values keeps the held value and becomes a :class:`RecordConflict`
+    (both values, who and when); a record deleted on one side and edited on the other is kept,
+    with a conflict on ``deleted``. The merged state is written as a new version that no PC has
+    (``device_id`` NULL: every PC of the station pulls it). Returns the number of conflicts, or
+    None when the base is not known (the record is then rejected as a whole)."""
+    base_row = s.get(RecordVersion, (rec.entity, rec.id, rec.base_version))
+    held_row = s.get(StationRecord, (rec.entity, rec.id))
+    if base_row is None or held_row is None:
+        return None
+    base, held, mine_all = base_row.data, held_row.data, rec.data
+    mine = {f: v for f, v in mine_all.items() if f not in _STAMPS and base.get(f) != v}
+    theirs = {f for f, v in held.items() if f not in _STAMPS and base.get(f) != v}
+    clash = {f for f in mine if f in theirs and held.get(f) != mine[f]}
+    merged = dict(held)
+    merged.update({f: v for f, v in mine.items() if f not in clash})
+    edits_mine = set(mine) - {"deleted", "deleted_at"}
+    edits_theirs = theirs - {"deleted", "deleted_at"}
+    deleted_here = mine.get("deleted") is True and bool(edits_theirs)
+    deleted_there = held.get("deleted") is True and "deleted" in theirs and bool(edits_mine)
+    conflict_values = {f: (held.get(f), mine[f]) for f in clash if _DERIVED.get(f) not in clash}
+    if deleted_here or deleted_there:  # deleted on one PC, edited on the other: kept
+        merged["deleted"], merged["deleted_at"] = False, None
+        conflict_values.pop("deleted_at", None)
+        conflict_values["deleted"] = (held.get("deleted") is True, mine_all.get("deleted") is True)
+    # above both PCs' versions, so that each takes the merged state over its own
+    version = max(held_row.version, rec.version) + 1
+    merged["version"] = version
+    merged["updated_at"] = (
+        max(str(held.get("updated_at") or ""), str(mine_all.get("updated_at") or "")) or None
+    )
+    station.last_record_seq = (station.last_record_seq or 0) + 1
+    result = s.execute(
+        update(StationRecord.__table__)
+        .where(
+            StationRecord.__table__.c.entity == rec.entity,
+            StationRecord.__table__.c.id == rec.id,
+            StationRecord.__table__.c.version == held_row.version,
+        )
+        .values(
+            version=version,
+            data=merged,
+            deleted=merged.get("deleted") is True,
+            received_at=now,
+            batch_id=batch_id,
+            server_seq=station.last_record_seq,
+            device_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _Raced()
+    _save_history(s, [{"entity": rec.entity, "id": rec.id, "version": version, "data": merged}])
+    for field, (held_value, incoming_value) in sorted(conflict_values.items()):
+        s.add(
+            RecordConflict(
+                station_code=station.code,
+                entity=rec.entity,
+                record_id=rec.id,
+                field=field,
+                base_version=rec.base_version,
+                held_value=held_value,
+                held_device=writer,
+                held_at=str(held.get("updated_at") or "")[:40] or None,
+                incoming_value=incoming_value,
+                incoming_device=device_id,
+                incoming_at=str(mine_all.get("updated_at") or "")[:40] or None,
+                created_at=now,
+            )
+        )
+    return len(conflict_values)
 
 
 def _insert_new(
     s: Session, batch_id: str, rows: dict[tuple[str, str], dict]
-) -> tuple[int, dict[tuple[str, str], tuple[str, int]]]:
+) -> tuple[int, dict[tuple[str, str], tuple[str, int, str | None]]]:
     """Insert the records the district does not hold yet, in one statement.
 
     ``INSERT … ON CONFLICT DO NOTHING`` (one executemany): a record already held, or written by a
     concurrent request meanwhile, is left as it is. When the driver reports that every row was
     inserted (SQLite does; PostgreSQL's batched form does not) nothing is looked up; otherwise
     the batch's keys are looked up: a row carrying this batch's id was inserted just now, the
-    others were held before and are returned as ``{key: (owner, version)}``.
+    others were held before and are returned as ``{key: (owner, version, device)}``.
     """
     if not rows:
         return 0, {}
@@ -521,15 +722,15 @@ def _insert_new(
     for entity, ids in ids_by_entity.items():
         for start in range(0, len(ids), 1000):
             found = s.execute(
-                select(t.c.id, t.c.station_code, t.c.version, t.c.batch_id).where(
+                select(t.c.id, t.c.station_code, t.c.version, t.c.batch_id, t.c.device_id).where(
                     t.c.entity == entity, t.c.id.in_(ids[start : start + 1000])
                 )
             )
-            for rid, owner, version, written_by in found:
+            for rid, owner, version, written_by, device in found:
                 if written_by == batch_id:
                     inserted += 1
                 else:
-                    held[(entity, rid)] = (owner, version)
+                    held[(entity, rid)] = (owner, version, device)
     return inserted, held
 
 
@@ -553,6 +754,8 @@ _UPDATE = (
         received_at=bindparam("received_at"),
         batch_id=bindparam("batch_id"),
         credit_code=bindparam("credit_code"),
+        server_seq=bindparam("server_seq"),
+        device_id=bindparam("device_id"),
     )
 )
 
@@ -577,6 +780,8 @@ def _update(s: Session, updates: list[dict]) -> None:
             "received_at": row["received_at"],
             "batch_id": row["batch_id"],
             "credit_code": row["credit_code"],
+            "server_seq": row["server_seq"],
+            "device_id": row["device_id"],
         }
         for row in updates
     ]
@@ -592,8 +797,15 @@ def _credit_code(rec) -> str | None:
     return code.strip().upper() if isinstance(code, str) and code.strip() else None
 
 
-def apply_batch(session_factory, station_code: str, batch: BatchIn | ParsedBatch) -> BatchAck:
-    """Apply ``batch`` for ``station_code`` in one transaction (retried once after a race)."""
+def apply_batch(
+    session_factory,
+    station_code: str,
+    batch: BatchIn | ParsedBatch,
+    device_id: str | None = None,
+) -> BatchAck:
+    """Apply ``batch`` for ``station_code`` in one transaction (retried once after a race).
+
+    ``device_id``: the credential that sent it (protocol 2 batches count per device)."""
     if batch.station_code != station_code:
         raise BatchRefused(
             f"批次的站点代码 {batch.station_code} 与凭据所属站点 {station_code} 不符：站点只能上报本站数据",
@@ -603,7 +815,7 @@ def apply_batch(session_factory, station_code: str, batch: BatchIn | ParsedBatch
     for attempt in range(3):
         try:
             with session_factory() as s, s.begin():
-                return _apply(s, station_code, batch, careful=careful)
+                return _apply(s, station_code, batch, careful=careful, device_id=device_id)
         except DataError:
             # a value the database refuses (passed the field checks): never a 5xx, which the
             # station would retry for ever; apply again, rejecting just the records at fault

@@ -66,9 +66,13 @@ class DistrictStation(Base):
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the store id the station reported at enrollment (a changed id means a reinstalled store)
     store_id: Mapped[str | None] = mapped_column(String(36))
+    #: the last server sequence number given to a write of this station's records (protocol 2)
+    last_record_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class StationCredential(Base):
+    """One PC's credential (a device, protocol 2); protocol 1 stations have one at a time."""
+
     __tablename__ = "station_credential"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -78,6 +82,12 @@ class StationCredential(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_name: Mapped[str | None] = mapped_column(String(60))
+    #: the highest protocol 2 batch sequence number applied from this device
+    last_batch_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: "blocks" once the device takes its case numbers from district blocks
+    numbering: Mapped[str | None] = mapped_column(String(10))
+    store_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class EnrollmentCode(Base):
@@ -90,6 +100,9 @@ class EnrollmentCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "station" (protocol 1: replaces every credential) or "device" (one more PC)
+    purpose: Mapped[str] = mapped_column(String(10), default="station", server_default="station")
+    device_name: Mapped[str | None] = mapped_column(String(60))
 
 
 class AdminUser(Base):
@@ -130,8 +143,14 @@ class SyncBatch(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     ack_outbox_seq: Mapped[int] = mapped_column(BigInteger)
     rejected: Mapped[list | None] = mapped_column(JSON)
+    #: the credential (device) that sent it
+    device_id: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (UniqueConstraint("station_code", "seq", name="uq_sync_batch_station_seq"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "station_code", "device_id", "seq", name="uq_sync_batch_station_device_seq"
+        ),
+    )
 
 
 class StationRecord(Base):
@@ -153,10 +172,15 @@ class StationRecord(Base):
     batch_id: Mapped[str | None] = mapped_column(String(36))
     #: for enterprises: the unified social credit code, the key of the merged district view
     credit_code: Mapped[str | None] = mapped_column(String(18))
+    #: the station's server sequence number of the last write (the pull cursor, protocol 2)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    #: the credential (device) whose batch wrote it (not sent back to that device)
+    device_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_record_station_entity", "station_code", "entity"),
         Index("ix_record_credit_code", "credit_code"),
+        Index("ix_record_station_seq", "station_code", "server_seq"),
     )
 
 
@@ -212,6 +236,83 @@ class AuthThrottle(Base):
     scope: Mapped[str] = mapped_column(String(20))
     count: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+
+class NumberCounter(Base):
+    """The last case number handed out in a block, per station and year."""
+
+    __tablename__ = "number_counter"
+
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_issued: Mapped[int] = mapped_column(BigInteger)
+
+
+class NumberBlock(Base):
+    """Case numbers ``first..last`` of a year handed to one device (protocol 2)."""
+
+    __tablename__ = "number_block"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_code: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    device_id: Mapped[str] = mapped_column(String(32))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_number_block_station_year", "station_code", "year"),)
+
+
+class StoredBlob(Base):
+    """An attachment content a station uploaded (the bytes are encrypted outside the database,
+    see ``app.district.blobs``); a station reads only its own."""
+
+    __tablename__ = "stored_blob"
+
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecordVersion(Base):
+    """Earlier states of a station's records, kept while the station has several PCs: the base
+    a PC's offline edit started from, to tell which fields each PC changed (per-field merge)."""
+
+    __tablename__ = "record_version"
+
+    entity: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class RecordConflict(Base):
+    """A field two PCs of a station changed differently from the same base version: both values,
+    who and when, until a PC of the station resolves it (once for the whole station)."""
+
+    __tablename__ = "record_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_code: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(60))
+    base_version: Mapped[int] = mapped_column(BigInteger)
+    held_value: Mapped[object | None] = mapped_column(JSON)
+    held_device: Mapped[str | None] = mapped_column(String(32))
+    held_at: Mapped[str | None] = mapped_column(String(40))
+    incoming_value: Mapped[object | None] = mapped_column(JSON)
+    incoming_device: Mapped[str | None] = mapped_column(String(32))
+    incoming_at: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolution: Mapped[object | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_record_conflict_station", "station_code", "resolved_at"),)
 
 
 # the tables of district roles, audit and online applications (their own module)

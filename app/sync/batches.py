@@ -38,14 +38,19 @@ class Batch:
     #: the encoded request, made ahead (see ``DistrictClient.encode``); valid for ``seq``
     encoded: tuple | None = None
 
-    def payload(self, station_code: str) -> dict:
+    def payload(self, station_code: str, version: int = protocol.PROTOCOL_VERSION) -> dict:
+        """The request body; ``version`` 1 for a district server not upgraded yet (its records
+        carry the five keys of protocol 1, without ``base_version``)."""
+        records = self.records
+        if version < 2:
+            records = [{k: v for k, v in r.items() if k != "base_version"} for r in records]
         return {
-            "protocol": protocol.PROTOCOL_VERSION,
+            "protocol": version,
             "station_code": station_code,
             "batch_id": self.batch_id,
             "seq": self.seq,
             "ack_outbox_seq": self.last_outbox_seq,
-            "records": self.records,
+            "records": records,
         }
 
 
@@ -59,12 +64,12 @@ class AckResult:
 
 
 def _entries(s, *, after: int = 0, upto: int | None = None, limit: int | None = None):
-    """``(seq, entity, entity_id, op)`` of outbox entries ``after < seq [<= upto]``, oldest first.
+    """``(seq, entity, entity_id, op, version)`` of outbox entries ``after < seq [<= upto]``, oldest first.
 
     Plain tuples from the driver's cursor (see :func:`_records_sql`): a batch reads thousands.
     """
     t = OutboxEntry.__table__
-    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op).where(t.c.seq > after)
+    q = select(t.c.seq, t.c.entity, t.c.entity_id, t.c.op, t.c.version).where(t.c.seq > after)
     if upto is not None:
         q = q.where(t.c.seq <= upto)
     q = q.order_by(t.c.seq)
@@ -131,8 +136,13 @@ def _load(s, batch: Batch, entries: list[tuple[int, str, str, str]], after: int 
     listed in ``batch.unsendable`` and quarantined with its reason when the batch is acknowledged.
     """
     wanted: dict[str, dict[str, str]] = defaultdict(dict)
-    for _seq, entity, entity_id, op in entries:
+    #: protocol 2: the version each record's changes started from (the lowest version waiting
+    #: in the outbox, less one; 0 for a new record), for the district's per-field merge
+    base: dict[str, int] = {}
+    for _seq, entity, entity_id, op, version in entries:
         wanted[entity][entity_id] = op
+        if entity_id not in base or version - 1 < base[entity_id]:
+            base[entity_id] = max(0, int(version) - 1)
     records, unsendable = [], []
     connection = s.connection()
     errors = connection.dialect.loaded_dbapi.DatabaseError
@@ -156,6 +166,7 @@ def _load(s, batch: Batch, entries: list[tuple[int, str, str, str]], after: int 
                             "version": version,
                             "op": op,
                             "data": orjson.Fragment(text),
+                            "base_version": base.get(rid, version - 1),
                         }
                     )
                 continue
@@ -186,6 +197,7 @@ def _load(s, batch: Batch, entries: list[tuple[int, str, str, str]], after: int 
                         "version": data["version"],
                         "op": op,
                         "data": data,
+                        "base_version": base.get(data["id"], data["version"] - 1),
                     }
                 )
     finally:

@@ -102,6 +102,8 @@ class DistrictClient:
             verify = False
         self.credential = credential
         self.encoding = encoding
+        #: what the district server speaks (``probe_protocol``); 2 until told otherwise
+        self.protocol_version = protocol.PROTOCOL_VERSION
         self._signing_key = None
         if credential:
             parsed = protocol.parse_credential(credential)
@@ -130,7 +132,7 @@ class DistrictClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credential}"} if self.credential else {}
 
-    def _request(self, method: str, path: str, **kwargs) -> dict:
+    def _request(self, method: str, path: str, *, raw: bool = False, **kwargs):
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
@@ -155,11 +157,13 @@ class DistrictClient:
                 f"与区级服务器（{self.host}）的连接中断：稍后会自动重试，已发送的数据不会重复",
                 retry=True,
             ) from None
+        if raw and response.status_code < 300:
+            return response.content
         return self._answer(response)
 
     def _answer(self, response: httpx.Response) -> dict:
         try:
-            body = response.json()
+            body = protocol.loads(response.content)  # orjson: a page of records is large
         except ValueError:
             body = {}
         if not isinstance(body, dict) and response.status_code < 300:
@@ -186,12 +190,96 @@ class DistrictClient:
             f"区级服务器拒绝了请求（{status}）：{detail or '原因未说明'}", status=status, body=body
         )
 
-    def enroll(self, station_code: str, code: str, store_id: str | None) -> dict:
+    def enroll(self, station_code: str | None, code: str, store_id: str | None) -> dict:
+        """``station_code`` None: the code alone names the station (joining a station)."""
+        body = {"code": code, "store_id": store_id}
+        if station_code:
+            body["station_code"] = station_code
+        return self._request("POST", "/api/v1/enroll", json=body)
+
+    # ------------------------------------------------------------------ protocol 2
+
+    def pull(self, after: int, limit: int) -> dict:
+        return self._request(
+            "GET",
+            "/api/v2/sync/records",
+            params={"after": after, "limit": limit},
+            headers=self._headers(),
+        )
+
+    def numbers(self, year: int, used: int, size: int) -> dict:
+        body = protocol.dumps({"year": year, "used": used, "size": size})
+        headers = {
+            **self._headers(),
+            "Content-Type": "application/json",
+            protocol.SIGNATURE_HEADER: protocol.sign(self._signing_key or b"", body),
+        }
+        return self._request("POST", "/api/v2/numbers", content=body, headers=headers)
+
+    def _signed(self, body: bytes, content_type: str) -> dict[str, str]:
+        return {
+            **self._headers(),
+            "Content-Type": content_type,
+            protocol.SIGNATURE_HEADER: protocol.sign(self._signing_key or b"", body),
+        }
+
+    def blob_status(self, sha256: str) -> dict:
+        return self._request("GET", f"/api/v2/blobs/{sha256}", headers=self._headers())
+
+    def put_blob_part(self, sha256: str, offset: int, size: int, data: bytes) -> dict:
+        return self._request(
+            "PUT",
+            f"/api/v2/blobs/{sha256}/parts/{offset}",
+            params={"size": size},
+            content=data,
+            headers=self._signed(data, "application/octet-stream"),
+        )
+
+    def get_blob(self, sha256: str) -> bytes:
+        return self._request(
+            "GET", f"/api/v2/blobs/{sha256}/content", raw=True, headers=self._headers()
+        )
+
+    def conflicts(self) -> list[dict]:
+        return self._request("GET", "/api/v2/conflicts", headers=self._headers()).get("items", [])
+
+    def resolve_conflict(self, conflict_id: int, choice: str, value) -> dict:
+        body = protocol.dumps({"choice": choice, "value": value})
         return self._request(
             "POST",
-            "/api/v1/enroll",
-            json={"station_code": station_code, "code": code, "store_id": store_id},
+            f"/api/v2/conflicts/{int(conflict_id)}/resolve",
+            content=body,
+            headers=self._signed(body, "application/json"),
         )
+
+    def probe_protocol(self) -> int:
+        """Ask whether the district speaks protocol 2 (a server not upgraded yet answers 404 on
+        its addresses): the station then sends protocol 1 batches and skips what needs 2."""
+        try:
+            self._request("GET", "/api/v2/devices", headers=self._headers())
+        except SyncProblem as problem:
+            if problem.status != 404:
+                raise
+            self.protocol_version = 1
+        else:
+            self.protocol_version = protocol.PROTOCOL_VERSION
+        return self.protocol_version
+
+    def revoke_device(self, device_id: str) -> dict:
+        body = b"{}"
+        return self._request(
+            "POST",
+            f"/api/v2/devices/{device_id}/revoke",
+            content=body,
+            headers=self._signed(body, "application/json"),
+        )
+
+    def devices(self) -> list[dict]:
+        return self._request("GET", "/api/v2/devices", headers=self._headers()).get("items", [])
+
+    def counts(self) -> dict[str, int]:
+        rows = self._request("GET", "/api/v2/sync/counts", headers=self._headers()).get("items", [])
+        return {r["entity"]: int(r["count"]) for r in rows}
 
     def encode(self, payload: dict) -> tuple[bytes, dict[str, str]]:
         """The compressed body and headers of a batch request (thread-safe: no I/O)."""

@@ -18,7 +18,9 @@ from enum import Enum
 import orjson
 import zstandard
 
-PROTOCOL_VERSION = 1
+#: 2: a credential per PC with its own batch sequence, the pull of the station's records written
+#: by its other PCs, case-number blocks (docs/sync.md); servers still accept protocol 1 batches
+PROTOCOL_VERSION = 2
 
 #: Records in one batch sent by a station (the server refuses more than ``MAX_BATCH_RECORDS``).
 DEFAULT_BATCH_RECORDS = 5000

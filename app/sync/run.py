@@ -46,14 +46,26 @@ class SyncResult:
     #: batches the server had already applied (answered from its record of them)
     replayed: int = 0
     waiting: int = 0
+    #: records written by the station's other PCs, received and applied (protocol 2)
+    pulled: int = 0
+    #: attachment contents uploaded to and downloaded from the district (protocol 2)
+    blobs_up: int = 0
+    blobs_down: int = 0
+    #: fields two PCs changed differently, waiting for the station administrator (protocol 2)
+    conflicts: int = 0
     problem: str | None = None
     reasons: list[str] = field(default_factory=list)
+    #: what the pass could not do but that does not make it fail (e.g. no case-number block)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
             f"发送 {self.sent} 条，确认 {self.acknowledged} 条，退回 {self.quarantined} 条，"
-            f"收到区级数据 {self.received} 条，仍待发送 {self.waiting} 条"
+            f"收到区级数据 {self.received} 条，收到本站其他电脑的记录 {self.pulled} 条，"
+            f"仍待发送 {self.waiting} 条"
         )
+        if self.notes:
+            text += "。注意：" + "；".join(self.notes)
         return text if self.ok else f"{text}。问题：{self.problem}"
 
 
@@ -122,7 +134,10 @@ def _send(
     while True:
         _check_cancel(cancel)
         if batch.encoded is None or batch.encoded[0] != batch.seq:
-            batch.encoded = (batch.seq, client.encode(batch.payload(station_code)))
+            batch.encoded = (
+                batch.seq,
+                client.encode(batch.payload(station_code, client.protocol_version)),
+            )
         try:
             return client.send_encoded(batch.encoded[1])
         except SyncProblem as problem:
@@ -165,11 +180,15 @@ def sync_once(
     try:
         station_code = store.station.code
         with _client(store, server_url, encoding) as client, ThreadPoolExecutor(1) as ahead:
+            client.probe_protocol()
 
             def read_ahead(after: batches.Batch) -> batches.Batch | None:
                 nxt = batches.prepare_after(store, after.last_outbox_seq, after.seq + 1, limit)
                 if nxt is not None:
-                    nxt.encoded = (nxt.seq, client.encode(nxt.payload(station_code)))
+                    nxt.encoded = (
+                        nxt.seq,
+                        client.encode(nxt.payload(station_code, client.protocol_version)),
+                    )
                 return nxt
 
             batch = batches.next_batch(store, limit)
@@ -216,6 +235,8 @@ def sync_once(
             from app.sync.applications import exchange_applications
 
             exchange_applications(client, store)
+
+            _replicate(client, store, result, progress, cancel)
         codelists.use_district_code_lists(store)
         result.ok = True
     except SyncProblem as problem:
@@ -232,6 +253,49 @@ def sync_once(
     result.waiting = _waiting(store)
     _finish(store, result, started)
     return result
+
+
+def _replicate(client: DistrictClient, store, result: SyncResult, progress, cancel) -> None:
+    """Protocol 2: the station's records from its other PCs, then case numbers."""
+    from app.sync import numbers, pull
+
+    if client.protocol_version < 2:
+        return  # a district server that speaks protocol 1 only
+
+    def pulled(done: int, high: int) -> None:
+        if progress:
+            progress(done, high, "正在接收本站其他电脑的记录")
+
+    try:
+        outcome = pull.pull_all(client, store, progress=pulled, cancel=cancel)
+    except SyncProblem as problem:
+        if problem.status == 404:
+            return  # a district server that speaks protocol 1 only
+        raise
+    result.pulled += outcome.applied
+    result.quarantined += outcome.refused
+    from app.sync import blobs
+
+    moved = blobs.upload_all(client, store, cancel=cancel)
+    blobs.download_missing(client, store, moved, cancel=cancel)
+    result.blobs_up += moved.uploaded
+    result.blobs_down += moved.downloaded
+    if moved.missing:
+        result.notes.append(
+            f"{moved.missing} 个附件的内容区级服务器尚未收到（其他电脑尚未上传），下次同步时再取"
+        )
+    try:
+        numbers.refill(client, store)
+    except SyncProblem as problem:
+        if problem.status != 409:
+            raise
+        result.notes.append(str(problem))
+    devices = client.devices()
+    with state.transaction(store) as s:
+        state.put(s, state.DEVICES, devices)
+    from app.sync import conflicts
+
+    result.conflicts = len(conflicts.refresh(client, store))
 
 
 def _finish(store, result: SyncResult, started: datetime) -> None:
@@ -302,13 +366,7 @@ def enroll(store, server_url: str, code: str, ca_pem: str | None) -> str:
     """
     store.require_admin()
     url = normalise_server_url(server_url)
-    if url.startswith("https://") and ca_pem:
-        text = ca_pem.strip()
-        if "BEGIN CERTIFICATE" not in text:
-            raise SyncProblem(
-                "所选文件不是 PEM 格式的证书：请选择区人社局提供的 CA 证书（.pem 文件）"
-            )
-        ca_pem = text + "\n"
+    ca_pem = checked_ca(url, ca_pem)
     if not (code or "").strip():
         raise SyncProblem("请填写区人社局提供的登记码")
     with DistrictClient(url, ca_pem=ca_pem) as client:
@@ -316,14 +374,30 @@ def enroll(store, server_url: str, code: str, ca_pem: str | None) -> str:
     credential = answer.get("credential")
     if not isinstance(credential, str) or protocol.parse_credential(credential) is None:
         raise SyncProblem("区级服务器的答复不完整，登记未完成，请重试")
+    save_enrollment(store, url, ca_pem, answer)
+    log.info("station enrolled with the district server")
+    return str(answer.get("station_name") or store.station.name)
+
+
+def checked_ca(url: str, ca_pem: str | None) -> str | None:
+    if url.startswith("https://") and ca_pem:
+        text = ca_pem.strip()
+        if "BEGIN CERTIFICATE" not in text:
+            raise SyncProblem(
+                "所选文件不是 PEM 格式的证书：请选择区人社局提供的 CA 证书（.pem 文件）"
+            )
+        return text + "\n"
+    return ca_pem
+
+
+def save_enrollment(store, url: str, ca_pem: str | None, answer: dict) -> None:
     with state.transaction(store) as s:
         state.put(s, state.SERVER_URL, url)
         state.put(s, state.CA_PEM, ca_pem)
-        state.put(s, state.CREDENTIAL, credential)
+        state.put(s, state.CREDENTIAL, answer["credential"])
+        state.put(s, state.DEVICE_ID, answer.get("device_id"))
         state.put(s, state.ENROLLED_AT, utcnow().isoformat())
         state.put(s, state.LAST_PROBLEM, None)
-    log.info("station enrolled with the district server")
-    return str(answer.get("station_name") or store.station.name)
 
 
 def set_server_url(store, server_url: str) -> str:
@@ -331,3 +405,14 @@ def set_server_url(store, server_url: str) -> str:
     with state.transaction(store) as s:
         state.put(s, state.SERVER_URL, url)
     return url
+
+
+def retire_device(store, device_id: str) -> None:
+    """The station administrator retires one of the station's PCs at the district: its
+    credential stops working at once (its unused case numbers are listed as voided)."""
+    store.require_admin()
+    with _client(store, None, "zstd") as client:
+        client.revoke_device(device_id)
+        devices = client.devices()
+    with state.transaction(store) as s:
+        state.put(s, state.DEVICES, devices)

@@ -27,6 +27,11 @@ REFERENCE_REV = "sync.reference_rev"
 LAST_SUCCESS = "sync.last_success_at"
 LAST_PROBLEM = "sync.last_problem"
 ENROLLED_AT = "sync.enrolled_at"
+#: protocol 2: this PC's device id at the district, and a join or restore not finished yet
+DEVICE_ID = "sync.device_id"
+RESTORE = "sync.restore_in_progress"
+#: the station's PCs as the district listed them at the last sync (for the 同步 page)
+DEVICES = "sync.devices"
 
 DEFAULT_INTERVAL_MINUTES = 15
 INTERVAL_CHOICES = (5, 10, 15, 30, 60, 120, 240)
@@ -156,3 +161,10 @@ def mark_notices_read(store) -> None:
 def sync_log(store, limit: int = 20) -> list[SyncLogEntry]:
     with reading(store) as s:
         return list(s.scalars(select(SyncLogEntry).order_by(SyncLogEntry.id.desc()).limit(limit)))
+
+
+def devices(store) -> list[dict]:
+    """The station's PCs at the last sync: ``id, name, enrolled_at, last_seen_at, revoked_at,
+    numbering, this_device`` (ISO times), as the district answered."""
+    with reading(store) as s:
+        return list(get(s, DEVICES) or [])

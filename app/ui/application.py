@@ -92,7 +92,9 @@ class AppController(QObject):
         self._created: Store | None = None
 
     def start(self, earlier_crashes: list | None = None) -> None:
-        if Store.exists(self.data_dir):
+        from app.sync.join import unfinished_folder
+
+        if Store.exists(self.data_dir) and not unfinished_folder(self.data_dir):
             self.show_login()
         else:
             self.show_wizard()

@@ -1,4 +1,9 @@
-"""First run: choose the station, create the administrator, print the recovery code."""
+"""First run: choose the station, create the administrator, print the recovery code.
+
+Or (protocol 2) join a station that already has a PC, or restore this PC's station from the
+district: server address, code and CA file, the local administrator, then the download with a
+progress bar and cancel (``app.sync.join`` in a background task).
+"""
 
 from __future__ import annotations
 
@@ -57,12 +62,25 @@ def print_recovery_sheet(parent: QWidget, station_name: str, code: str) -> bool:
     return True
 
 
+MODE_NEW, MODE_JOIN, MODE_RESTORE = "new", "join", "restore"
+PAGE_STATION, PAGE_JOIN, PAGE_ADMIN, PAGE_RECOVERY, PAGE_DOWNLOAD = range(5)
+
+
 class StationPage(QWizardPage):
     def __init__(self):
         super().__init__()
         self.setTitle("选择站点")
         self.setSubTitle("本电脑服务于哪个街镇或园区？每台电脑上的程序只保存一个站点的数据。")
         form = ValidatedForm(self)
+        self.mode = QComboBox()
+        self.mode.addItem("新建站点（本站第一台电脑）", MODE_NEW)
+        self.mode.addItem("加入本站（已有站点）", MODE_JOIN)
+        self.mode.addItem("从区级服务器恢复本站数据", MODE_RESTORE)
+        form.add_field("本电脑：", self.mode, "mode")
+        self.mode_hint = styled_label("", "hint")
+        self.mode_hint.setWordWrap(True)
+        form.addRow("", self.mode_hint)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
         self.station = QComboBox()
         for s in reference.stations():
             self.station.addItem(f"{s.name}", s.code)
@@ -73,6 +91,21 @@ class StationPage(QWizardPage):
         self.station.currentIndexChanged.connect(self._update_org)
         self._update_org()
         self.registerField("station", self.station, "currentData")
+        self._mode_changed()
+
+    def _mode_changed(self) -> None:
+        new = self.mode.currentData() == MODE_NEW
+        self.station.setEnabled(new)
+        self.organisation.setEnabled(new)
+        self.mode_hint.setText(
+            ""
+            if new
+            else "站点由区人社局提供的登记码确定；接下来填写区级服务器地址、登记码和 CA 证书，"
+            "设置本机管理员密码后下载本站的全部记录和附件。"
+        )
+
+    def nextId(self) -> int:
+        return PAGE_ADMIN if self.mode.currentData() == MODE_NEW else PAGE_JOIN
 
     def _update_org(self) -> None:
         from app.store.store import default_organisation_name
@@ -80,6 +113,81 @@ class StationPage(QWizardPage):
         self.organisation.setText(
             default_organisation_name(reference.station(self.station.currentData()))
         )
+
+
+class JoinPage(QWizardPage):
+    """Server address, one-time code and district CA file for joining or restoring."""
+
+    def __init__(self, wizard: FirstRunWizard):
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("连接区级服务器")
+        self.setSubTitle(
+            "请向区人社局申请本电脑的一次性登记码（新增电脑或恢复），并取得区级 CA 证书文件。"
+        )
+        self.form = ValidatedForm(self)
+        self.server = QLineEdit()
+        self.server.setPlaceholderText("例如 https://10.1.2.3:8443")
+        self.form.add_field("服务器地址：", self.server, "server")
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("例如 ABCD-EFGH-JKLM-NPQR")
+        self.form.add_field("登记码：", self.code, "code")
+        row = QHBoxLayout()
+        self.ca_label = QLabel("尚未选择")
+        choose = QPushButton("选择 CA 证书文件…")
+        choose.clicked.connect(self._choose_ca)
+        row.addWidget(self.ca_label, 1)
+        row.addWidget(choose)
+        holder = QWidget()
+        holder.setLayout(row)
+        self.form.add_field("区级 CA 证书：", holder, "ca")
+        self.ca_pem: str | None = None
+
+    def _choose_ca(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择区级 CA 证书", "", "证书 (*.pem *.crt);;所有文件 (*)"
+        )
+        if path:
+            self.load_ca_file(Path(path))
+
+    def load_ca_file(self, path: Path) -> None:
+        try:
+            self.ca_pem = Path(path).read_text(encoding="utf-8")
+            self.ca_label.setText(Path(path).name)
+        except (OSError, UnicodeDecodeError):
+            self.ca_pem = None
+            self.ca_label.setText("无法读取该文件")
+
+    def validatePage(self) -> bool:
+        self.form.clear_errors()
+        from app.sync.join import unfinished_folder
+
+        resuming = unfinished_folder(self.wiz.data_dir)
+        return self.form.check(self.server, _server_ok, self.server.text()) and (
+            resuming or self.form.check(self.code, _code_given, self.code.text())
+        )
+
+    def nextId(self) -> int:
+        return PAGE_ADMIN
+
+
+def _server_ok(text: str) -> None:
+    from app.store.errors import ValidationError
+    from app.sync.client import SyncProblem, normalise_server_url
+
+    try:
+        normalise_server_url(text)
+    except SyncProblem as problem:
+        raise ValidationError(str(problem), field="server") from None
+
+
+def _code_given(text: str) -> None:
+    from app.store.errors import ValidationError
+
+    if not (text or "").strip():
+        raise ValidationError("请填写区人社局提供的登记码", field="code")
 
 
 class AdminPage(QWizardPage):
@@ -99,6 +207,17 @@ class AdminPage(QWizardPage):
         self.form.add_field("确认密码：", self.confirm, "confirm")
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "创建站点")
+
+    def initializePage(self) -> None:
+        mode = self.wizard().station_page.mode.currentData()
+        self.setButtonText(
+            QWizard.WizardButton.CommitButton,
+            {MODE_NEW: "创建站点", MODE_JOIN: "加入并下载本站数据", MODE_RESTORE: "开始恢复"}[mode],
+        )
+
+    def nextId(self) -> int:
+        new = self.wizard().station_page.mode.currentData() == MODE_NEW
+        return PAGE_RECOVERY if new else PAGE_DOWNLOAD
 
     def validatePage(self) -> bool:
         self.form.clear_errors()
@@ -188,6 +307,117 @@ class RecoveryPage(QWizardPage):
     def isComplete(self) -> bool:
         return bool(self.code) and self.confirm.isChecked()
 
+    def nextId(self) -> int:
+        return -1
+
+
+class DownloadPage(QWizardPage):
+    """Joins (or restores) in the background with progress and cancel, then shows what came
+    down against the district's counts, and the recovery code once."""
+
+    created = Signal(object)
+
+    def __init__(self, wizard: FirstRunWizard):
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("下载本站数据")
+        self.setSubTitle("正在从区级服务器下载本站的全部记录和附件。中断后再次打开程序可继续。")
+        layout = QVBoxLayout(self)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.status = styled_label("正在登记本电脑……", "hint")
+        self.status.setWordWrap(True)
+        self.error = styled_label("", "error")
+        self.error.setWordWrap(True)
+        self.cancel_button = QPushButton("取消下载")
+        self.cancel_button.clicked.connect(self._cancel)
+        self.code_label = QLabel()
+        self.code_label.setProperty("role", "recovery")
+        self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.confirm = QCheckBox("我已打印或抄写恢复码，并将其锁入文件柜")
+        self.confirm.toggled.connect(self.completeChanged)
+        for w in (self.progress, self.status, self.error, self.cancel_button, self.code_label,
+                  self.confirm):  # fmt: skip
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self.code_label.hide()
+        self.confirm.hide()
+        self.result = None
+        self.task: Task | None = None
+
+    def initializePage(self) -> None:
+        if self.result is not None or self.task is not None:
+            return
+        from app.sync.join import join
+
+        j, admin = self.wiz.join_page, self.wiz.admin_page
+        self.error.setText("")
+        self.task = Task(
+            _join_task, join, self.wiz.data_dir, j.server.text(), j.code.text(), j.ca_pem,
+            admin.username.text().strip(), admin.password.text(), admin.display_name.text().strip(),
+        )  # fmt: skip
+        self.task.signals.progress.connect(self._progress)
+        self.task.signals.done.connect(self._done)
+        self.task.signals.failed.connect(self._failed)
+        self.task.signals.cancelled.connect(
+            lambda: self._failed(None, "下载已取消：再次打开程序、选择同一方式可继续")
+        )
+        run_task(self.task)
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(f"{text}……")
+
+    def _cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+
+    def _done(self, result) -> None:
+        self.result = result
+        self.task = None
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.cancel_button.hide()
+        lines = [
+            f"已下载 {result.station_name} 的记录 {result.received} 条、附件 {result.attachments} 个。"
+        ]
+        short = [k for k, n in result.district_counts.items() if result.local_counts.get(k, 0) < n]
+        lines.append("与区级服务器核对：一致。" if not short else
+                     f"与区级服务器核对：{len(short)} 类记录少于区级，请在“同步”页面查看。")  # fmt: skip
+        lines += result.notes
+        lines.append("其他用户的密码不会从区级传来：请在“设置与用户”中重新添加本机的其他用户。")
+        if result.recovery_code:
+            lines.append("请现在打印或抄写本电脑的恢复码：")
+            self.code_label.setText(result.recovery_code)
+            self.code_label.show()
+            self.confirm.show()
+        else:
+            self.confirm.setChecked(True)
+        self.status.setText("\n".join(lines))
+        self.created.emit(result.store)
+        self.completeChanged.emit()
+
+    def _failed(self, exc, text: str | None = None) -> None:
+        self.task = None
+        self.progress.setRange(0, 1)
+        self.cancel_button.setEnabled(True)
+        self.error.setText(text or ("未完成：" + user_message(exc) + "。可返回上一步修改后重试。"))
+
+    def isComplete(self) -> bool:
+        return self.result is not None and self.confirm.isChecked()
+
+    def nextId(self) -> int:
+        return -1
+
+
+def _join_task(join, data_dir, server, code, ca_pem, admin, password, display_name, *,
+               progress, cancel):  # fmt: skip
+    return join(data_dir, server, code, ca_pem, admin, password, display_name=display_name,
+                progress=progress, cancel=cancel)  # fmt: skip
+
 
 def create_station(data_dir, station_code, username, display_name, password, organisation):
     store, code = Store.create(data_dir, station_code, username, display_name or username, password)
@@ -213,15 +443,34 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成，进入系统")
         self.station_page = StationPage()
+        self.join_page = JoinPage(self)
         self.admin_page = AdminPage()
         self.recovery_page = RecoveryPage(self)
+        self.download_page = DownloadPage(self)
         self.recovery_page.created.connect(self.store_created)
-        for page in (self.station_page, self.admin_page, self.recovery_page):
-            self.addPage(page)
+        self.download_page.created.connect(self.store_created)
+        for page_id, page in (
+            (PAGE_STATION, self.station_page),
+            (PAGE_JOIN, self.join_page),
+            (PAGE_ADMIN, self.admin_page),
+            (PAGE_RECOVERY, self.recovery_page),
+            (PAGE_DOWNLOAD, self.download_page),
+        ):
+            self.setPage(page_id, page)
         self.resize(640, 480)
+        from app.sync.join import unfinished_folder
+
+        if unfinished_folder(self.data_dir):  # a join or restore that stopped: go on with it
+            self.station_page.mode.setCurrentIndex(2)
+            self.station_page.mode_hint.setText(
+                "上次的加入或恢复尚未完成：请填写同样的服务器地址，登记码可留空（已登记），"
+                "并输入上次设置的管理员用户名和密码，即可继续下载。"
+            )
 
     def reject(self) -> None:
         # Once the store exists, leaving the wizard means going on to the main window.
-        if self.recovery_page.code:
+        if self.recovery_page.code or self.download_page.result is not None:
             return
+        if self.download_page.task is not None:
+            self.download_page.task.cancel()
         super().reject()

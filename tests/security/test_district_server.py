@@ -229,11 +229,17 @@ def four_workers(district_url, certs):
     run_district("--database-url", district_url, "init-db")
     reset_database(district_url)
     server = DistrictServer(district_url, certs, free_port())
+    import tempfile
+    from pathlib import Path
+
+    tmp_blobs = Path(tempfile.mkdtemp(prefix="district-blobs-"))
     server.proc = subprocess.Popen(
         [sys.executable, "-m", "app.district.cli", "--database-url", district_url, "serve",
          "--host", "127.0.0.1", "--port", str(server.port), "--cert", str(certs.server_cert),
          "--key", str(certs.server_key), "--workers", "4"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
+                       "LABOR_DISTRICT_BLOB_DIR": str(tmp_blobs / "blobs"),
+                       "LABOR_DISTRICT_BLOB_KEY_FILE": str(tmp_blobs / "blob.key")},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -176,6 +176,20 @@ class CaseCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CaseNumberBlock(Base):
+    """Case numbers ``first..last`` of ``year`` the district handed to this PC (protocol 2, a
+    station with several PCs); ``next_seq`` is the next one to use (above ``last``: used up)."""
+
+    __tablename__ = "case_number_block"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    next_seq: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class BlobChunk(Base):
     """Large binary content (attachments) kept apart from its metadata row, loaded only on demand."""
 
@@ -184,3 +198,12 @@ class BlobChunk(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BlobUpload(Base):
+    """An attachment content the district holds (uploaded from here, or downloaded from it)."""
+
+    __tablename__ = "blob_upload"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

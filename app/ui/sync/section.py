@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -78,6 +79,46 @@ def _table(model: QAbstractTableModel) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return view
+
+
+FIELD_LABELS = {"name": "名称", "phone": "电话", "address": "地址", "deleted": "是否删除",
+                "legal_rep": "法定代表人", "note": "备注", "status": "状态"}  # fmt: skip
+
+
+def _plain(value) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return str(value)
+
+
+def _record_label(c: dict) -> str:
+    model = MODEL_BY_ENTITY.get(c["entity"])
+    return f"{model.label if model else c['entity']} {c['record_id'][:8]}"
+
+
+def _side(c: dict, side: str) -> str:
+    from datetime import datetime
+
+    value = _plain(c.get(f"{side}_value")) or "（空）"
+    who = c.get(f"{side}_device_name") or (c.get(f"{side}_device") or "区级合并")[:8]
+    at = c.get(f"{side}_at")
+    try:
+        when = _when(datetime.fromisoformat(at)) if at else ""
+    except ValueError:
+        when = ""
+    return f"{value}（{who}{'，' + when if when else ''}）"
+
+
+def _resolve_conflict(store, conflict: dict, choice: str, value):
+    from app.sync import conflicts
+    from app.sync.run import _client
+
+    with _client(store, None, "zstd") as client:
+        conflicts.resolve(store, client, conflict, choice, value)
 
 
 class SyncSection(Section):
@@ -142,8 +183,49 @@ class SyncSection(Section):
         form.addRow(buttons)
         layout.addWidget(box)
 
+        # -- lists, one tab each (the page fits a 1366×768 screen)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+
+        # -- the station's PCs (protocol 2)
+        box = QWidget()
+        col = QVBoxLayout(box)
+        self.devices_model = RowsModel(["电脑", "登记时间", "上次同步", "案件编号", "状态"], self)
+        self.devices_view = _table(self.devices_model)
+        col.addWidget(self.devices_view)
+        self.retire_button = QPushButton("停用所选电脑…")
+        self.retire_button.setToolTip("电脑报废、丢失或不再使用时停用：其同步凭据立即失效")
+        self.retire_button.clicked.connect(self._retire)
+        if not ctx.user.is_admin:
+            self.retire_button.setEnabled(False)
+        col.addWidget(self.retire_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.devices_tab = self.tabs.addTab(box, "本站的电脑")
+
+        # -- field conflicts between the station's PCs (protocol 2)
+        box = QWidget()
+        col = QVBoxLayout(box)
+        self.conflict_model = RowsModel(["记录", "字段", "先到区级的值", "另一台电脑的值"], self)
+        self.conflict_view = _table(self.conflict_model)
+        row = QHBoxLayout()
+        self.keep_held_button = QPushButton("采用先到区级的值")
+        self.keep_held_button.clicked.connect(lambda: self._resolve("held"))
+        self.take_incoming_button = QPushButton("采用另一台电脑的值")
+        self.take_incoming_button.clicked.connect(lambda: self._resolve("incoming"))
+        self.edit_button = QPushButton("改为其他值…")
+        self.edit_button.clicked.connect(lambda: self._resolve("edited"))
+        for w in (self.keep_held_button, self.take_incoming_button, self.edit_button):
+            row.addWidget(w)
+            if not ctx.user.is_admin:
+                w.setEnabled(False)
+                w.setToolTip("只有站点管理员可以处理冲突")
+        row.addStretch(1)
+        col.addWidget(self.conflict_view)
+        col.addLayout(row)
+        self.conflicts_tab = self.tabs.addTab(box, "字段冲突")
+        self._conflicts: list[dict] = []
+
         # -- quarantine
-        box = QGroupBox("被区级服务器退回的记录（其余数据照常同步）")
+        box = QWidget()
         col = QVBoxLayout(box)
         self.quarantine_model = RowsModel(["类型", "记录编号", "退回原因", "时间"], self)
         self.quarantine_view = _table(self.quarantine_model)
@@ -154,10 +236,10 @@ class SyncSection(Section):
             QLabel("修改被退回的记录后会自动重新发送；若原因已由区级排除，可选中后点“重新发送”。")
         )
         col.addWidget(self.requeue_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(box, 1)
+        self.quarantine_tab = self.tabs.addTab(box, "被退回的记录")
 
         # -- notices
-        box = QGroupBox("区级通知")
+        box = QWidget()
         col = QVBoxLayout(box)
         self.notice_model = RowsModel(["发布时间", "标题"], self)
         self.notice_view = _table(self.notice_model)
@@ -167,7 +249,7 @@ class SyncSection(Section):
         self.notice_body.setMaximumHeight(90)
         col.addWidget(self.notice_view)
         col.addWidget(self.notice_body)
-        layout.addWidget(box, 1)
+        self.notices_tab = self.tabs.addTab(box, "区级通知")
 
         self.controller.status_changed.connect(self._show_status)
         self.controller.started.connect(self._started)
@@ -183,10 +265,58 @@ class SyncSection(Section):
 
     @staticmethod
     def _load_lists(store):
-        return state.quarantined(store), state.notices(store), store.get_setting(state.ENROLLED_AT)
+        from app.sync import conflicts
+
+        return (
+            state.quarantined(store),
+            state.notices(store),
+            store.get_setting(state.ENROLLED_AT),
+            state.devices(store),
+            conflicts.open_conflicts(store),
+        )
 
     def _show_lists(self, loaded) -> None:
-        quarantined, notices, enrolled_at = loaded
+        from datetime import datetime
+
+        quarantined, notices, enrolled_at, devices, open_conflicts = loaded
+        self._conflicts = open_conflicts
+        self.tabs.setTabText(
+            self.conflicts_tab,
+            f"字段冲突（{len(open_conflicts)}）" if open_conflicts else "字段冲突",
+        )
+        self.tabs.setTabText(
+            self.quarantine_tab,
+            f"被退回的记录（{len(quarantined)}）" if quarantined else "被退回的记录",
+        )
+        self.conflict_model.set_rows(
+            [
+                (
+                    _record_label(c),
+                    FIELD_LABELS.get(c["field"], c["field"]),
+                    _side(c, "held"),
+                    _side(c, "incoming"),
+                )
+                for c in open_conflicts
+            ],
+            [c["id"] for c in open_conflicts],
+        )
+
+        def when(text):
+            return _when(datetime.fromisoformat(text)) if text else "从未"
+
+        self.devices_model.set_rows(
+            [
+                (
+                    (d.get("name") or d["id"][:8]) + ("（本机）" if d.get("this_device") else ""),
+                    when(d.get("enrolled_at")),
+                    when(d.get("last_seen_at")),
+                    {"blocks": "区级分配号段", "own": "本机连续编号"}.get(d.get("numbering"), "—"),
+                    "已停用" if d.get("revoked_at") else "使用中",
+                )
+                for d in devices
+            ],
+            [d["id"] for d in devices],
+        )
         rows = []
         for q in quarantined:
             model = MODEL_BY_ENTITY.get(q.entity)
@@ -223,9 +353,10 @@ class SyncSection(Section):
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
 
-    def _progress(self, done: int, total: int, _text: str) -> None:
+    def _progress(self, done: int, total: int, text: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        self.progress.setFormat(f"{text} %p%" if text else "%p%")
 
     def _finished(self, result: SyncResult) -> None:
         self.sync_button.setText("立即同步")
@@ -296,6 +427,59 @@ class SyncSection(Section):
         self.ctx.run(
             batches.requeue, self.ctx.store, qid, on_done=lambda _r: self.controller.sync_now()
         )
+
+    def _retire(self, *, confirm: bool = True) -> None:
+        rows = self.devices_view.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "停用电脑", "请先在列表中选择一台电脑")
+            return
+        device_id = self.devices_model.keys[rows[0].row()]
+        name = self.devices_model.rows[rows[0].row()][0]
+        if confirm:
+            answer = QMessageBox.question(
+                self, "停用电脑",
+                f"停用“{name}”？它的同步凭据立即失效，再次使用需向区人社局申请新的登记码。",
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        from app.sync.run import retire_device
+
+        def failed(exc: BaseException) -> None:
+            message = str(exc) if isinstance(exc, SyncProblem) else user_message(exc)
+            QMessageBox.warning(self, "未能停用", message)
+
+        self.ctx.run(retire_device, self.ctx.store, device_id,
+                     on_done=lambda _r: self.activated(), on_failed=failed)  # fmt: skip
+
+    def _resolve(self, choice: str) -> None:
+        rows = self.conflict_view.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self, "处理冲突", "请先在列表中选择一个冲突")
+            return
+        conflict = self._conflicts[rows[0].row()]
+        value = None
+        if choice == "edited":
+            from PySide6.QtWidgets import QInputDialog
+
+            text, ok = QInputDialog.getText(
+                self, "改为其他值", f"“{FIELD_LABELS.get(conflict['field'], conflict['field'])}”的新值：",
+                text=_plain(conflict.get("incoming_value")),
+            )  # fmt: skip
+            if not ok:
+                return
+            value = text
+
+        def failed(exc: BaseException) -> None:
+            message = str(exc) if isinstance(exc, SyncProblem) else user_message(exc)
+            QMessageBox.warning(self, "冲突未处理", message)
+            self.activated()
+
+        def done(_result) -> None:
+            self.activated()
+            self.controller.sync_now()
+
+        self.ctx.run(_resolve_conflict, self.ctx.store, conflict, choice, value,
+                     on_done=done, on_failed=failed)  # fmt: skip
 
     def _show_notice(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and current.row() < len(self._notices):
