@@ -239,11 +239,11 @@ def test_sections_in_the_main_window(qtbot, store, firm):
         qtbot.waitUntil(lambda: workbench.data is not None, timeout=20000)
         window.show_section("visits", {"ledger": "overdue"})
         visits = window.sections["visits"]
-        assert window.stack.currentWidget() is visits
+        assert window.current_section() is visits
         assert visits.tabs.currentWidget() is visits.ledger
         assert visits.ledger.state.currentData() == "overdue"
         window.show_section("activities")
-        assert window.stack.currentWidget() is window.sections["activities"]
+        assert window.current_section() is window.sections["activities"]
     finally:
         window.lock.unlock()
         window._signing_out = True

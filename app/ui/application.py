@@ -138,7 +138,7 @@ class AppController(QObject):
         self.dialog = None
         self.window = MainWindow(store)
         self.window.signed_out.connect(self._signed_out)
-        self.window.show()
+        self.window.show_placed()
         self.window.ctx.run(store.daily_backup_if_due, on_failed=self._backup_failed)
 
     def _backup_failed(self, exc: BaseException) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,10 +25,14 @@ from app.store.store import Store
 from app.ui.context import AppContext
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING, LockController
 from app.ui.sections import Section, SectionSpec, visible_sections
+from app.ui.widgets.fit import fit_window, fits_on_screen, scrolling
 
 log = logging.getLogger(__name__)
 
 PENDING_REFRESH_MS = 15_000
+#: where the main window's size and place are kept, per PC (QSettings, not the store: it is
+#: the PC's screen that matters, whoever signs in)
+GEOMETRY_KEY = "main_window/geometry"
 
 
 def count_pending_changes(store: Store) -> int:
@@ -45,7 +49,7 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(store, self)
         self._signing_out = False
         self.setWindowTitle(f"劳动关系服务站 · {store.station.name}")
-        self.resize(1280, 800)
+        fit_window(self, 1280, 800)  # the size it takes when un-maximised the first time
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -62,6 +66,7 @@ class MainWindow(QMainWindow):
 
         self.specs: list[SectionSpec] = visible_sections(store.user.is_admin)
         self.sections: dict[str, Section] = {}
+        self._pages: dict[str, QWidget] = {}
         for spec in self.specs:
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
@@ -84,6 +89,21 @@ class MainWindow(QMainWindow):
         if self.specs:
             self.nav.setCurrentRow(0)
 
+    def show_placed(self) -> None:
+        """Show the window as it was left on this PC, maximised the first time (and whenever the
+        remembered place does not fit the screen any more)."""
+        saved = QSettings().value(GEOMETRY_KEY)
+        restored = saved is not None and self.restoreGeometry(saved)
+        if restored and (self.isMaximized() or fits_on_screen(self)):
+            self.show()
+            return
+        self.showMaximized()
+
+    def _remember_placement(self) -> None:
+        settings = QSettings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.sync()
+
     # -------------------------------------------------------------- sections
 
     def section(self, key: str) -> Section | None:
@@ -95,8 +115,15 @@ class MainWindow(QMainWindow):
             return None
         widget = spec.create(self.ctx)
         self.sections[key] = widget
-        self.stack.addWidget(widget)
+        # a section taller than a 1366×768 screen scrolls inside the window instead of making
+        # the window taller than the screen
+        self._pages[key] = scrolling(widget, horizontal=True)
+        self.stack.addWidget(self._pages[key])
         return widget
+
+    def current_section(self) -> Section | None:
+        page = self.stack.currentWidget()
+        return next((self.sections[k] for k, p in self._pages.items() if p is page), None)
 
     def _show_row(self, row: int) -> None:
         if row < 0:
@@ -104,7 +131,7 @@ class MainWindow(QMainWindow):
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         widget = self.section(key)
         if widget is not None:
-            self.stack.setCurrentWidget(widget)
+            self.stack.setCurrentWidget(self._pages[key])
             widget.activated()
 
     def show_section(self, key: str, kwargs: dict | None = None) -> None:
@@ -212,6 +239,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 self._signing_out = False
                 return
+        self._remember_placement()
         self.lock.stop()
         self.sync.stop()
         self.pending_timer.stop()

@@ -29,6 +29,7 @@ from app.store.errors import StoreError
 from app.store.store import Store, check_display_name, check_username
 from app.ui.context import user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
+from app.ui.widgets.fit import fit_window
 from app.ui.workers import Task, run_task
 
 
@@ -218,7 +219,7 @@ class FirstRunWizard(QWizard):
         self.recovery_page.created.connect(self.store_created)
         for page in (self.station_page, self.admin_page, self.recovery_page):
             self.addPage(page)
-        self.resize(640, 480)
+        fit_window(self, 640, 480)
 
     def reject(self) -> None:
         # Once the store exists, leaving the wizard means going on to the main window.

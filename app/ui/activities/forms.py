@@ -45,6 +45,7 @@ from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
 from app.ui.visits.common import AttachmentList, DateEdit, OptionalDateEdit, error_label, set_error
 from app.ui.widgets.enterprise_picker import EnterprisePicker
+from app.ui.widgets.fit import fit_window
 from app.visits.problems import InvalidInput, Problem
 
 
@@ -128,7 +129,7 @@ class ActivityForm(QDialog):
         self.version: int | None = None
         self.task = None
         self.setWindowTitle("活动登记")
-        self.resize(900, 820)
+        fit_window(self, 900, 820)
         body = QWidget()
         form = QFormLayout(body)
         self.fields = FieldErrors(form)

@@ -27,6 +27,7 @@ from app.store.models import Enterprise
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
 from app.ui.forms import ValidatedForm, styled_label
+from app.ui.widgets.fit import fit_window
 
 TRI_STATE = (("", None), ("是", True), ("否", False))
 
@@ -41,7 +42,7 @@ class EnterpriseDialog(QDialog):
         self.enterprise = enterprise
         self.saved_id: str | None = None
         self.setWindowTitle("编辑企业" if enterprise else "新增企业")
-        self.resize(560, 640)
+        fit_window(self, 560, 640)
         layout = QVBoxLayout(self)
         self.form = ValidatedForm()
         self.inputs: dict[str, QWidget] = {}

@@ -27,6 +27,7 @@ from app.domain.dates import iso_date
 from app.store.attachments import IMAGE_SUFFIXES, NewAttachment, attachment_content, load_file
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
+from app.ui.widgets.fit import fit_window
 from app.visits.problems import InvalidInput, Problem
 from app.visits.service import AttachmentBrief
 
@@ -199,7 +200,7 @@ class ImageViewer(QDialog):
     def __init__(self, title: str, content: bytes, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(900, 680)
+        fit_window(self, 900, 680)
         pixmap = QPixmap()
         pixmap.loadFromData(content)
         label = QLabel()

@@ -38,6 +38,7 @@ from app.ui.visits.common import (
     fmt_date,
     set_error,
 )
+from app.ui.widgets.fit import fit_window
 from app.visits import credit, ledger
 from app.visits.ledger import LedgerRow
 from app.visits.problems import InvalidInput
@@ -108,7 +109,7 @@ class VisitDetailDialog(QDialog):
         self.ctx = ctx
         self.detail = get_visit(ctx.store, visit_id)
         self.setWindowTitle(f"走访记录 · {self.detail.enterprise.name}")
-        self.resize(820, 700)
+        fit_window(self, 820, 700)
         browser = QTextBrowser()
         browser.setHtml(visit_html(self.detail))
         self.attachments = AttachmentList(ctx)
@@ -151,7 +152,7 @@ class FindingUpdateDialog(QDialog):
         self.row = row
         self.today = today or date.today()
         self.setWindowTitle(f"整改跟进 · {row.enterprise_name}")
-        self.resize(720, 560)
+        fit_window(self, 720, 560)
         info = QLabel(
             f"<b>{html.escape(row.category_label)}</b>：{html.escape(row.description)}<br>"
             f"依据：{html.escape(row.legal_basis or '')}<br>"
@@ -260,7 +261,7 @@ class CreditNotesDialog(QDialog):
         self.enterprise_id = enterprise_id
         self.today = today or date.today()
         self.setWindowTitle(f"信用记录 · {enterprise_name}")
-        self.resize(720, 480)
+        fit_window(self, 720, 480)
         self.standing = QLabel("")
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(("日期", "类别", "事由"))

@@ -45,6 +45,7 @@ from app.ui.visits.common import (
     set_error,
 )
 from app.ui.widgets.enterprise_picker import EnterprisePicker
+from app.ui.widgets.fit import fit_window
 from app.visits.problems import InvalidInput, Problem
 from app.visits.service import (
     CheckEntry,
@@ -106,7 +107,7 @@ class VisitForm(QDialog):
         self.above_scale: bool | None = None
         self.task = None
         self.setWindowTitle("企业走访登记")
-        self.resize(1060, 820)
+        fit_window(self, 1060, 820)
 
         body = QWidget()
         col = QVBoxLayout(body)
