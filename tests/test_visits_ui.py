@@ -76,9 +76,11 @@ def test_visit_form_refuses_then_saves(qtbot, ctx, store, firm, tmp_path):
         lambda: form.save_button.isEnabled() and form.summary.text() != "", timeout=10000
     )
     assert form.isVisible()
-    assert form.errors["visitors"].text() == "请填写参加走访的工作人员"
-    assert "格式不正确" in form.errors["contact_phone"].text()
+    assert form.form.errors()["visitors"] == "请填写参加走访的工作人员"
+    assert "格式不正确" in form.form.errors()["contact_phone"]
     assert form.rows["wage_payment"].error.text() == "标记为存在问题的，请填写问题描述"
+    assert form.summary.text() == "有3处需要修改，见各栏下方的红字提示"
+    assert form.status.text() == ""  # not left at "正在保存…"
     assert list_visits(store, VisitFilter()) == []
 
     form.visitors.setText("林站长、陈调解")
@@ -215,11 +217,14 @@ def test_credit_notes_dialog(qtbot, ctx, store, firm):
     dialog.kind.setCurrentIndex(dialog.kind.findData(CreditNoteKind.REPAIRED.value))
     dialog.reason.setText("已补发")
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    assert "信用修复需要" in dialog.error.text() and dialog.table.rowCount() == 0
+    qtbot.waitUntil(lambda: "credit" in dialog.form.errors(), timeout=10000)
+    assert "信用修复需要" in dialog.form.errors()["credit"] and dialog.table.rowCount() == 0
+    assert dialog.error.text() == "有1处需要修改，见各栏下方的红字提示"
     dialog.kind.setCurrentIndex(dialog.kind.findData(CreditNoteKind.TRUSTWORTHY.value))
     dialog.reason.setText("按期履行调解协议")
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    assert dialog.table.rowCount() == 1 and dialog.standing.text() == "当前信用状况：守信"
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    assert dialog.standing.text() == "当前信用状况：守信" and dialog.form.errors() == {}
     assert dialog.result() != QDialog.DialogCode.Accepted
     with store.read() as s:
         assert s.get(Enterprise, firm.id).name == firm.name

@@ -27,8 +27,9 @@ from app.domain.dates import iso_date
 from app.store.attachments import IMAGE_SUFFIXES, NewAttachment, attachment_content, load_file
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
+from app.ui.forms import error_label
 from app.ui.widgets.fit import fit_window
-from app.visits.problems import InvalidInput, Problem
+from app.visits.problems import Problem
 from app.visits.service import AttachmentBrief
 
 OVERDUE_FG = QColor("#b3261e")
@@ -87,27 +88,9 @@ class OptionalDateEdit(DateEdit):
         self.setDate(EMPTY_DATE if value is None else to_qdate(value))
 
 
-def error_label() -> QLabel:
-    label = QLabel("")
-    label.setProperty("role", "error")
-    label.setStyleSheet("color: #b3261e;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
 def set_error(label: QLabel, message: str) -> None:
     label.setText(message)
     label.setVisible(bool(message))
-
-
-def show_failure(
-    ctx: AppContext, parent: QWidget, exc: BaseException, title: str = "未能保存"
-) -> None:
-    if isinstance(exc, InvalidInput):
-        QMessageBox.warning(parent, title, "\n".join(str(p) for p in exc.problems))
-    else:
-        ctx.show_error(parent, exc, title)
 
 
 # ---------------------------------------------------------------------- a paged table model
