@@ -260,6 +260,7 @@ class BackgroundSave(QObject):
         self.title = title
         self.task = None
         self._on_done: Callable | None = None
+        self._on_failed: Callable | None = None
         self._enabled: dict[QAbstractButton, bool] = {}
 
     @property
@@ -271,9 +272,12 @@ class BackgroundSave(QObject):
         fn: Callable,
         *args,
         on_done: Callable | None = None,
+        on_failed: Callable[[BaseException], None] | None = None,
         busy_text: str = "正在保存…",
         **kwargs,
     ):
+        """Run ``fn(*args, **kwargs)``; ``on_done(result)`` after success, ``on_failed(exc)``
+        after the failure has been shown (for what only this form does, e.g. offer an override)."""
         if self.busy:
             return None
         if self.form is not None:
@@ -287,13 +291,14 @@ class BackgroundSave(QObject):
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
         # the task holds bound methods of this QObject only (PySide holds those weakly), so a
         # closed dialog is not kept alive by a finished task
-        self._on_done = on_done
+        self._on_done, self._on_failed = on_done, on_failed
         self.task = self.ctx.run(fn, *args, on_done=self._done, on_failed=self._failed, **kwargs)
         return self.task
 
     def _done(self, result) -> None:
         self._end()
         on_done, self._on_done = self._on_done, None
+        self._on_failed = None
         if on_done is not None:
             on_done(result)
 
@@ -308,6 +313,9 @@ class BackgroundSave(QObject):
     def _failed(self, exc: BaseException) -> None:
         self._end()
         show_failure(self.ctx, self.parent(), exc, self.form, self.title)
+        on_failed, self._on_failed = self._on_failed, None
+        if on_failed is not None:
+            on_failed(exc)
 
 
 def show_failure(

@@ -9,7 +9,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -28,11 +27,11 @@ from PySide6.QtWidgets import (
 from app.domain.dates import short_datetime
 from app.domain.enums import Role
 from app.store import backup
-from app.store.errors import StoreError
+from app.store.errors import FieldProblem, StoreError
 from app.store.models import UserAccount
 from app.store.store import Store, check_display_name, check_username
 from app.ui.context import AppContext, user_message
-from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
+from app.ui.forms import BackgroundSave, PasswordEdit, ValidatedForm, dialog_buttons, styled_label
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING
 from app.ui.sections import Section
 from app.ui.wizard import print_recovery_sheet
@@ -95,14 +94,8 @@ class PasswordDialog(QDialog):
         self.confirm = PasswordEdit()
         self.form.add_field("确认新密码：", self.confirm)
         layout.addLayout(self.form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.form.summary)
+        layout.addWidget(dialog_buttons(self, "确定", on_ok=self._check))
 
     def _check(self) -> None:
         self.form.clear_errors()
@@ -133,14 +126,8 @@ class AddUserDialog(QDialog):
         layout.addWidget(
             styled_label("请当面告知初始密码，并提醒用户登录后在“设置与用户”中修改。", "hint")
         )
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("添加")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.form.summary)
+        layout.addWidget(dialog_buttons(self, "添加", on_ok=self._check))
 
     def _check(self) -> None:
         self.form.clear_errors()
@@ -189,6 +176,10 @@ class SettingsSection(Section):
         save = QPushButton("保存站点信息")
         save.clicked.connect(self._save_station)
         form.addRow("", save)
+        form.addRow("", form.summary)
+        self.station_saving = BackgroundSave(
+            self.ctx, self, form, buttons=[save], title="站点信息未能保存"
+        )
         for w in (self.org_name, self.org_address, self.org_phone, save):
             w.setEnabled(self.admin)
         return box
@@ -196,18 +187,19 @@ class SettingsSection(Section):
     def _save_station(self) -> None:
         self.station_form.clear_errors()
         if not self.org_name.text().strip():
-            self.station_form.set_error(self.org_name, "调解组织名称不能为空")
-            return
-        try:
-            self.ctx.store.update_station_profile(
-                organisation_name=self.org_name.text(),
-                address=self.org_address.text(),
-                phone=self.org_phone.text(),
+            self.station_form.show_problems(
+                [FieldProblem("调解组织名称", "调解组织名称", "调解组织名称不能为空")]
             )
-        except StoreError as exc:
-            self.ctx.show_error(self, exc)
             return
-        QMessageBox.information(self, "已保存", "站点信息已保存，打印文书时使用新的信息。")
+        self.station_saving.run(
+            self.ctx.store.update_station_profile,
+            organisation_name=self.org_name.text(),
+            address=self.org_address.text(),
+            phone=self.org_phone.text(),
+            on_done=lambda _r: QMessageBox.information(
+                self, "已保存", "站点信息已保存，打印文书时使用新的信息。"
+            ),
+        )
 
     # -------------------------------------------------------------- security
 
@@ -621,14 +613,8 @@ class RestoreDialog(QDialog):
         self.secret = PasswordEdit()
         self.form.add_field("密码或恢复码：", self.secret)
         layout.addLayout(self.form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("恢复")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.form.summary)
+        layout.addWidget(dialog_buttons(self, "恢复", on_ok=self._check))
 
     def _check(self) -> None:
         self.form.clear_errors()
