@@ -397,7 +397,6 @@ class ActivityForm(QDialog):
 
     def _saved(self, activity_id: str) -> None:
         self.drafts.discard()
-        self.ctx.data_changed.emit("activity")
         self.saved.emit(activity_id)
         self.accept()
 
@@ -407,9 +406,8 @@ class _SmallForm(QDialog):
 
     fields: ValidatedForm
 
-    def _saved(self, entity: str) -> None:
-        self.ctx.data_changed.emit(entity)
-        self.accept()
+    def _saved(self, _result) -> None:
+        self.accept()  # the store tells the sections what changed
 
 
 def _button_row(
@@ -483,7 +481,7 @@ class MemberDialog(_SmallForm):
             member_id=self.member.id if self.member else None,
             expected_version=self.member.version if self.member else None,
             today=self.today,
-            on_done=lambda _id: self._saved("team_member"),
+            on_done=self._saved,
         )
 
 
@@ -552,7 +550,7 @@ class TrainingDialog(_SmallForm):
             self.ctx.store,
             data,
             today=self.today,
-            on_done=lambda _ids: self._saved("team_training"),
+            on_done=self._saved,
         )
 
 
@@ -631,7 +629,7 @@ class ScoreDialog(_SmallForm):
             self.scores(),
             note=self.note.text(),
             today=self.today,
-            on_done=lambda _id: self._saved("model_unit"),
+            on_done=self._saved,
         )
 
 
@@ -666,5 +664,5 @@ class CommendDialog(_SmallForm):
             self.unit.id,
             self.on.value(),
             today=self.today,
-            on_done=lambda _r: self._saved("model_unit"),
+            on_done=self._saved,
         )

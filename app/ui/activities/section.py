@@ -250,7 +250,6 @@ class ActivityListPage(QWidget):
         except StoreError as exc:
             self.section.ctx.show_error(self, exc)
             return
-        self.section.ctx.data_changed.emit("activity")
 
 
 class TeamPage(QWidget):

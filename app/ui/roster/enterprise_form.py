@@ -181,5 +181,4 @@ class EnterpriseDialog(QDialog):
     def _saved(self, saved) -> None:
         self.saved_id = saved.id
         self.drafts.discard()
-        self.ctx.data_changed.emit("enterprise")
         self.accept()

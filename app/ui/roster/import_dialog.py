@@ -556,7 +556,6 @@ class ImportDialog(QDialog):
     def _imported(self, result: ImportResult) -> None:
         self.result = result
         self.status.setText("导入完成：" + result.summary())
-        self.ctx.data_changed.emit("enterprise")
         self.imported.emit(result)
 
     # ------------------------------------------------------------ invalid rows

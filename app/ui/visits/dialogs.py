@@ -235,7 +235,6 @@ class FindingUpdateDialog(QDialog):
         )
 
     def _saved(self, _result) -> None:
-        self.ctx.data_changed.emit("finding")
         self.accept()
 
 
@@ -319,5 +318,4 @@ class CreditNotesDialog(QDialog):
 
     def _added(self, _result) -> None:
         self.reason.clear()
-        self.ctx.data_changed.emit("credit_note")
         self.reload()

@@ -482,6 +482,5 @@ class VisitForm(QDialog):
 
     def _saved(self, visit_id: str) -> None:
         self.drafts.discard()
-        self.ctx.data_changed.emit("enterprise_visit")
         self.saved.emit(visit_id)
         self.accept()

@@ -39,11 +39,13 @@ from app.ui.context import AppContext
 from app.ui.sections import Section
 from app.ui.visits.common import DONE_FG, OVERDUE_BG, OVERDUE_FG, fmt_date
 from app.ui.workbench.export_dialog import ExportReportDialog
-from app.visits.risk import recompute_all_risks
+from app.visits.risk import (  # noqa: F401  (RISK_SETTING: where the day is kept)
+    RISK_SETTING,
+    affects_risk,
+    recompute_all_risks,
+    recompute_risks_if_due,
+)
 
-RISK_SETTING = "visits.risk_recomputed_on"
-#: records of the cases area whose change may move an enterprise's wage-arrears risk
-CASE_ENTITIES = ("dispute_case", "mediation_agreement", "performance_record")
 RISK_DELAY_MS = 1500
 MONTH_COLOUR = QColor("#2f6fb0")
 YEAR_COLOUR = QColor("#9bb5d3")
@@ -260,7 +262,7 @@ class WorkbenchSection(Section):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(area)
-        ctx.data_changed.connect(self._data_changed)
+        ctx.store_changed.connect(self._data_changed)
         # a case changed somewhere: refresh the enterprises' risk levels shortly after, in the
         # background, whether or not the workbench is on screen (the roster shows the levels)
         self.risk_timer = QTimer(self)
@@ -271,8 +273,8 @@ class WorkbenchSection(Section):
 
     # ------------------------------------------------------------------ loading
 
-    def _data_changed(self, entity: str) -> None:
-        if entity in CASE_ENTITIES and self.ctx.user.can_write:
+    def _data_changed(self, entities: frozenset[str]) -> None:
+        if affects_risk(entities) and self.ctx.user.can_write:
             self.risk_timer.start()
         if self.isVisible():
             self.refresh()
@@ -282,10 +284,8 @@ class WorkbenchSection(Section):
             self.risk_timer.start()  # one at a time: try again shortly
             return
 
-        def done(changed: int) -> None:
-            self.risk_task = None
-            if changed:
-                self.ctx.data_changed.emit("enterprise")
+        def done(_changed: int) -> None:
+            self.risk_task = None  # the store tells every section about the changed levels
 
         def failed(exc: BaseException) -> None:
             self.risk_task = None
@@ -311,9 +311,7 @@ class WorkbenchSection(Section):
         self.refresh_button.setEnabled(False)
 
         def load() -> WorkbenchData:
-            if store.user.can_write and store.get_setting(RISK_SETTING) != today.isoformat():
-                recompute_all_risks(store, today)
-                store.set_setting(RISK_SETTING, today.isoformat())
+            recompute_risks_if_due(store, today)
             return workbench_data(store, today)
 
         self.task = self.ctx.run(load, on_done=self.show_data, on_failed=self._failed)
