@@ -20,6 +20,7 @@ CASES = [
     ("case_search.py", ["--cases", "400", "--enterprises", "200"], "first page, median"),
     ("reports.py", ["--cases", "300"], "figures for the year"),
     ("sync.py", ["--records", "300", "--runs", "1", "--postgres", "off"], "records/s"),
+    ("startup.py", ["--runs", "1"], "main window after password check"),
 ]
 
 

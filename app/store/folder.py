@@ -78,3 +78,15 @@ def create_private_empty(path: Path) -> None:
     files take the same mode."""
     with open_private(path, "ab"):
         pass
+
+
+#: the station's two files in its data folder (the encrypted database and its key slots)
+DB_FILE = "station.db"
+KEYS_FILE = "station.keys.json"
+
+
+def station_files_exist(data_dir: Path) -> bool:
+    """Whether ``data_dir`` holds a station (what the GUI asks before the login, without loading
+    the store's code)."""
+    return (Path(data_dir) / KEYS_FILE).exists() and (Path(data_dir) / DB_FILE).exists()
+

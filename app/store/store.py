@@ -42,7 +42,7 @@ from app.store.errors import (
     StoreNotFound,
     ValidationError,
 )
-from app.store.folder import create_private_empty, secure_data_dir
+from app.store.folder import DB_FILE, KEYS_FILE, create_private_empty, secure_data_dir
 from app.store.keyslots import (
     KDF_MIN_LOG2N,
     KdfParams,
@@ -55,8 +55,6 @@ from app.store.rekey import StoreBusy
 
 log = logging.getLogger(__name__)
 
-DB_FILE = "station.db"
-KEYS_FILE = "station.keys.json"
 MIN_PASSWORD_LENGTH = STATION_MIN_LENGTH
 RECOVERY_USER_ID = "recovery"
 

@@ -6,14 +6,17 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.logsetup import describe_exception
 from app.store.errors import StoreError
-from app.store.store import Store
 from app.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 log = logging.getLogger(__name__)
 

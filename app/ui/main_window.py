@@ -89,6 +89,14 @@ class MainWindow(QMainWindow):
         if self.specs:
             self.nav.setCurrentRow(0)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_marked", False):
+            self._marked = True
+            from app.startup_marks import mark
+
+            QTimer.singleShot(0, lambda: mark("main_shown"))
+
     def show_placed(self) -> None:
         """Show the window as it was left on this PC, maximised the first time (and whenever the
         remembered place does not fit the screen any more)."""
