@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -222,14 +222,21 @@ def dialog_buttons(
         flags |= QDialogButtonBox.StandardButton.Cancel
     box = QDialogButtonBox(flags)
     ok = box.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
+    ok.setText(ok_text + ("(&S)" if ok_text in SAVE_TEXTS else ""))
     ok.setDefault(True)
     if cancel_text:
         box.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
     box.accepted.connect(on_ok or dialog.accept)
     box.rejected.connect(dialog.reject)
     box.ok_button = ok  # type: ignore[attr-defined]
+    if ok_text in SAVE_TEXTS:  # Ctrl+S saves, as everywhere else
+        save = QShortcut(QKeySequence.StandardKey.Save, dialog)
+        save.activated.connect(lambda: ok.isEnabled() and ok.click())
     return box
+
+
+#: main buttons that save what the dialog holds (Ctrl+S presses them)
+SAVE_TEXTS = frozenset({"保存", "添加", "登记", "确定"})
 
 
 # ---------------------------------------------------------------------- saving in the background

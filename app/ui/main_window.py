@@ -155,6 +155,20 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("文件(&F)")
+        new_case = QAction("登记新案件(&N)…", self)
+        new_case.setShortcut(QKeySequence.StandardKey.New)  # Ctrl+N
+        new_case.triggered.connect(self.new_case)
+        menu.addAction(new_case)
+        find = QAction("查找(&S)", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)  # Ctrl+F
+        find.triggered.connect(self.focus_search)
+        menu.addAction(find)
+        print_action = QAction("打印文书(&P)…", self)
+        print_action.setShortcut(QKeySequence.StandardKey.Print)  # Ctrl+P
+        print_action.triggered.connect(self.print_current)
+        menu.addAction(print_action)
+        self.shortcut_actions = {"new": new_case, "find": find, "print": print_action}
+        menu.addSeparator()
         lock = QAction("锁定(&L)", self)
         lock.setShortcut(QKeySequence("Ctrl+L"))
         lock.triggered.connect(lambda: self.lock.lock())
@@ -175,6 +189,42 @@ class MainWindow(QMainWindow):
         about = QAction("关于(&A)", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    # -------------------------------------------------------------- keyboard
+
+    def new_case(self) -> None:
+        """Ctrl+N: the intake dialog, from wherever the user is."""
+        if not self.store.user.can_write:
+            return
+        self.show_section("cases")
+        section = self.section("cases")
+        if section is not None:
+            section.new_case()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the search field of the list on screen."""
+        section = self.current_section()
+        for holder in (
+            section,
+            getattr(section, "list_page", None),
+            getattr(section, "visits", None),
+        ):
+            edit = getattr(holder, "search", None)
+            if edit is not None and edit.isVisible():
+                edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                edit.selectAll()
+                return
+
+    def print_current(self) -> None:
+        """Ctrl+P: the print menu of the case on screen."""
+        section = self.current_section()
+        page = getattr(section, "case_page", None)
+        menu = getattr(page, "print_menu", None)
+        if page is None or menu is None or not page.isVisible():
+            self.statusBar().showMessage("请先打开一个案件，再打印其文书", 5000)
+            return
+        button = menu.parentWidget()
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()) if button else self.pos())
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
