@@ -17,11 +17,10 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from app import __version__
-from app.store.models import OutboxEntry
 from app.store.store import Store
+from app.sync.state import pending_text
 from app.ui.context import AppContext
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING, LockController
 from app.ui.sections import Section, SectionSpec, visible_sections
@@ -36,8 +35,10 @@ GEOMETRY_KEY = "main_window/geometry"
 
 
 def count_pending_changes(store: Store) -> int:
+    from app.sync import state
+
     with store.read() as s:
-        return s.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        return state.count_waiting(s)
 
 
 class MainWindow(QMainWindow):
@@ -246,8 +247,8 @@ class MainWindow(QMainWindow):
         self.ctx.run(
             count_pending_changes,
             self.store,
-            on_done=lambda n: self.pending_label.setText(f"待同步：{n} 条"),
-            on_failed=lambda exc: self.pending_label.setText("待同步：—"),
+            on_done=lambda n: self.pending_label.setText(pending_text(n)),
+            on_failed=lambda exc: self.pending_label.setText(pending_text(None)),
         )
 
     def _locked_changed(self, locked: bool) -> None:

@@ -165,7 +165,7 @@ class SettingsSection(Section):
         box = QGroupBox("站点信息")
         form = ValidatedForm(box)
         station = self.ctx.store.station
-        form.addRow("街镇/园区：", QLabel(f"{station.name}（{station.code}）"))
+        form.addRow("街镇/园区：", QLabel(station.name))
         self.org_name = QLineEdit(station.organisation_name)
         form.add_field("调解组织名称：", self.org_name)
         self.org_address = QLineEdit(station.address or "")

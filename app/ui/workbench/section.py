@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.dates import cn_date
+from app.domain.dates import cn_date, days_left_text
 from app.domain.enums import CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures
 from app.reports.workbench import WorkbenchData, workbench_data
@@ -129,6 +129,13 @@ def _chart(title: str) -> tuple[QChart, QChartView]:
     return chart, view
 
 
+def _pie_legend(chart: QChart) -> None:
+    """Slices named in a legend beside the pie: labels around a small pie were cut off."""
+    legend = chart.legend()
+    legend.setVisible(True)
+    legend.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+
 class WorkbenchSection(Section):
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None
@@ -220,7 +227,7 @@ class WorkbenchSection(Section):
         self.risk_table.verticalHeader().hide()
         self.risk_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.alerts_table = QTableWidget(0, 4)
-        self.alerts_table.setHorizontalHeaderLabels(("案号", "期限", "剩余天数", "提醒"))
+        self.alerts_table.setHorizontalHeaderLabels(("案号", "期限", "期限情况", "提醒"))
         self.terms_table = QTableWidget(0, 5)
         self.terms_table.setHorizontalHeaderLabels(
             ("案号", "条款", "未履行（元）", "约定日期", "逾期天数")
@@ -408,14 +415,14 @@ class WorkbenchSection(Section):
             if n:
                 piece = series.append(f"{status.label} {n}", n)
                 piece.setColor(QColor(STATUS_COLOURS.get(status, "#9aa5b1")))
-                piece.setLabelVisible(True)
+                piece.setLabelVisible(False)  # the legend names it whole
         total = sum(m.by_status.values())
         chart.setTitle(
             f"本月受理案件当前状态（{total}件）" if total else "本月受理案件当前状态（暂无案件）"
         )
-        series.setPieSize(0.55)
+        series.setPieSize(0.8)
         chart.addSeries(series)
-        chart.legend().setVisible(False)
+        _pie_legend(chart)
 
     def _draw_outcomes(self, y: StationFigures) -> None:
         chart = self.outcome_chart
@@ -426,14 +433,14 @@ class WorkbenchSection(Section):
             if n:
                 piece = series.append(f"{outcome.label} {n}", n)
                 piece.setColor(QColor(OUTCOME_COLOURS[outcome]))
-                piece.setLabelVisible(True)
+                piece.setLabelVisible(False)  # the legend names it whole
         if series.count() == 0:
             chart.setTitle("本年受理案件办理结果（暂无案件）")
         else:
             chart.setTitle(f"本年受理案件办理结果（调解成功率 {_rate(y.total.success_rate)}）")
-        series.setPieSize(0.62)
+        series.setPieSize(0.8)
         chart.addSeries(series)
-        chart.legend().setVisible(False)
+        _pie_legend(chart)
 
     def _draw_five(self, y: StationFigures) -> None:
         self.five_box.setTitle(
@@ -459,9 +466,11 @@ class WorkbenchSection(Section):
             table.insertRow(r)
             late = alert.days_left < 0
             for c, text in enumerate(
-                (alert.case_no, fmt_date(alert.due_on), str(alert.days_left), alert.message)
-            ):
+                (alert.case_no, fmt_date(alert.due_on), days_left_text(alert.days_left),
+                 alert.message)
+            ):  # fmt: skip
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # the whole text, where the column is too narrow
                 if late:
                     item.setForeground(OVERDUE_FG)
                 table.setItem(r, c, item)
