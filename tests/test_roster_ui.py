@@ -86,7 +86,7 @@ def test_section_lists_searches_and_filters(ctx, store, qtbot):
     )
     assert section.model.data(section.model.index(0, 0)) == "福州软件园开发有限公司"
     section.search.setText("陈六")
-    qtbot.waitUntil(lambda: section.model.rows and section.model.rows[0][1].startswith("鼓楼"),
+    qtbot.waitUntil(lambda: bool(section.model.rows) and section.model.rows[0][1].startswith("鼓楼"),
                     timeout=10_000)  # fmt: skip
     section.search.clear()
     section.union.setCurrentIndex(section.union.findData(True))

@@ -46,6 +46,13 @@ def firm(store):
     return e
 
 
+def settle(qtbot, model, rows: int | None = None) -> None:
+    """Wait for the list's background pages (and, given, for ``rows`` rows)."""
+    qtbot.waitUntil(
+        lambda: not model.loading and (rows is None or model.rowCount() == rows), timeout=10000
+    )
+
+
 def fill_problem(
     form: VisitForm, code: str, text: str, responsible: str, deadline: date | None = None
 ):
@@ -120,7 +127,7 @@ def test_follow_up_form_updates_the_ledger(qtbot, ctx, store, firm):
     qtbot.addWidget(section)
     section.show()
     section.activated()
-    assert section.visits.model.rowCount() == 1
+    settle(qtbot, section.visits.model, 1)
     section.visits.view.selectRow(0)
     form = section.visits.new_visit(firm.id, section.visits.selected().id)  # a child of the section
     assert VisitKind(form.kind.currentData()) == VisitKind.FOLLOW_UP
@@ -151,7 +158,7 @@ def test_follow_up_form_updates_the_ledger(qtbot, ctx, store, firm):
         CreditNoteKind.UNTRUSTWORTHY
     ]
     section.activated()
-    assert section.visits.model.rowCount() == 2
+    settle(qtbot, section.visits.model, 2)
     assert section.visits.model.row_at(0).follow_up_of_id is not None
 
 
@@ -173,7 +180,7 @@ def test_ledger_page_filters_highlights_and_follows_up(qtbot, ctx, store, firm):
     section.show()
     section.activated()
     page = section.ledger
-    assert page.model.rowCount() == 2
+    settle(qtbot, page.model, 2)
     first = page.model.row_at(0)
     assert first.overdue and first.enterprise_name == firm.name  # overdue on top
     assert (
@@ -182,21 +189,26 @@ def test_ledger_page_filters_highlights_and_follows_up(qtbot, ctx, store, firm):
     )
     assert page.model.data(page.model.index(1, 0), Qt.ItemDataRole.BackgroundRole) is None
     page.street.setCurrentIndex(page.street.findData("GUXI"))
+    settle(qtbot, page.model, 1)
     assert [page.model.row_at(i).enterprise_name for i in range(page.model.rowCount())] == [
         other.name
     ]
     page.street.setCurrentIndex(0)
+    settle(qtbot, page.model, 2)
     section.navigate(ledger="overdue")
-    assert page.model.rowCount() == 1 and "逾期 1" in page.summary.text()
+    settle(qtbot, page.model, 1)
+    qtbot.waitUntil(lambda: "逾期 1" in page.summary.text(), timeout=10000)
+    assert page.summary.text().startswith("筛选结果 1 项")
     page.set_state(None)
     page.category.setCurrentIndex(page.category.findData("union"))
-    assert page.model.rowCount() == 1
+    settle(qtbot, page.model, 1)
     page.category.setCurrentIndex(0)
     page.enterprise.setText("西湖")
     page.reload()
-    assert page.model.rowCount() == 1
+    settle(qtbot, page.model, 1)
     page.enterprise.clear()
     page.reload()
+    settle(qtbot, page.model, 2)
 
     page.view.selectRow(0)
     dialog = page.follow_selected()
@@ -208,7 +220,11 @@ def test_ledger_page_filters_highlights_and_follows_up(qtbot, ctx, store, firm):
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.save()
     assert ledger.get_finding(store, first.id, TODAY).status == FindingStatus.RECTIFIED
-    assert page.model.row_at(0).overdue is False
+    qtbot.waitUntil(
+        lambda: not page.model.loading and page.model.row_at(0) is not None
+        and page.model.row_at(0).overdue is False,
+        timeout=10000,
+    )  # fmt: skip
 
 
 def test_credit_notes_dialog(qtbot, ctx, store, firm):
