@@ -24,6 +24,7 @@ from app.sync.state import pending_text
 from app.ui.context import AppContext
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING, LockController
 from app.ui.sections import Section, SectionSpec, visible_sections
+from app.ui.widgets.common import confirm
 from app.ui.widgets.fit import fit_window, fits_on_screen, scrolling
 
 log = logging.getLogger(__name__)
@@ -274,14 +275,7 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------- closing
 
     def _confirm_sign_out(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "注销",
-            "确定要注销当前用户吗？未保存的内容会丢失。",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if confirm(self, "注销", "确定要注销当前用户吗？未保存的内容会丢失。"):
             self.sign_out()
 
     def sign_out(self) -> None:

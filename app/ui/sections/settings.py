@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,6 +34,7 @@ from app.ui.context import AppContext, user_message
 from app.ui.forms import BackgroundSave, PasswordEdit, ValidatedForm, dialog_buttons, styled_label
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING
 from app.ui.sections import Section
+from app.ui.widgets.common import RowsModel, confirm
 from app.ui.wizard import print_recovery_sheet
 
 
@@ -41,40 +42,24 @@ def _local(dt) -> str:
     return short_datetime(dt) if dt else ""
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(RowsModel):
     HEADERS = ("用户名", "姓名", "角色", "状态", "最近登录")
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.users: list[UserAccount] = []
+    @property
+    def users(self) -> list[UserAccount]:
+        return self.rows
 
     def set_users(self, users: list[UserAccount]) -> None:
-        self.beginResetModel()
-        self.users = users
-        self.endResetModel()
+        self.set_rows(users)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.users)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        u = self.users[index.row()]
+    def cells(self, u: UserAccount) -> tuple[str, ...]:
         return (
             u.username,
             u.display_name,
             u.role.label,
             "启用" if u.active else "停用",
             _local(u.last_login_at),
-        )[index.column()]
+        )
 
 
 class PasswordDialog(QDialog):
@@ -232,14 +217,7 @@ class SettingsSection(Section):
         QMessageBox.information(self, "已保存", "自动锁定时间已更新。")
 
     def _rotate_recovery(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "更换恢复码",
-            "更换后，原来打印的恢复码立即作废。确定要更换吗？",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "更换恢复码", "更换后，原来打印的恢复码立即作废。确定要更换吗？"):
             return
         self.ctx.run(self.ctx.store.rotate_recovery_code, on_done=self._show_new_code)
 
@@ -392,14 +370,8 @@ class SettingsSection(Section):
         if user is None:
             return
         if user.active:
-            answer = QMessageBox.question(
-                self,
-                "停用用户",
-                f"停用后 {user.username} 将无法登录（其密钥槽被删除）。确定要停用吗？",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            question = f"停用后 {user.username} 将无法登录（其密钥槽被删除）。确定要停用吗？"
+            if not confirm(self, "停用用户", question):
                 return
             self.ctx.run(
                 self.ctx.store.set_user_active,
@@ -545,7 +517,7 @@ class SettingsSection(Section):
         window.sign_out()
 
 
-class BackupsModel(QAbstractTableModel):
+class BackupsModel(RowsModel):
     HEADERS = ("时间", "类型", "大小")
     REASONS: ClassVar[dict[str, str]] = {
         "daily": "每日自动",
@@ -553,25 +525,12 @@ class BackupsModel(QAbstractTableModel):
         "pre-restore": "恢复前",
     }
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.backups: list[backup.BackupInfo] = []
+    @property
+    def backups(self) -> list[backup.BackupInfo]:
+        return self.rows
 
     def set_backups(self, backups: list[backup.BackupInfo]) -> None:
-        self.beginResetModel()
-        self.backups = backups
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.backups)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_rows(backups)
 
     @classmethod
     def reason_label(cls, reason: str) -> str:
@@ -579,15 +538,12 @@ class BackupsModel(QAbstractTableModel):
             return "升级前自动"
         return cls.REASONS.get(reason, reason)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        b = self.backups[index.row()]
+    def cells(self, b: backup.BackupInfo) -> tuple[str, ...]:
         return (
             short_datetime(b.created, seconds=True),
             self.reason_label(b.reason),
             f"{b.size / 1024 / 1024:.1f} MB",
-        )[index.column()]
+        )
 
 
 class RestoreDialog(QDialog):
