@@ -1,7 +1,7 @@
 """person.id_type: workers registered with another identity document than the resident ID card
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0011
 Create Date: 2026-12-07 15:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0004"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
