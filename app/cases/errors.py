@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 # the field-problem types are the store's, shared by every form (re-exported here)
-from app.store.errors import FieldProblem, FormInvalid, Problems, StoreError
+from app.store.errors import FieldProblem, FormInvalid, Problems, StoreError, ValidationError
 
-__all__ = ["FieldProblem", "FormInvalid", "Problems", "WorkflowRefused"]
+__all__ = ["FieldProblem", "FormInvalid", "Problems", "ValidationError", "WorkflowRefused"]
 
 
 class WorkflowRefused(StoreError):
