@@ -251,13 +251,15 @@ class LedgerPage(QWidget):
         self.model.reload()
 
     def _counted(self, shown: int) -> None:
-        def summarise(s) -> None:
-            self.summary.setText(
-                f"筛选结果 {shown} 项 · 全部：待整改 {s.open} · 整改中 {s.rectifying} · "
-                f"已整改 {s.rectified} · 移交监察 {s.escalated} · 逾期 {s.overdue}"
-            )
+        self._shown = shown
+        # a bound method of this page: the result is dropped if the page has gone meanwhile
+        self.ctx.run(ledger.ledger_summary, self.ctx.store, self.today, on_done=self._summarise)
 
-        self.ctx.run(ledger.ledger_summary, self.ctx.store, self.today, on_done=summarise)
+    def _summarise(self, s) -> None:
+        self.summary.setText(
+            f"筛选结果 {self._shown} 项 · 全部：待整改 {s.open} · 整改中 {s.rectifying} · "
+            f"已整改 {s.rectified} · 移交监察 {s.escalated} · 逾期 {s.overdue}"
+        )
 
     def _first_page(self) -> None:
         if len(self.model.rows) <= self.model.PAGE:
