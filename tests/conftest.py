@@ -12,6 +12,11 @@ os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
 # ... which the program honours below its floor (2^17) only in tests: this marks the processes
 # the tests start as tests too (see app.store.keyslots.kdf_override_allowed).
 os.environ.setdefault("LABOR_STATION_TESTING", "1")
+# The parsed CJK font is cached per user (app.documents.fonts): the tests keep theirs apart.
+if "LABOR_STATION_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["LABOR_STATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="labor-station-test-cache-")
 
 from pathlib import Path
 

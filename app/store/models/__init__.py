@@ -9,7 +9,12 @@ from app.store.models.activities import (
     TeamTraining,
 )
 from app.store.models.base import Base, Money, Synced, UTCDateTime, new_id, utcnow
-from app.store.models.case_records import AgreementSnapshot, CaseSearchKey, CaseSearchStale
+from app.store.models.case_records import (
+    AgreementSnapshot,
+    CaseCount,
+    CaseSearchKey,
+    CaseSearchStale,
+)
 from app.store.models.cases import (
     AgreementTerm,
     CaseClaim,
@@ -78,6 +83,7 @@ __all__ = [
     "Base",
     "BlobChunk",
     "CaseClaim",
+    "CaseCount",
     "CaseCounter",
     "CaseParty",
     "CaseSearchKey",

@@ -15,13 +15,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, attributes, mapped_column
 
 from app.domain.enums import AgreementStatus
 from app.store.errors import StoreError
 from app.store.models.base import Base, Synced
-from app.store.models.cases import AgreementTerm, DisputeCase, MediationAgreement
+from app.store.models.cases import AgreementTerm, CaseClaim, DisputeCase, MediationAgreement
 
 #: tables the search index keeps outside the ORM metadata (FTS5 virtual table and its shadow tables)
 SEARCH_FTS_TABLE = "case_fts"
@@ -63,14 +63,31 @@ class CaseSearchStale(Base):
 
 # The case list pages by registration time, newest first; each common filter has an index in that
 # order, so that its first page reads only the rows it shows.
-Index("ix_dispute_case_registered_at", DisputeCase.registered_at)
-Index("ix_dispute_case_status_registered", DisputeCase.status, DisputeCase.registered_at)
+# The list's own order ends with the id (the keyset's tie-break), so no page is sorted; the
+# columns after it are those the filters test, read from the index while it is walked.
+Index(
+    "ix_dispute_case_list",
+    DisputeCase.registered_at,
+    DisputeCase.id,
+    DisputeCase.deleted,
+    DisputeCase.received_on,
+)
+Index("ix_dispute_case_status_list", DisputeCase.status, DisputeCase.registered_at, DisputeCase.id)
 Index("ix_dispute_case_mediator_registered", DisputeCase.mediator_id, DisputeCase.registered_at)
-Index("ix_dispute_case_collective_registered", DisputeCase.is_collective, DisputeCase.registered_at)
+Index(
+    "ix_dispute_case_collective_list",
+    DisputeCase.is_collective,
+    DisputeCase.registered_at,
+    DisputeCase.id,
+    DisputeCase.deleted,
+    DisputeCase.is_migrant_worker,
+)
 Index(
     "ix_dispute_case_migrant_registered", DisputeCase.is_migrant_worker, DisputeCase.registered_at
 )
 Index("ix_agreement_term_agreement_seq", AgreementTerm.agreement_id, AgreementTerm.seq)
+# The dispute-type filter's test of each case, answered from the index alone.
+Index("ix_case_claim_type_case", CaseClaim.dispute_type, CaseClaim.case_id, CaseClaim.deleted)
 
 
 # ---------------------------------------------------------------- signed agreements are fixed
@@ -135,3 +152,20 @@ def _term_before_write(mapper, connection, target) -> None:
 @event.listens_for(AgreementSnapshot, "before_update", propagate=True)
 def _snapshot_before_update(mapper, connection, target) -> None:
     raise SignedAgreementFixed()
+
+
+# ---------------------------------------------------------------- the case list's count
+
+
+class CaseCount(Base):
+    """How many (not deleted) cases there are per status and flag: the 共 N 件 of the case list
+    without counting 200,000 rows. Local to the station (never synced), kept by SQL triggers on
+    ``dispute_case`` (migration ``0010_case_count``), so every code path that writes cases
+    (ORM, Core bulk insert, sync, import) keeps it exact."""
+
+    __tablename__ = "case_count"
+
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    is_collective: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    is_migrant_worker: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
