@@ -28,9 +28,7 @@ app = QApplication(sys.argv)
 setup_application(app)
 store = Store.open(DATA, "admin", PASSWORD)
 window = MainWindow(store)
-window.resize(1400, 860)
-window.move(20, 20)
-window.show()
+window.show_placed()  # maximised, as on a station PC
 window.show_section("cases")
 section = window.section("cases")
 what = sys.argv[1] if len(sys.argv) > 1 else "list"
@@ -49,8 +47,6 @@ def case_id(tail: str) -> str:
 def later() -> None:
     if what == "intake":
         dialog = section.new_case()
-        dialog.move(120, 30)
-        dialog.resize(1150, 840)
     elif what in ("case", "agreement", "preview", "edit", "party"):
         section.open_case(case_id(suffix))
         page = section.case_page

@@ -24,9 +24,7 @@ if not Store.exists(DATA):
 app = QApplication(sys.argv)
 setup_application(app)
 window = MainWindow(Store.open(DATA, "admin", PASSWORD))
-window.resize(1400, 860)
-window.move(20, 20)
-window.show()
+window.show_placed()  # maximised, as on a station PC
 if len(sys.argv) > 1:
     window.show_section(sys.argv[1])
 app.exec()

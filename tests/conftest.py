@@ -45,3 +45,16 @@ def created(data_dir: Path):
 @pytest.fixture
 def store(created) -> Store:
     return created[0]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _qsettings_in_tmp(tmp_path_factory):
+    """Window places (QSettings) go to a folder of the test run, not the user's own settings."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat,
+        QSettings.Scope.UserScope,
+        str(tmp_path_factory.mktemp("qsettings")),
+    )

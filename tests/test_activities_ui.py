@@ -45,12 +45,12 @@ def test_park_tour_form_with_stops_and_enterprises(qtbot, ctx, store):
     form.stops.cellWidget(0, 0).set_value(date(2026, 5, 10))
     form.stops.setItem(0, 2, QTableWidgetItem("一百"))
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    assert form.fields.labels["stops"].text() == "第1站：听众人数应为整数"
+    assert form.fields.errors().get("stops", "") == "第1站：听众人数应为整数"
     form.stops.setItem(0, 2, QTableWidgetItem("120"))
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: form.fields.labels["title"].text() != "", timeout=10000)
-    assert form.fields.labels["title"].text() == "请填写活动名称"
-    assert form.fields.labels["stops"].text() == "第1站：请填写站点（园区或企业）"
+    qtbot.waitUntil(lambda: form.fields.errors().get("title", "") != "", timeout=10000)
+    assert form.fields.errors().get("title", "") == "请填写活动名称"
+    assert form.fields.errors().get("stops", "") == "第1站：请填写站点（园区或企业）"
     assert list_activities(store) == []
 
     form.title.setText("和谐劳动关系宣讲进园区")
@@ -91,8 +91,8 @@ def test_lecture_needs_an_expert(qtbot, ctx, store):
     assert form.speaker.isEnabled() and not form.stops_box.isEnabled()
     form.title.setText("劳动合同法专题讲座")
     form.save()
-    qtbot.waitUntil(lambda: form.fields.labels["speaker"].text() != "", timeout=10000)
-    assert form.fields.labels["speaker"].text() == "专家讲座请填写主讲专家"
+    qtbot.waitUntil(lambda: form.fields.errors().get("speaker", "") != "", timeout=10000)
+    assert form.fields.errors().get("speaker", "") == "专家讲座请填写主讲专家"
     form.speaker.setText("郑律师")
     with qtbot.waitSignal(form.accepted, timeout=10000):
         form.save()
@@ -122,7 +122,11 @@ def test_checklist_view_team_and_model_units(qtbot, ctx, store):
         dialog.role.setCurrentIndex(dialog.role.findData(role.value))
         dialog.phone.setText("1380013800")  # one digit short
         dialog.save()
-        assert "手机号码应为11位" in dialog.fields.labels["phone"].text()
+        qtbot.waitUntil(lambda d=dialog: "phone" in d.fields.errors(), timeout=10000)
+        assert "手机号码应为11位" in dialog.fields.errors()["phone"]
+        assert dialog.fields.summary.text() == "有1处需要修改，见各栏下方的红字提示"
+        assert dialog.phone.hasFocus() or not dialog.isActiveWindow()
+        assert dialog.save_button.isEnabled()
         dialog.phone.setText("13800138000")
         with qtbot.waitSignal(dialog.accepted, timeout=5000):
             dialog.save()
@@ -132,7 +136,8 @@ def test_checklist_view_team_and_model_units(qtbot, ctx, store):
     qtbot.addWidget(training)
     training.title.setText("集体协商能力培训")
     training.save()
-    assert training.fields.labels["members"].text() == "请选择参加培训的成员"
+    qtbot.waitUntil(lambda: "members" in training.fields.errors(), timeout=10000)
+    assert training.fields.errors()["members"] == "请选择参加培训的成员"
     training.check_all()
     training.hours.setValue(6)
     training.trained_on.set_value(date(2026, 6, 5))

@@ -21,6 +21,7 @@ CASES = [
     ("reports.py", ["--cases", "300"], "figures for the year"),
     ("sync.py", ["--records", "300", "--runs", "1", "--postgres", "off"], "records/s"),
     ("replication.py", ["--records", "300", "--attachments-mb", "4"], "restore peak memory"),
+    ("startup.py", ["--runs", "1"], "main window after password check"),
 ]
 
 

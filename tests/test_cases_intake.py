@@ -235,7 +235,7 @@ def problems_of(store, **overrides) -> dict[str, str]:
         ({"claims": []}, "claims", "至少需要一项请求事项"),
         ({"claims": [ClaimInput("pension", "100")]}, "claims[0].dispute_type", "请选择争议类型"),
         ({"claims": [ClaimInput("wages", "一万")]}, "claims[0].amount", "不是有效的金额"),
-        ({"claims": [ClaimInput("wages", "-5")]}, "claims[0].amount", "0至1亿"),
+        ({"claims": [ClaimInput("wages", "-5")]}, "claims[0].amount", "不能为负数"),
         ({"claims": [ClaimInput("wages", "10.005")]}, "claims[0].amount", "两位小数"),
         ({"facts": "  "}, "facts", "不能为空"),
         ({"is_construction": True, "project_name": ""}, "project_name", "工程项目名称"),

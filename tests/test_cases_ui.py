@@ -299,7 +299,7 @@ def test_the_main_window_shows_the_section(qtbot, store):
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles.index("调解案件") < titles.index("设置与用户")
     window.show_section("cases")
-    assert isinstance(window.stack.currentWidget(), CasesSection)
+    assert isinstance(window.current_section(), CasesSection)
     window.lock.stop()
     window.pending_timer.stop()
     window.ctx.pool.waitForDone(10_000)

@@ -86,7 +86,7 @@ def test_section_lists_searches_and_filters(ctx, store, qtbot):
     )
     assert section.model.data(section.model.index(0, 0)) == "福州软件园开发有限公司"
     section.search.setText("陈六")
-    qtbot.waitUntil(lambda: section.model.rows and section.model.rows[0][1].startswith("鼓楼"),
+    qtbot.waitUntil(lambda: bool(section.model.rows) and section.model.rows[0][1].startswith("鼓楼"),
                     timeout=10_000)  # fmt: skip
     section.search.clear()
     section.union.setCurrentIndex(section.union.findData(True))
@@ -137,17 +137,21 @@ def test_form_shows_messages_next_to_fields_and_admin_accepts_a_rare_code(ctx, s
     dialog.inputs["credit_code"].setText(bad_check_digit(9))
     dialog.inputs["phone"].setText("12345")
     dialog.save()
+    qtbot.waitUntil(lambda: bool(dialog.form.errors()), timeout=10000)
     errors = dialog.form.errors()
+    assert dialog.message.text() == "有3处需要修改，见各栏下方的红字提示"
     assert "校验位不符" in errors["credit_code"] and "手机号码应为11位" in errors["phone"]
     assert errors["name"] == "不能为空"
     assert dialog.accept_code.isVisibleTo(dialog) is False  # other fields are wrong too
     dialog.inputs["name"].setText("福州少见代码有限公司")
     dialog.inputs["phone"].setText("13912345678")
     dialog.save()
-    assert dialog.accept_code.isVisibleTo(dialog) and dialog.accept_code.isEnabled()
+    qtbot.waitUntil(lambda: dialog.accept_code.isVisibleTo(dialog), timeout=10000)
+    assert dialog.accept_code.isEnabled()
     assert dialog.result() == 0 and _count(store) == 0
     dialog.accept_code.setChecked(True)
-    dialog.save()
+    with qtbot.waitSignal(dialog.accepted, timeout=10000):
+        dialog.save()
     assert dialog.saved_id is not None
     saved = EnterpriseService(store).get(dialog.saved_id)
     assert saved.credit_code_accepted and saved.name_initials == "FZSJDMYXGS"
@@ -156,7 +160,8 @@ def test_form_shows_messages_next_to_fields_and_admin_accepts_a_rare_code(ctx, s
     qtbot.addWidget(edit)
     assert edit.inputs["name"].text() == "福州少见代码有限公司"
     edit.inputs["employee_count"].setValue(35)
-    edit.save()
+    with qtbot.waitSignal(edit.accepted, timeout=10000):
+        edit.save()
     assert EnterpriseService(store).get(saved.id).employee_count == 35
 
 

@@ -141,7 +141,7 @@ def test_pending_changes_shown_in_status_bar(qtbot, window, store):
     with store.unit_of_work() as s:
         s.add(Enterprise(name="甲公司"))
     window.ctx.data_changed.emit("enterprise")
-    qtbot.waitUntil(lambda: window.pending_label.text() == "待同步：1 条", timeout=5000)
+    qtbot.waitUntil(lambda: window.pending_label.text() == "待同步：1 条记录", timeout=5000)
 
 
 def test_idle_lock_hides_content_and_keeps_typed_text(qtbot, window):

@@ -46,6 +46,13 @@ def firm(store):
     return e
 
 
+def settle(qtbot, model, rows: int | None = None) -> None:
+    """Wait for the list's background pages (and, given, for ``rows`` rows)."""
+    qtbot.waitUntil(
+        lambda: not model.loading and (rows is None or model.rowCount() == rows), timeout=10000
+    )
+
+
 def fill_problem(
     form: VisitForm, code: str, text: str, responsible: str, deadline: date | None = None
 ):
@@ -76,9 +83,11 @@ def test_visit_form_refuses_then_saves(qtbot, ctx, store, firm, tmp_path):
         lambda: form.save_button.isEnabled() and form.summary.text() != "", timeout=10000
     )
     assert form.isVisible()
-    assert form.errors["visitors"].text() == "请填写参加走访的工作人员"
-    assert "格式不正确" in form.errors["contact_phone"].text()
+    assert form.form.errors()["visitors"] == "请填写参加走访的工作人员"
+    assert "格式不正确" in form.form.errors()["contact_phone"]
     assert form.rows["wage_payment"].error.text() == "标记为存在问题的，请填写问题描述"
+    assert form.summary.text() == "有3处需要修改，见各栏下方的红字提示"
+    assert form.status.text() == ""  # not left at "正在保存…"
     assert list_visits(store, VisitFilter()) == []
 
     form.visitors.setText("林站长、陈调解")
@@ -118,7 +127,7 @@ def test_follow_up_form_updates_the_ledger(qtbot, ctx, store, firm):
     qtbot.addWidget(section)
     section.show()
     section.activated()
-    assert section.visits.model.rowCount() == 1
+    settle(qtbot, section.visits.model, 1)
     section.visits.view.selectRow(0)
     form = section.visits.new_visit(firm.id, section.visits.selected().id)  # a child of the section
     assert VisitKind(form.kind.currentData()) == VisitKind.FOLLOW_UP
@@ -149,7 +158,7 @@ def test_follow_up_form_updates_the_ledger(qtbot, ctx, store, firm):
         CreditNoteKind.UNTRUSTWORTHY
     ]
     section.activated()
-    assert section.visits.model.rowCount() == 2
+    settle(qtbot, section.visits.model, 2)
     assert section.visits.model.row_at(0).follow_up_of_id is not None
 
 
@@ -171,7 +180,7 @@ def test_ledger_page_filters_highlights_and_follows_up(qtbot, ctx, store, firm):
     section.show()
     section.activated()
     page = section.ledger
-    assert page.model.rowCount() == 2
+    settle(qtbot, page.model, 2)
     first = page.model.row_at(0)
     assert first.overdue and first.enterprise_name == firm.name  # overdue on top
     assert (
@@ -180,21 +189,26 @@ def test_ledger_page_filters_highlights_and_follows_up(qtbot, ctx, store, firm):
     )
     assert page.model.data(page.model.index(1, 0), Qt.ItemDataRole.BackgroundRole) is None
     page.street.setCurrentIndex(page.street.findData("GUXI"))
+    settle(qtbot, page.model, 1)
     assert [page.model.row_at(i).enterprise_name for i in range(page.model.rowCount())] == [
         other.name
     ]
     page.street.setCurrentIndex(0)
+    settle(qtbot, page.model, 2)
     section.navigate(ledger="overdue")
-    assert page.model.rowCount() == 1 and "逾期 1" in page.summary.text()
+    settle(qtbot, page.model, 1)
+    qtbot.waitUntil(lambda: "逾期 1" in page.summary.text(), timeout=10000)
+    assert page.summary.text().startswith("筛选结果 1 项")
     page.set_state(None)
     page.category.setCurrentIndex(page.category.findData("union"))
-    assert page.model.rowCount() == 1
+    settle(qtbot, page.model, 1)
     page.category.setCurrentIndex(0)
     page.enterprise.setText("西湖")
     page.reload()
-    assert page.model.rowCount() == 1
+    settle(qtbot, page.model, 1)
     page.enterprise.clear()
     page.reload()
+    settle(qtbot, page.model, 2)
 
     page.view.selectRow(0)
     dialog = page.follow_selected()
@@ -206,7 +220,11 @@ def test_ledger_page_filters_highlights_and_follows_up(qtbot, ctx, store, firm):
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.save()
     assert ledger.get_finding(store, first.id, TODAY).status == FindingStatus.RECTIFIED
-    assert page.model.row_at(0).overdue is False
+    qtbot.waitUntil(
+        lambda: not page.model.loading and page.model.row_at(0) is not None
+        and page.model.row_at(0).overdue is False,
+        timeout=10000,
+    )  # fmt: skip
 
 
 def test_credit_notes_dialog(qtbot, ctx, store, firm):
@@ -215,11 +233,14 @@ def test_credit_notes_dialog(qtbot, ctx, store, firm):
     dialog.kind.setCurrentIndex(dialog.kind.findData(CreditNoteKind.REPAIRED.value))
     dialog.reason.setText("已补发")
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    assert "信用修复需要" in dialog.error.text() and dialog.table.rowCount() == 0
+    qtbot.waitUntil(lambda: "credit" in dialog.form.errors(), timeout=10000)
+    assert "信用修复需要" in dialog.form.errors()["credit"] and dialog.table.rowCount() == 0
+    assert dialog.error.text() == "有1处需要修改，见各栏下方的红字提示"
     dialog.kind.setCurrentIndex(dialog.kind.findData(CreditNoteKind.TRUSTWORTHY.value))
     dialog.reason.setText("按期履行调解协议")
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    assert dialog.table.rowCount() == 1 and dialog.standing.text() == "当前信用状况：守信"
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    assert dialog.standing.text() == "当前信用状况：守信" and dialog.form.errors() == {}
     assert dialog.result() != QDialog.DialogCode.Accepted
     with store.read() as s:
         assert s.get(Enterprise, firm.id).name == firm.name
@@ -239,11 +260,11 @@ def test_sections_in_the_main_window(qtbot, store, firm):
         qtbot.waitUntil(lambda: workbench.data is not None, timeout=20000)
         window.show_section("visits", {"ledger": "overdue"})
         visits = window.sections["visits"]
-        assert window.stack.currentWidget() is visits
+        assert window.current_section() is visits
         assert visits.tabs.currentWidget() is visits.ledger
         assert visits.ledger.state.currentData() == "overdue"
         window.show_section("activities")
-        assert window.stack.currentWidget() is window.sections["activities"]
+        assert window.current_section() is window.sections["activities"]
     finally:
         window.lock.unlock()
         window._signing_out = True

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,11 +22,12 @@ from app.cases.enterprises import EnterpriseInput, make_enterprise, validate_ent
 from app.cases.errors import Problems
 from app.cases.numbering import next_case_number
 from app.cases.risk import refresh_respondent_risk
-from app.domain import reference
+from app.domain import amounts, reference
 from app.domain.case_workflow import CaseFacts, TransitionInput, TransitionRefused, check_transition
 from app.domain.dates import cn_datetime
 from app.domain.deadlines import fmt
 from app.domain.enums import CaseStatus, PartyRole, Sex
+from app.domain.identity import IdDocType, check_identity
 from app.domain.validators import check_id_number, check_phone
 from app.store.models import (
     CaseClaim,
@@ -51,6 +52,8 @@ REFERRAL_CHANNELS = frozenset({"police_110", "hotline_12345", "petition", "labor
 class WorkerInput:
     name: str = ""
     id_number: str = ""
+    #: the document of ``id_number`` (app.domain.identity.IdDocType); empty: resident ID card
+    id_type: str = ""
     #: left empty: taken from the ID number; given: must agree with it
     sex: Sex | None = None
     phone: str = ""
@@ -124,20 +127,9 @@ class Registered:
     case_no: str
 
 
-def parse_amount(value) -> Decimal | None:
-    """An amount typed by a user: ``12,345.6``, ``１２３４５``, ``12345元``; None when empty."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    text = str(value).strip().replace(",", "").replace("，", "").replace("元", "")
-    text = text.translate({0xFF10 + i: 0x30 + i for i in range(10)}).replace("．", ".")
-    if not text:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"“{value}”不是有效的金额") from None
+# amounts typed by users are parsed by the domain's one parser (refuses "1,2,3", "nan", "1e5",
+# negative numbers and more than two decimals, with a message); re-exported for the case services
+parse_amount = amounts.parse_amount
 
 
 def worker_label(index: int) -> str:
@@ -160,10 +152,7 @@ def oral_record_template(form: IntakeForm, recorder: str, now: datetime) -> str:
     )
     lines.append(f"申请调解的争议事项：{matters or '（待补充）'}。")
     lines.append(f"理由：{form.facts or '（待补充）'}")
-    lines.append(
-        f"申请时间：{cn_datetime(now)}，"
-        f"以口头方式提出，由{recorder}当场记录。"
-    )
+    lines.append(f"申请时间：{cn_datetime(now)}，以口头方式提出，由{recorder}当场记录。")
     return "\n".join(lines)
 
 
@@ -195,15 +184,25 @@ def check_worker(
         problems.add(at("name"), f"{label}姓名", "不能为空")
     elif len(values["name"]) > 60 or any(ch.isdigit() for ch in values["name"]):
         problems.add(at("name"), f"{label}姓名", "姓名不能含数字，且不超过60个字符")
-    result = check_id_number(w.id_number, today=today)
+    doc = IdDocType(w.id_type) if w.id_type in IdDocType._value2member_map_ else None
+    result = check_identity(doc, w.id_number, today=today)
     values["id_number"] = result.value
-    if not result.ok:
-        problems.add(at("id_number"), f"{label}身份证号", result.message)
-    else:
+    values["id_type"] = doc.value if doc and doc != IdDocType.RESIDENT_ID else None
+    if w.id_type and doc is None:
+        problems.add(at("id_type"), f"{label}证件类型", "请选择证件类型")
+    elif not result.ok:
+        problems.add(
+            at("id_number"),
+            f"{label}{'证件号码' if doc not in (None, IdDocType.RESIDENT_ID) else '身份证号'}",
+            result.message,
+        )
+    elif result.birth_date is not None:
         values["birth_date"] = result.birth_date
         values["sex"] = Sex.from_label(result.sex)
         if w.sex is not None and Sex(w.sex) != values["sex"]:
             problems.add(at("sex"), f"{label}性别", f"与身份证号不符（身份证号显示为{result.sex}）")
+    elif w.sex is not None:  # a document whose number says nothing of the person: as given
+        values["sex"] = Sex(w.sex)
     if (w.phone or "").strip():
         phone = check_phone(w.phone)
         if not phone.ok:
@@ -430,6 +429,7 @@ def _person_for(session: Session, values: dict) -> Person:
     fields = (
         "name",
         "id_number",
+        "id_type",
         "sex",
         "birth_date",
         "phone",

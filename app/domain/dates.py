@@ -77,3 +77,12 @@ def file_stamp(moment: datetime, *, micro: bool = False) -> str:
     m = _local(moment)
     text = f"{compact_date(m)}-{m.hour:02d}{m.minute:02d}{m.second:02d}"
     return f"{text}-{m.microsecond:06d}" if micro else text
+
+
+def days_left_text(days_left: int) -> str:
+    """A deadline as people say it: 还剩5天 / 今天到期 / 已逾期30天 (never "-30")."""
+    if days_left > 0:
+        return f"还剩{days_left}天"
+    if days_left == 0:
+        return "今天到期"
+    return f"已逾期{-days_left}天"

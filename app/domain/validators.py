@@ -91,7 +91,8 @@ def check_credit_code(raw: object) -> CheckResult:
         return CheckResult(
             code,
             False,
-            f"统一社会信用代码校验位不符（应为{expected}，实为{code[17]}），请核对；确属真实代码的可由站点管理员确认",
+            # the expected character is not given away: a made-up code must not be "fixed"
+            "统一社会信用代码校验位不符，请对照营业执照逐位核对；确属真实代码的可由站点管理员确认",
             overridable=True,
         )
     return CheckResult(code, True)
@@ -132,7 +133,8 @@ def check_id_number(raw: object, today: date | None = None) -> IdNumberResult:
         return IdNumberResult(number, False, f"身份证号中的出生日期{iso_date(born)}不合理")
     expected = id_check_digit(number[:17])
     if number[17] != expected:
-        return IdNumberResult(number, False, f"身份证号校验位不符（应为{expected}），请核对")
+        # the expected digit is not given away: a made-up number must not be "fixed" with it
+        return IdNumberResult(number, False, "身份证号校验位不符，请对照身份证逐位核对")
     sex = "男" if int(number[16]) % 2 == 1 else "女"
     return IdNumberResult(number, True, birth_date=born, sex=sex)
 

@@ -19,7 +19,7 @@ from app.domain.validators import to_halfwidth
 from app.roster import events  # noqa: F401  (initials and local edits on every path)
 from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS
 from app.roster.normalize import Bad, Overridable, clean_text, parser_for
-from app.store.errors import Conflict, NotFound, StoreError
+from app.store.errors import Conflict, FieldProblem, FormInvalid, NotFound
 from app.store.models import Enterprise
 from app.store.store import Store
 
@@ -32,16 +32,14 @@ def label_of(key: str) -> str:
     return FIELD_BY_KEY[key].label if key in FIELD_BY_KEY else EXTRA_FIELDS.get(key, key)
 
 
-class EnterpriseInvalid(StoreError):
+class EnterpriseInvalid(FormInvalid):
     """The form's values are not valid; ``errors`` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str], *, overridable: bool = False):
         self.errors = errors
         #: the only problem is a credit code's check character (a station head may accept it)
         self.overridable = overridable
-        first = next(iter(errors.items()))
-        more = f"（另有{len(errors) - 1}处）" if len(errors) > 1 else ""
-        super().__init__(f"{label_of(first[0])}：{first[1]}{more}")
+        super().__init__([FieldProblem(k, label_of(k), m) for k, m in errors.items()])
 
 
 # ---------------------------------------------------------------- search and filters

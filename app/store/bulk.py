@@ -202,6 +202,8 @@ def record_bulk(
 
     ``rows`` is ``(entity_id, new_version, op)`` per record; the caller stamps the synced columns
     (:func:`app.store.changes.stamp_new`)."""
+    if rows:
+        session.info.setdefault("changed", set()).add(entity)
     execute(session, audit_statements(session, entity, rows, action=action, summary=summary,
                                       changes=changes))  # fmt: skip
 

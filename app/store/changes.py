@@ -102,6 +102,23 @@ def _check_dates(obj) -> None:
                 raise ValidationError(problem, field=key)
 
 
+def mark_changed(session: Session, entity: str) -> None:
+    """Note that records of ``entity`` (a table name) change in this transaction; the store tells
+    its change listeners after the commit."""
+    session.info.setdefault("changed", set()).add(entity)
+
+
+def _after_commit(session: Session) -> None:
+    changed = session.info.pop("changed", None)
+    notify = session.info.get("notify")
+    if changed and notify is not None:
+        notify(frozenset(changed))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("changed", None)
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     info = session.info
     user_id = info.get("user_id")
@@ -112,6 +129,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             continue
         if info.get("read_only"):
             raise PermissionDenied("只读用户不能修改数据")
+        mark_changed(session, obj.entity_name())
         _check_dates(obj)
         if obj.id is None:
             from app.store.models import new_id
@@ -150,6 +168,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         changes = _changed_fields(obj)
         if not changes:
             continue
+        mark_changed(session, obj.entity_name())
         _check_dates(obj)
         obj.updated_at = now
         obj.updated_by = user_id
@@ -181,8 +200,10 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 
 
 def install(session_class) -> None:
-    """Attach the hook to a ``sessionmaker`` or Session class."""
+    """Attach the hooks to a ``sessionmaker`` or Session class."""
     event.listen(session_class, "before_flush", _before_flush)
+    event.listen(session_class, "after_commit", _after_commit)
+    event.listen(session_class, "after_rollback", _after_rollback)
 
 
 def stamp_new(session: Session, now: datetime | None = None) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class StoreError(Exception):
     """Base class; ``str(exc)`` is a message for the user (Chinese)."""
@@ -76,3 +78,61 @@ class NotFound(StoreError):
 
 class Conflict(StoreError):
     default_message = "记录已被其他用户修改，请刷新后重试"
+
+
+# ---------------------------------------------------------------- problems with a form's fields
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A problem with one field of a form: ``key`` addresses the widget (``visitors``,
+    ``check:wage_payment``, ``workers.0.id_number`` …), ``label`` names the field in Chinese for
+    messages shown away from it, ``message`` says what is wrong."""
+
+    key: str
+    label: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.message}" if self.label else self.message
+
+
+class FormInvalid(ValidationError):
+    """Every problem of a form at once; the form shows each next to its field. ``str()`` is the
+    first problem (and how many more), for one-line faces such as the command line."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        if not problems:
+            raise ValueError("FormInvalid needs at least one problem")
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = f"（另有{len(self.problems) - 1}处问题）" if len(self.problems) > 1 else ""
+        super().__init__(first.message + more, field=first.label or None)
+
+    def by_key(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for p in self.problems:
+            out.setdefault(p.key, p.message)
+        return out
+
+
+class Problems:
+    """Collects field problems; ``raise_if_any()`` at the end."""
+
+    def __init__(self) -> None:
+        self.items: list[FieldProblem] = []
+
+    def add(self, key: str, label: str, message: str) -> None:
+        self.items.append(FieldProblem(key, label, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise FormInvalid(self.items)
+
+
+def raise_if(problems: list[FieldProblem]) -> None:
+    if problems:
+        raise FormInvalid(problems)

@@ -78,3 +78,25 @@ def create_private_empty(path: Path) -> None:
     files take the same mode."""
     with open_private(path, "ab"):
         pass
+
+
+#: the station's two files in its data folder (the encrypted database and its key slots)
+DB_FILE = "station.db"
+KEYS_FILE = "station.keys.json"
+
+
+def station_files_exist(data_dir: Path) -> bool:
+    """Whether ``data_dir`` holds a station (what the GUI asks before the login, without loading
+    the store's code)."""
+    return (Path(data_dir) / KEYS_FILE).exists() and (Path(data_dir) / DB_FILE).exists()
+
+
+# A join or restore from the district writes this file into the data folder before the store
+# exists and removes it when the download has finished (app/sync/join.py): such a folder must not
+# be opened as a station yet.
+RESTORE_MARKER = "restore-in-progress"
+
+
+def unfinished_folder(data_dir: Path) -> bool:
+    """Whether a join or restore into ``data_dir`` has not finished (no store code loaded)."""
+    return (Path(data_dir) / RESTORE_MARKER).exists()

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import app.roster  # noqa: F401  (Enterprise name initials and local-edit tracki
 from app.domain import reference
 from app.domain.enums import Role
 from app.domain.passwords import STATION_MIN_LENGTH, password_problem
+from app.logsetup import describe_exception
 from app.store import backup as backups
 from app.store import changes, migrate, rekey
 from app.store.engine import make_engine, writer
@@ -41,7 +42,7 @@ from app.store.errors import (
     StoreNotFound,
     ValidationError,
 )
-from app.store.folder import create_private_empty, secure_data_dir
+from app.store.folder import DB_FILE, KEYS_FILE, create_private_empty, secure_data_dir
 from app.store.keyslots import (
     KDF_MIN_LOG2N,
     KdfParams,
@@ -54,8 +55,6 @@ from app.store.rekey import StoreBusy
 
 log = logging.getLogger(__name__)
 
-DB_FILE = "station.db"
-KEYS_FILE = "station.keys.json"
 MIN_PASSWORD_LENGTH = STATION_MIN_LENGTH
 RECOVERY_USER_ID = "recovery"
 
@@ -179,6 +178,7 @@ class Store:
         changes.install(self._reader)
         changes.install(self._writer)
         self._station: StationInfo | None = None
+        self._change_listeners: list[Callable[[frozenset[str]], None]] = []
 
     # -------------------------------------------------------------- paths
 
@@ -342,7 +342,27 @@ class Store:
             "user_id": self.user.id,
             "station_code": self.station.code if self._station else self.keys.station_code,
             "read_only": not self.user.can_write,
+            "notify": self._notify_changed,
         }
+
+    # -------------------------------------------------------------- change notification
+
+    def add_change_listener(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """Call ``listener(entities)`` after every commit that changed synced records; entities
+        are table names (``"enterprise"``, ``"dispute_case"`` …). It runs on the committing
+        thread: a GUI hands it on to its own thread (the app's context does, with a signal)."""
+        self._change_listeners.append(listener)
+
+    def remove_change_listener(self, listener: Callable[[frozenset[str]], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._change_listeners.remove(listener)
+
+    def _notify_changed(self, entities: frozenset[str]) -> None:
+        for listener in list(self._change_listeners):
+            try:
+                listener(entities)
+            except Exception as exc:  # a listener's bug must not fail the committed write
+                log.error("change listener failed: %s", describe_exception(exc))
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.cases.numbering import NUMBERING_SETTING
+from app.store.folder import RESTORE_MARKER, unfinished_folder
 from app.store.models import MODEL_BY_ENTITY
 from app.store.store import Store, check_password_strength, check_username
 from app.sync import blobs, numbers, pull, state
@@ -54,11 +55,7 @@ class JoinResult:
 
 #: made in the data folder before the store (no personal data: its name says it all), removed
 #: when the download has finished; a store beside it is not to be used
-MARKER = "restore-in-progress"
-
-
-def unfinished_folder(data_dir: Path) -> bool:
-    return (Path(data_dir) / MARKER).exists()
+MARKER = RESTORE_MARKER
 
 
 def unfinished(store: Store) -> bool:

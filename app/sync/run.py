@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from app.logsetup import describe_exception
+from app.store.changes import mark_changed
 from app.store.errors import StoreError
 from app.store.models import (
     DistrictNotice,
@@ -328,6 +329,10 @@ def _pull_reference(client: DistrictClient, store) -> int:
         rev = int(answer.get("rev", since))
         items, notices = answer.get("items") or [], answer.get("notices") or []
         with state.transaction(store) as s:
+            if items:
+                mark_changed(s, "reference_item")  # the store tells the windows after the commit
+            if notices:
+                mark_changed(s, "district_notice")
             for item in items:
                 row = s.scalar(
                     select(ReferenceItem).where(

@@ -86,7 +86,8 @@ class SyncStatus:
             if self.last_success_at
             else "从未"
         )
-        text = f"同步：上次成功 {when}，待发送 {self.waiting} 条"
+        # how many records wait is the status bar's own field (pending_text): said once
+        text = f"同步：上次成功 {when}"
         if self.quarantined:
             text += f"，{self.quarantined} 条被退回"
         if self.last_problem:
@@ -94,9 +95,19 @@ class SyncStatus:
         return text
 
 
+def count_waiting(session) -> int:
+    """Records with changes not yet sent (a record changed three times counts once): the one
+    count of pending changes the station shows, in the status bar and on the 同步 page."""
+    return session.scalar(select(func.count(func.distinct(OutboxEntry.entity_id)))) or 0
+
+
+def pending_text(waiting: int | None) -> str:
+    return f"待同步：{waiting} 条记录" if waiting is not None else "待同步：—"
+
+
 def status(store) -> SyncStatus:
     with reading(store) as s:
-        waiting = s.scalar(select(func.count(func.distinct(OutboxEntry.entity_id)))) or 0
+        waiting = count_waiting(s)
         quarantined = (
             s.scalar(
                 select(func.count())

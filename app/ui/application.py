@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
@@ -13,9 +14,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from app import __version__, crash
 from app.logsetup import describe_exception
 from app.paths import resource
-from app.store.store import Store
+from app.store.folder import station_files_exist, unfinished_folder
 from app.ui.context import user_message
 from app.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +96,7 @@ class AppController(QObject):
         self._created: Store | None = None
 
     def start(self, earlier_crashes: list | None = None) -> None:
-        from app.sync.join import unfinished_folder
-
-        if Store.exists(self.data_dir) and not unfinished_folder(self.data_dir):
+        if station_files_exist(self.data_dir) and not unfinished_folder(self.data_dir):
             self.show_login()
         else:
             self.show_wizard()
@@ -140,7 +142,7 @@ class AppController(QObject):
         self.dialog = None
         self.window = MainWindow(store)
         self.window.signed_out.connect(self._signed_out)
-        self.window.show()
+        self.window.show_placed()
         self.window.ctx.run(store.daily_backup_if_due, on_failed=self._backup_failed)
 
     def _backup_failed(self, exc: BaseException) -> None:
@@ -171,6 +173,8 @@ class AppController(QObject):
             progress.close()
             QMessageBox.warning(None, "恢复失败", user_message(exc) + "\n\n现有数据未做任何改动。")
             self.show_login()
+
+        from app.store.store import Store
 
         task = Task(Store.restore_backup, self.data_dir, backup_path, **auth)
         task.signals.done.connect(done)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.logsetup import describe_exception
 from app.store.errors import StoreError
-from app.store.store import Store
 from app.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +31,10 @@ def user_message(exc: BaseException) -> str:
 
 
 class AppContext(QObject):
-    #: an entity name (``"enterprise"``, ``"dispute_case"`` …) whose records changed
+    #: the entities (table names: ``"enterprise"``, ``"dispute_case"`` …) whose records a commit
+    #: changed, from the store's change notification, whichever thread committed
+    store_changed = Signal(object)
+    #: the same, one entity name at a time
     data_changed = Signal(str)
     #: ask the main window to show a section: (section key, keyword arguments for it)
     navigate_requested = Signal(str, dict)
@@ -37,6 +45,24 @@ class AppContext(QObject):
         super().__init__(parent)
         self.store = store
         self.pool = QThreadPool.globalInstance()
+        # The store calls listeners on the committing thread; a signal emitted there reaches the
+        # slots on the GUI thread (queued). The listener holds the signal only through a weak
+        # reference, and is removed when this context goes.
+        me = weakref.ref(self)
+
+        def changed(entities: frozenset[str]) -> None:
+            ctx = me()
+            if ctx is not None:
+                with contextlib.suppress(RuntimeError):  # deleted meanwhile
+                    ctx.store_changed.emit(entities)
+
+        store.add_change_listener(changed)
+        self.destroyed.connect(lambda *_: store.remove_change_listener(changed))
+        self.store_changed.connect(self._each_entity)
+
+    def _each_entity(self, entities: frozenset[str]) -> None:
+        for entity in sorted(entities):
+            self.data_changed.emit(entity)
 
     @property
     def user(self):

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from app.paths import resource
+from app.ui.widgets.fit import fit_window
 
 GUIDE = ("help", "guide.html")
 
@@ -21,7 +22,7 @@ class HelpDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("使用说明")
         self.setWindowModality(Qt.WindowModality.NonModal)
-        self.resize(760, 720)
+        fit_window(self, 760, 720)
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(False)  # the guide links only to its own sections
         self.browser.setHtml(guide_html())

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +22,7 @@ from app.store.errors import UnlockThrottled
 from app.store.store import Store
 from app.ui.forms import PasswordEdit, styled_label
 from app.ui.login import ThrottleMixin
+from app.ui.widgets.common import confirm
 from app.ui.workers import Task, run_task
 
 DEFAULT_IDLE_MINUTES = 5
@@ -179,14 +179,7 @@ class UnlockDialog(ThrottleMixin, QDialog):
             self.message.setText(str(exc))
 
     def _switch(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "切换用户",
-            "切换用户将退出当前用户，未保存的内容会丢失。确定要切换吗？",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if confirm(self, "切换用户", "切换用户将退出当前用户，未保存的内容会丢失。确定要切换吗？"):
             self.switch_user.emit()
 
 

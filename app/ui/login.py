@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import reference
+from app.startup_marks import mark
 from app.store.errors import UnlockThrottled
+from app.store.folder import KEYS_FILE
 from app.store.keyslots import KeySlotFile
-from app.store.store import Store, reset_password_with_recovery
 from app.ui.context import user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
 from app.ui.workers import Task, run_task
@@ -27,10 +28,36 @@ from app.ui.workers import Task, run_task
 
 def station_title(data_dir: Path) -> str:
     try:
-        code = KeySlotFile.load(Store.keys_path_in(data_dir)).station_code
+        code = KeySlotFile.load(Path(data_dir) / KEYS_FILE).station_code
         return reference.station(code).name
     except Exception:
         return "（站点信息无法读取）"
+
+
+def _load_store_code() -> None:
+    """What opening the store and the main window needs (SQLAlchemy, the models, Alembic, the
+    first section: about a second of imports)."""
+    import importlib
+
+    for name in WARM_UP_MODULES:
+        importlib.import_module(name)
+
+
+#: imported in the background while the login window waits for the password
+WARM_UP_MODULES = (
+    "app.store.store",
+    "app.ui.main_window",
+    "app.ui.sync.controller",
+    "app.ui.workbench.section",
+)
+
+
+def warm_up() -> None:
+    """While the user types the password, load the store's code (and the main window's) in a
+    background thread, so that the login window itself appears without waiting for it."""
+    import threading
+
+    threading.Thread(target=_load_store_code, name="warm-up", daemon=True).start()
 
 
 class ThrottleMixin:
@@ -94,6 +121,13 @@ class LoginDialog(ThrottleMixin, QDialog):
         self.task: Task | None = None
         self.setMinimumWidth(380)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_marked", False):
+            self._marked = True
+            QTimer.singleShot(0, lambda: mark("login_shown"))  # once the loop runs: on screen
+            QTimer.singleShot(0, warm_up)
+
     def _login(self) -> None:
         if self.task is not None or not self.login_button.isEnabled():
             return
@@ -103,6 +137,8 @@ class LoginDialog(ThrottleMixin, QDialog):
             return
         self.message.setText("正在解密站点数据……")
         self.login_button.setEnabled(False)
+        from app.store.store import Store  # loaded meanwhile by warm_up()
+
         self.task = Task(
             Store.open, self.data_dir, self.username.text().strip(), self.password.text()
         )
@@ -110,7 +146,8 @@ class LoginDialog(ThrottleMixin, QDialog):
         self.task.signals.failed.connect(self._failed)
         run_task(self.task)
 
-    def _done(self, store: Store) -> None:
+    def _done(self, store) -> None:
+        mark("password_checked")
         self.task = None
         self.password.clear()
         self.logged_in.emit(store)
@@ -178,6 +215,8 @@ class RecoveryResetDialog(ThrottleMixin, QDialog):
             return
         self.ok.setEnabled(False)
         self.message.setText("正在验证恢复码……")
+        from app.store.store import reset_password_with_recovery
+
         self.task = Task(
             reset_password_with_recovery,
             self.data_dir,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,23 +17,29 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from app import __version__
-from app.store.models import OutboxEntry
 from app.store.store import Store
+from app.sync.state import pending_text
 from app.ui.context import AppContext
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING, LockController
 from app.ui.sections import Section, SectionSpec, visible_sections
+from app.ui.widgets.common import confirm
+from app.ui.widgets.fit import fit_window, fits_on_screen, scrolling
 
 log = logging.getLogger(__name__)
 
 PENDING_REFRESH_MS = 15_000
+#: where the main window's size and place are kept, per PC (QSettings, not the store: it is
+#: the PC's screen that matters, whoever signs in)
+GEOMETRY_KEY = "main_window/geometry"
 
 
 def count_pending_changes(store: Store) -> int:
+    from app.sync import state
+
     with store.read() as s:
-        return s.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        return state.count_waiting(s)
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +51,7 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(store, self)
         self._signing_out = False
         self.setWindowTitle(f"劳动关系服务站 · {store.station.name}")
-        self.resize(1280, 800)
+        fit_window(self, 1280, 800)  # the size it takes when un-maximised the first time
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -62,6 +68,7 @@ class MainWindow(QMainWindow):
 
         self.specs: list[SectionSpec] = visible_sections(store.user.is_admin)
         self.sections: dict[str, Section] = {}
+        self._pages: dict[str, QWidget] = {}
         for spec in self.specs:
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
@@ -84,6 +91,29 @@ class MainWindow(QMainWindow):
         if self.specs:
             self.nav.setCurrentRow(0)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_marked", False):
+            self._marked = True
+            from app.startup_marks import mark
+
+            QTimer.singleShot(0, lambda: mark("main_shown"))
+
+    def show_placed(self) -> None:
+        """Show the window as it was left on this PC, maximised the first time (and whenever the
+        remembered place does not fit the screen any more)."""
+        saved = QSettings().value(GEOMETRY_KEY)
+        restored = saved is not None and self.restoreGeometry(saved)
+        if restored and (self.isMaximized() or fits_on_screen(self)):
+            self.show()
+            return
+        self.showMaximized()
+
+    def _remember_placement(self) -> None:
+        settings = QSettings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.sync()
+
     # -------------------------------------------------------------- sections
 
     def section(self, key: str) -> Section | None:
@@ -95,8 +125,15 @@ class MainWindow(QMainWindow):
             return None
         widget = spec.create(self.ctx)
         self.sections[key] = widget
-        self.stack.addWidget(widget)
+        # a section taller than a 1366×768 screen scrolls inside the window instead of making
+        # the window taller than the screen
+        self._pages[key] = scrolling(widget, horizontal=True)
+        self.stack.addWidget(self._pages[key])
         return widget
+
+    def current_section(self) -> Section | None:
+        page = self.stack.currentWidget()
+        return next((self.sections[k] for k, p in self._pages.items() if p is page), None)
 
     def _show_row(self, row: int) -> None:
         if row < 0:
@@ -104,7 +141,7 @@ class MainWindow(QMainWindow):
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         widget = self.section(key)
         if widget is not None:
-            self.stack.setCurrentWidget(widget)
+            self.stack.setCurrentWidget(self._pages[key])
             widget.activated()
 
     def show_section(self, key: str, kwargs: dict | None = None) -> None:
@@ -120,6 +157,20 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("文件(&F)")
+        new_case = QAction("登记新案件(&N)…", self)
+        new_case.setShortcut(QKeySequence.StandardKey.New)  # Ctrl+N
+        new_case.triggered.connect(self.new_case)
+        menu.addAction(new_case)
+        find = QAction("查找(&S)", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)  # Ctrl+F
+        find.triggered.connect(self.focus_search)
+        menu.addAction(find)
+        print_action = QAction("打印文书(&P)…", self)
+        print_action.setShortcut(QKeySequence.StandardKey.Print)  # Ctrl+P
+        print_action.triggered.connect(self.print_current)
+        menu.addAction(print_action)
+        self.shortcut_actions = {"new": new_case, "find": find, "print": print_action}
+        menu.addSeparator()
         lock = QAction("锁定(&L)", self)
         lock.setShortcut(QKeySequence("Ctrl+L"))
         lock.triggered.connect(lambda: self.lock.lock())
@@ -141,6 +192,42 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
+    # -------------------------------------------------------------- keyboard
+
+    def new_case(self) -> None:
+        """Ctrl+N: the intake dialog, from wherever the user is."""
+        if not self.store.user.can_write:
+            return
+        self.show_section("cases")
+        section = self.section("cases")
+        if section is not None:
+            section.new_case()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the search field of the list on screen."""
+        section = self.current_section()
+        for holder in (
+            section,
+            getattr(section, "list_page", None),
+            getattr(section, "visits", None),
+        ):
+            edit = getattr(holder, "search", None)
+            if edit is not None and edit.isVisible():
+                edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                edit.selectAll()
+                return
+
+    def print_current(self) -> None:
+        """Ctrl+P: the print menu of the case on screen."""
+        section = self.current_section()
+        page = getattr(section, "case_page", None)
+        menu = getattr(page, "print_menu", None)
+        if page is None or menu is None or not page.isVisible():
+            self.statusBar().showMessage("请先打开一个案件，再打印其文书", 5000)
+            return
+        button = menu.parentWidget()
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()) if button else self.pos())
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         user = self.store.user
@@ -161,8 +248,8 @@ class MainWindow(QMainWindow):
         self.ctx.run(
             count_pending_changes,
             self.store,
-            on_done=lambda n: self.pending_label.setText(f"待同步：{n} 条"),
-            on_failed=lambda exc: self.pending_label.setText("待同步：—"),
+            on_done=lambda n: self.pending_label.setText(pending_text(n)),
+            on_failed=lambda exc: self.pending_label.setText(pending_text(None)),
         )
 
     def _locked_changed(self, locked: bool) -> None:
@@ -188,14 +275,7 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------- closing
 
     def _confirm_sign_out(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "注销",
-            "确定要注销当前用户吗？未保存的内容会丢失。",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if confirm(self, "注销", "确定要注销当前用户吗？未保存的内容会丢失。"):
             self.sign_out()
 
     def sign_out(self) -> None:
@@ -212,6 +292,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 self._signing_out = False
                 return
+        self._remember_placement()
         self.lock.stop()
         self.sync.stop()
         self.pending_timer.stop()

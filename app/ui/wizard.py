@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 from app.domain import reference
 from app.domain.dates import cn_date
 from app.store.errors import StoreError
+from app.store.folder import unfinished_folder
 from app.store.store import Store, check_display_name, check_username
 from app.ui.context import user_message
 from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
+from app.ui.widgets.fit import fit_window
 from app.ui.workers import Task, run_task
 
 
@@ -162,7 +164,6 @@ class JoinPage(QWizardPage):
 
     def validatePage(self) -> bool:
         self.form.clear_errors()
-        from app.sync.join import unfinished_folder
 
         resuming = unfinished_folder(self.wiz.data_dir)
         return self.form.check(self.server, _server_ok, self.server.text()) and (
@@ -457,9 +458,7 @@ class FirstRunWizard(QWizard):
             (PAGE_DOWNLOAD, self.download_page),
         ):
             self.setPage(page_id, page)
-        self.resize(640, 480)
-        from app.sync.join import unfinished_folder
-
+        fit_window(self, 640, 480)
         if unfinished_folder(self.data_dir):  # a join or restore that stopped: go on with it
             self.station_page.mode.setCurrentIndex(2)
             self.station_page.mode_hint.setText(

@@ -192,3 +192,29 @@ def recompute_all_risks(store: Store, today: date | None = None) -> int:
                 enterprise.risk_level = level
                 enterprise.risk_updated_at = utcnow()
     return len(wanted)
+
+
+#: the day the levels were last refreshed (a station setting)
+RISK_SETTING = "visits.risk_recomputed_on"
+#: records whose change may move an enterprise's wage-arrears risk (table names, as the store's
+#: change notification names them)
+RISK_ENTITIES = frozenset(
+    {"dispute_case", "case_party", "mediation_agreement", "performance_record",
+     "enterprise_visit", "finding"}
+)  # fmt: skip
+
+
+def affects_risk(entities: frozenset[str] | set[str]) -> bool:
+    return bool(RISK_ENTITIES & set(entities))
+
+
+def recompute_risks_if_due(store: Store, today: date | None = None) -> int | None:
+    """The daily refresh: recompute every level once a day (the window moves even when nothing is
+    recorded). Returns how many levels changed, or None when it was done today already or the
+    user may not write."""
+    today = today or date.today()
+    if not store.user.can_write or store.get_setting(RISK_SETTING) == today.isoformat():
+        return None
+    changed = recompute_all_risks(store, today)
+    store.set_setting(RISK_SETTING, today.isoformat())
+    return changed

@@ -82,6 +82,9 @@ class Person(Synced, Base):
     name: Mapped[str] = mapped_column(String(60), index=True)
     sex: Mapped[Sex | None] = mapped_column(EnumText(Sex))
     id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    #: the document ``id_number`` is the number of (app.domain.identity.IdDocType); None: the
+    #: mainland resident ID card, as for every person registered before other documents were taken
+    id_type: Mapped[str | None] = mapped_column(String(20))
     birth_date: Mapped[date | None] = mapped_column(Date)
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -39,67 +37,14 @@ from app.activities.service import (
 )
 from app.domain.activities import COMMEND_THRESHOLD, CREATION_INDICATORS, assess_model_unit
 from app.domain.enums import FIVE_ONE, ActivityKind, TeamRole
-from app.store.errors import StoreError
 from app.store.models import Enterprise
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.visits.common import AttachmentList, DateEdit, OptionalDateEdit, error_label, set_error
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.visits.common import AttachmentList, DateEdit, OptionalDateEdit
 from app.ui.widgets.enterprise_picker import EnterprisePicker
-from app.visits.problems import InvalidInput, Problem
-
-
-def _buttons(dialog: QDialog, ok_text: str = "保存") -> QDialogButtonBox:
-    box = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    box.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-    box.rejected.connect(dialog.reject)
-    return box
-
-
-class FieldErrors:
-    """Error labels under the fields of a QFormLayout, addressed by problem key."""
-
-    def __init__(self, form: QFormLayout):
-        self.form = form
-        self.labels: dict[str, QLabel] = {}
-        self.widgets: dict[str, QWidget] = {}
-        self.general = error_label()
-
-    def add(self, label: str, key: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        col = QVBoxLayout(holder)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.setSpacing(2)
-        col.addWidget(widget)
-        err = error_label()
-        col.addWidget(err)
-        self.labels[key] = err
-        self.widgets[key] = widget
-        self.form.addRow(label, holder)
-        return widget
-
-    def clear(self) -> None:
-        for label in (*self.labels.values(), self.general):
-            set_error(label, "")
-
-    def show(self, problems: list[Problem]) -> None:
-        self.clear()
-        grouped: dict[QLabel, list[str]] = {}
-        focus = None
-        for p in problems:
-            key = p.key.split(":")[0] + "s" if p.key.startswith("stop:") else p.key
-            label = self.labels.get(key) or self.labels.get(p.key)
-            if label is None:
-                grouped.setdefault(self.general, []).append(str(p))
-                continue
-            grouped.setdefault(label, []).append(p.message if key == p.key else str(p))
-            focus = focus or self.widgets.get(key)
-        for label, messages in grouped.items():
-            set_error(label, "；".join(messages))
-        if focus is not None:
-            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+from app.ui.widgets.fit import fit_window, scrolling
+from app.visits.problems import Problem
 
 
 def _int_or_none(text: str) -> int | None:
@@ -128,41 +73,41 @@ class ActivityForm(QDialog):
         self.version: int | None = None
         self.task = None
         self.setWindowTitle("活动登记")
-        self.resize(900, 820)
+        fit_window(self, 900, 820)
         body = QWidget()
-        form = QFormLayout(body)
-        self.fields = FieldErrors(form)
+        self.fields = form = ValidatedForm(body)
+        form.alias("stop:", "stops")
         self.kind = QComboBox()
         for k in ActivityKind:
             self.kind.addItem(("【五个一】" if k in FIVE_ONE else "") + k.label, k.value)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.fields.add("活动类别：", "kind", self.kind)
+        self.fields.add_field("活动类别：", self.kind, "kind")
         self.title = QLineEdit()
-        self.fields.add("活动名称：", "title", self.title)
+        self.fields.add_field("活动名称：", self.title, "title")
         self.held_on = DateEdit(self.today)
-        self.fields.add("活动日期：", "held_on", self.held_on)
+        self.fields.add_field("活动日期：", self.held_on, "held_on")
         self.ended_on = OptionalDateEdit(None)
         self.ended_on.setToolTip("持续多日的活动（如巡回宣讲）填写结束日期")
-        self.fields.add("结束日期：", "ended_on", self.ended_on)
+        self.fields.add_field("结束日期：", self.ended_on, "ended_on")
         self.place = QLineEdit()
-        self.fields.add("活动地点：", "place", self.place)
+        self.fields.add_field("活动地点：", self.place, "place")
         self.organiser = QLineEdit(ctx.store.station.name + "劳动关系服务站")
-        self.fields.add("组织单位：", "organiser", self.organiser)
+        self.fields.add_field("组织单位：", self.organiser, "organiser")
         self.speaker = QLineEdit()
         self.speaker.setPlaceholderText("专家姓名、单位及讲座题目")
-        self.fields.add("主讲专家：", "speaker", self.speaker)
+        self.fields.add_field("主讲专家：", self.speaker, "speaker")
         self.participant_count = QSpinBox()
         self.participant_count.setRange(0, 100000)
         self.participant_count.setSpecialValueText("未填")
-        self.fields.add("参加人数：", "participant_count", self.participant_count)
+        self.fields.add_field("参加人数：", self.participant_count, "participant_count")
         self.participants = QPlainTextEdit()
         self.participants.setPlaceholderText("参加人员或单位")
         self.participants.setFixedHeight(54)
-        self.fields.add("参加人员：", "participants", self.participants)
+        self.fields.add_field("参加人员：", self.participants, "participants")
         self.materials_count = QSpinBox()
         self.materials_count.setRange(0, 1000000)
         self.materials_count.setSpecialValueText("未填")
-        self.fields.add("发放资料（份）：", "materials_count", self.materials_count)
+        self.fields.add_field("发放资料（份）：", self.materials_count, "materials_count")
 
         # the enterprises involved
         ent_box = QWidget()
@@ -182,7 +127,7 @@ class ActivityForm(QDialog):
         self.enterprises.verticalHeader().hide()
         self.enterprises.setFixedHeight(110)
         ent_col.addWidget(self.enterprises)
-        self.fields.add("参与企业：", "enterprises", ent_box)
+        self.fields.add_field("参与企业：", ent_box, "enterprises")
 
         # the stops of the touring campaign
         self.stops_box = QWidget()
@@ -203,12 +148,12 @@ class ActivityForm(QDialog):
         stop_buttons.addWidget(remove_stop)
         stop_buttons.addStretch(1)
         stops_col.addLayout(stop_buttons)
-        self.fields.add("巡回站点：", "stops", self.stops_box)
+        self.fields.add_field("巡回站点：", self.stops_box, "stops")
 
         self.summary = QPlainTextEdit()
         self.summary.setPlaceholderText("活动内容和成效")
         self.summary.setFixedHeight(80)
-        self.fields.add("活动小结：", "summary", self.summary)
+        self.fields.add_field("活动小结：", self.summary, "summary")
         tags_row = QWidget()
         tags_layout = QHBoxLayout(tags_row)
         tags_layout.setContentsMargins(0, 0, 0, 0)
@@ -218,20 +163,26 @@ class ActivityForm(QDialog):
         self.other_tags = QLineEdit()
         self.other_tags.setPlaceholderText("其他标签，用顿号分隔")
         tags_layout.addWidget(self.other_tags, 1)
-        self.fields.add("标签：", "tags", tags_row)
+        self.fields.add_field("标签：", tags_row, "tags")
         self.attachments = AttachmentList(ctx)
-        self.fields.add("照片/附件：", "attachments", self.attachments)
+        self.fields.add_field("照片/附件：", self.attachments, "attachments")
 
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setWidget(body)
-        buttons = _buttons(self)
-        buttons.accepted.connect(self.save)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        buttons = dialog_buttons(self, on_ok=self.save)
+        self.save_button = buttons.ok_button
         self.save_button.setEnabled(ctx.user.can_write)
+        self.status = QLabel("")
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            form,
+            buttons=[self.save_button],
+            status=self.status,
+            title="活动记录未能保存",
+        )
         col = QVBoxLayout(self)
-        col.addWidget(area, 1)
-        col.addWidget(self.fields.general)
+        col.addWidget(scrolling(body), 1)
+        col.addWidget(self.fields.summary)
+        col.addWidget(self.status)
         col.addWidget(buttons)
 
         if activity_id:
@@ -432,11 +383,9 @@ class ActivityForm(QDialog):
     def save(self) -> None:
         data, problems = self.collect()
         if problems:
-            self.fields.show(problems)
+            self.fields.show_problems(problems)
             return
-        self.fields.clear()
-        self.save_button.setEnabled(False)
-        self.task = self.ctx.run(
+        self.saving.run(
             save_activity,
             self.ctx.store,
             data,
@@ -444,24 +393,39 @@ class ActivityForm(QDialog):
             expected_version=self.version,
             today=self.today,
             on_done=self._saved,
-            on_failed=self._failed,
         )
 
     def _saved(self, activity_id: str) -> None:
         self.drafts.discard()
-        self.ctx.data_changed.emit("activity")
         self.saved.emit(activity_id)
         self.accept()
 
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(exc, InvalidInput):
-            self.fields.show(exc.problems)
-        else:
-            self.ctx.show_error(self, exc, "活动记录未能保存")
+
+class _SmallForm(QDialog):
+    """A short form saved in the background: its button row, status line and save."""
+
+    fields: ValidatedForm
+
+    def _saved(self, _result) -> None:
+        self.accept()  # the store tells the sections what changed
 
 
-class MemberDialog(QDialog):
+def _button_row(
+    dialog: _SmallForm, col: QVBoxLayout, title: str, *, ok_text: str = "保存"
+) -> BackgroundSave:
+    """The summary line, busy line and buttons under ``dialog``'s form; its background save."""
+    buttons = dialog_buttons(dialog, ok_text, on_ok=dialog.save)
+    status = QLabel("")
+    col.addWidget(dialog.fields.summary)
+    col.addWidget(status)
+    col.addWidget(buttons)
+    dialog.save_button = buttons.ok_button
+    return BackgroundSave(
+        dialog.ctx, dialog, dialog.fields, buttons=[buttons.ok_button], status=status, title=title
+    )
+
+
+class MemberDialog(_SmallForm):
     def __init__(
         self,
         ctx: AppContext,
@@ -475,34 +439,30 @@ class MemberDialog(QDialog):
         self.member = member
         self.today = today or date.today()
         self.setWindowTitle("工作队伍成员")
-        form = QFormLayout()
-        self.fields = FieldErrors(form)
+        self.fields = form = ValidatedForm()
         self.name = QLineEdit(member.name if member else "")
-        self.fields.add("姓名：", "name", self.name)
+        self.fields.add_field("姓名：", self.name, "name")
         self.role = QComboBox()
         for r in TeamRole:
             self.role.addItem(r.label, r.value)
         if member:
             self.role.setCurrentIndex(self.role.findData(member.role.value))
-        self.fields.add("角色：", "role", self.role)
+        self.fields.add_field("角色：", self.role, "role")
         self.organisation = QLineEdit(member.organisation if member else "")
         self.organisation.setPlaceholderText("所在单位，如：鼓东街道劳动保障事务所")
-        self.fields.add("所在单位：", "organisation", self.organisation)
+        self.fields.add_field("所在单位：", self.organisation, "organisation")
         self.phone = QLineEdit(member.phone if member else "")
-        self.fields.add("联系电话：", "phone", self.phone)
+        self.fields.add_field("联系电话：", self.phone, "phone")
         self.joined_on = OptionalDateEdit(member.joined_on if member else self.today)
-        self.fields.add("加入日期：", "joined_on", self.joined_on)
+        self.fields.add_field("加入日期：", self.joined_on, "joined_on")
         self.active = QCheckBox("在册")
         self.active.setChecked(member.active if member else True)
-        self.fields.add("状态：", "active", self.active)
+        self.fields.add_field("状态：", self.active, "active")
         self.note = QLineEdit(member.note if member else "")
-        self.fields.add("备注：", "note", self.note)
-        buttons = _buttons(self)
-        buttons.accepted.connect(self.save)
+        self.fields.add_field("备注：", self.note, "note")
         col = QVBoxLayout(self)
         col.addLayout(form)
-        col.addWidget(self.fields.general)
-        col.addWidget(buttons)
+        self.saving = _button_row(self, col, "成员未能保存")
 
     def save(self) -> None:
         data = team.MemberInput(
@@ -514,25 +474,18 @@ class MemberDialog(QDialog):
             self.active.isChecked(),
             self.note.text(),
         )
-        try:
-            team.save_member(
-                self.ctx.store,
-                data,
-                member_id=self.member.id if self.member else None,
-                expected_version=self.member.version if self.member else None,
-                today=self.today,
-            )
-        except InvalidInput as exc:
-            self.fields.show(exc.problems)
-            return
-        except StoreError as exc:
-            set_error(self.fields.general, str(exc))
-            return
-        self.ctx.data_changed.emit("team_member")
-        self.accept()
+        self.saving.run(
+            team.save_member,
+            self.ctx.store,
+            data,
+            member_id=self.member.id if self.member else None,
+            expected_version=self.member.version if self.member else None,
+            today=self.today,
+            on_done=self._saved,
+        )
 
 
-class TrainingDialog(QDialog):
+class TrainingDialog(_SmallForm):
     """One training attended by one or more team members."""
 
     def __init__(
@@ -547,8 +500,7 @@ class TrainingDialog(QDialog):
         self.ctx = ctx
         self.today = today or date.today()
         self.setWindowTitle("登记培训")
-        form = QFormLayout()
-        self.fields = FieldErrors(form)
+        self.fields = form = ValidatedForm()
         self.members = QListWidget()
         for m in members:
             if not m.active:
@@ -559,25 +511,22 @@ class TrainingDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.members.addItem(item)
         self.members.setFixedHeight(120)
-        self.fields.add("参训人员：", "members", self.members)
+        self.fields.add_field("参训人员：", self.members, "members")
         self.trained_on = DateEdit(self.today)
-        self.fields.add("培训日期：", "trained_on", self.trained_on)
+        self.fields.add_field("培训日期：", self.trained_on, "trained_on")
         self.title = QLineEdit()
         self.title.setPlaceholderText("如：集体协商能力培训、劳动争议调解实务培训")
-        self.fields.add("培训内容：", "title", self.title)
+        self.fields.add_field("培训内容：", self.title, "title")
         self.hours = QDoubleSpinBox()
         self.hours.setRange(0, 200)
         self.hours.setDecimals(1)
         self.hours.setSpecialValueText("未填")
-        self.fields.add("学时：", "hours", self.hours)
+        self.fields.add_field("学时：", self.hours, "hours")
         self.organiser = QLineEdit()
-        self.fields.add("主办单位：", "organiser", self.organiser)
-        buttons = _buttons(self)
-        buttons.accepted.connect(self.save)
+        self.fields.add_field("主办单位：", self.organiser, "organiser")
         col = QVBoxLayout(self)
         col.addLayout(form)
-        col.addWidget(self.fields.general)
-        col.addWidget(buttons)
+        self.saving = _button_row(self, col, "培训未能登记")
 
     def check_all(self) -> None:
         for i in range(self.members.count()):
@@ -596,19 +545,16 @@ class TrainingDialog(QDialog):
             self.hours.value() or None,
             self.organiser.text(),
         )
-        try:
-            team.add_training(self.ctx.store, data, today=self.today)
-        except InvalidInput as exc:
-            self.fields.show(exc.problems)
-            return
-        except StoreError as exc:
-            set_error(self.fields.general, str(exc))
-            return
-        self.ctx.data_changed.emit("team_training")
-        self.accept()
+        self.saving.run(
+            team.add_training,
+            self.ctx.store,
+            data,
+            today=self.today,
+            on_done=self._saved,
+        )
 
 
-class ScoreDialog(QDialog):
+class ScoreDialog(_SmallForm):
     """Score an enterprise against the creation indicators for a year."""
 
     def __init__(
@@ -627,14 +573,13 @@ class ScoreDialog(QDialog):
         self.today = today or date.today()
         self.enterprise_id = unit.enterprise_id if unit else None
         self.setWindowTitle(f"{year}年和谐劳动关系单位评分")
-        form = QFormLayout()
-        self.fields = FieldErrors(form)
+        self.fields = form = ValidatedForm()
         if unit:
-            self.fields.add("企业：", "enterprise", QLabel(unit.enterprise_name))
+            self.fields.add_field("企业：", QLabel(unit.enterprise_name), "enterprise")
         else:
             self.picker = EnterprisePicker(ctx, allow_create=False)
             self.picker.selected.connect(self._chosen)
-            self.fields.add("企业：", "enterprise", self.picker)
+            self.fields.add_field("企业：", self.picker, "enterprise")
         group = QGroupBox("创建活动指标")
         grid = QFormLayout(group)
         self.spins: dict[str, QDoubleSpinBox] = {}
@@ -656,10 +601,7 @@ class ScoreDialog(QDialog):
         note_row = QFormLayout()
         note_row.addRow("评审意见：", self.note)
         col.addLayout(note_row)
-        col.addWidget(self.fields.general)
-        buttons = _buttons(self)
-        buttons.accepted.connect(self.save)
-        col.addWidget(buttons)
+        self.saving = _button_row(self, col, "评分未能保存")
         self._update_total()
 
     def _chosen(self, enterprise_id: str) -> None:
@@ -677,28 +619,21 @@ class ScoreDialog(QDialog):
 
     def save(self) -> None:
         if not self.enterprise_id:
-            self.fields.show([Problem("enterprise", "企业", "请选择企业")])
+            self.fields.show_problems([Problem("enterprise", "企业", "请选择企业")])
             return
-        try:
-            model_units.score_unit(
-                self.ctx.store,
-                self.enterprise_id,
-                self.year,
-                self.scores(),
-                note=self.note.text(),
-                today=self.today,
-            )
-        except InvalidInput as exc:
-            self.fields.show(exc.problems)
-            return
-        except StoreError as exc:
-            set_error(self.fields.general, str(exc))
-            return
-        self.ctx.data_changed.emit("model_unit")
-        self.accept()
+        self.saving.run(
+            model_units.score_unit,
+            self.ctx.store,
+            self.enterprise_id,
+            self.year,
+            self.scores(),
+            note=self.note.text(),
+            today=self.today,
+            on_done=self._saved,
+        )
 
 
-class CommendDialog(QDialog):
+class CommendDialog(_SmallForm):
     def __init__(
         self,
         ctx: AppContext,
@@ -712,30 +647,22 @@ class CommendDialog(QDialog):
         self.unit = unit
         self.today = today or date.today()
         self.setWindowTitle("表彰和谐劳动关系单位")
-        form = QFormLayout()
-        self.fields = FieldErrors(form)
-        self.fields.add(
-            "企业：", "enterprise", QLabel(f"{unit.enterprise_name}（{unit.total or 0:g}分）")
+        self.fields = form = ValidatedForm()
+        self.fields.add_field(
+            "企业：", QLabel(f"{unit.enterprise_name}（{unit.total or 0:g}分）"), "enterprise"
         )
         self.on = DateEdit(self.today)
-        self.fields.add("表彰日期：", "commended_on", self.on)
-        buttons = _buttons(self, "表彰")
-        buttons.accepted.connect(self.save)
+        self.fields.add_field("表彰日期：", self.on, "commended_on")
         col = QVBoxLayout(self)
         col.addLayout(form)
-        col.addWidget(self.fields.general)
-        col.addWidget(buttons)
+        self.saving = _button_row(self, col, "未能表彰", ok_text="表彰")
 
     def save(self) -> None:
-        try:
-            model_units.commend_unit(
-                self.ctx.store, self.unit.id, self.on.value(), today=self.today
-            )
-        except InvalidInput as exc:
-            self.fields.show(exc.problems)
-            return
-        except StoreError as exc:
-            set_error(self.fields.general, str(exc))
-            return
-        self.ctx.data_changed.emit("model_unit")
-        self.accept()
+        self.saving.run(
+            model_units.commend_unit,
+            self.ctx.store,
+            self.unit.id,
+            self.on.value(),
+            today=self.today,
+            on_done=self._saved,
+        )

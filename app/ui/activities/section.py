@@ -40,6 +40,7 @@ from app.ui.activities.forms import (
 from app.ui.context import AppContext
 from app.ui.sections import Section
 from app.ui.visits.common import DONE_FG, OVERDUE_FG, fmt_date
+from app.ui.widgets.common import confirm
 from app.visits.problems import InvalidInput
 
 
@@ -242,15 +243,13 @@ class ActivityListPage(QWidget):
         if not activity_id:
             return
         title = self.table.item(self.table.currentRow(), 2).text()
-        answer = QMessageBox.question(self, "删除活动", f"确定删除活动“{title}”及其站点、照片吗？")
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "删除活动", f"确定删除活动“{title}”及其站点、照片吗？"):
             return
         try:
             delete_activity(self.section.ctx.store, activity_id)
         except StoreError as exc:
             self.section.ctx.show_error(self, exc)
             return
-        self.section.ctx.data_changed.emit("activity")
 
 
 class TeamPage(QWidget):

@@ -45,6 +45,7 @@ from app.ui.cases.common import (
 )
 from app.ui.context import AppContext
 from app.ui.forms import ValidatedForm
+from app.ui.widgets.fit import fit_window
 
 TERM_COLUMNS = (
     "类别",
@@ -85,7 +86,7 @@ class AgreementDialog(QDialog):
         if current is not None:
             title += f"（第{(draft.version_no if draft else current.version_no + 1)}版，变更第{current.version_no}版）"
         self.setWindowTitle(f"{title}：{detail.case_no}")
-        self.resize(1180, 760)
+        fit_window(self, 1180, 760)
         col = QVBoxLayout(self)
         if current is not None:
             reason = draft.change_reason if draft else change_reason

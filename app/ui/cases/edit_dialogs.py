@@ -34,6 +34,7 @@ from app.ui.cases.intake_dialog import CaseFormParts
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
 from app.ui.forms import ValidatedForm
+from app.ui.widgets.fit import fit_window
 
 
 class CaseDetailsDialog(CaseFormParts, QDialog):
@@ -45,7 +46,7 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
         super().__init__(parent)
         self.ctx, self.detail, self.today = ctx, detail, today
         self.setWindowTitle(f"修改登记信息：{detail.case_no}")
-        self.resize(900, 760)
+        fit_window(self, 900, 760)
         outer = QVBoxLayout(self)
         outer.addWidget(
             hint(

@@ -54,6 +54,7 @@ from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
 from app.ui.forms import ValidatedForm
 from app.ui.widgets.enterprise_picker import EnterprisePicker
+from app.ui.widgets.fit import fit_window
 
 WORKER_COLUMNS = (
     "姓名",
@@ -279,7 +280,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.ctx = ctx
         self.today = today or date.today()
         self.setWindowTitle("登记调解案件")
-        self.resize(1000, 820)
+        fit_window(self, 1000, 820)
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

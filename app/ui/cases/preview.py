@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.context import AppContext
+from app.ui.widgets.fit import fit_window
 
 PRINT_DPI = 300
 
@@ -41,7 +42,9 @@ class PdfPreview(QWidget):
         self.view = QPdfView(self)
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        # the whole page in the window, as a printed sheet looks (a 1366×768 screen is too low
+        # for a fit-to-width A4 page)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
         col.addWidget(self.view)
         self.pdf = b""
         self._buffer: QBuffer | None = None
@@ -58,6 +61,9 @@ class PdfPreview(QWidget):
             self._buffer.deleteLater()
         self._buffer = buffer
         return self.document.pageCount()
+
+    def fits_page(self) -> bool:
+        return self.view.zoomMode() == QPdfView.ZoomMode.FitInView
 
     def page_count(self) -> int:
         return self.document.pageCount()
@@ -103,7 +109,7 @@ class PreviewDialog(QDialog):
         self.ctx = ctx
         self.suggested_name = suggested_name
         self.setWindowTitle(title)
-        self.resize(900, 1000)
+        fit_window(self, 900, 1000)
         col = QVBoxLayout(self)
         self.status = QLabel("正在生成…")
         col.addWidget(self.status)
@@ -187,7 +193,7 @@ class ImageViewer(QDialog):
         from PySide6.QtWidgets import QScrollArea
 
         self.setWindowTitle(title)
-        self.resize(900, 1000)
+        fit_window(self, 900, 1000)
         col = QVBoxLayout(self)
         pixmap = QPixmap()
         pixmap.loadFromData(content)

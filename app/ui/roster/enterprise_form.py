@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -22,11 +22,11 @@ from app.domain import reference
 from app.domain.enums import EnterpriseSize
 from app.roster.fields import FIELDS
 from app.roster.service import EnterpriseInvalid, EnterpriseService
-from app.store.errors import StoreError
 from app.store.models import Enterprise
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm, styled_label
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.widgets.fit import fit_window, scrolling
 
 TRI_STATE = (("", None), ("是", True), ("否", False))
 
@@ -41,9 +41,10 @@ class EnterpriseDialog(QDialog):
         self.enterprise = enterprise
         self.saved_id: str | None = None
         self.setWindowTitle("编辑企业" if enterprise else "新增企业")
-        self.resize(560, 640)
+        fit_window(self, 560, 640)
         layout = QVBoxLayout(self)
-        self.form = ValidatedForm()
+        body = QWidget()
+        self.form = ValidatedForm(body)
         self.inputs: dict[str, QWidget] = {}
         for f in FIELDS:
             widget = self._widget_for(f.kind, f.max_length)
@@ -63,19 +64,22 @@ class EnterpriseDialog(QDialog):
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(70)
         self.form.add_field("备注：", self.notes, "notes")
-        layout.addLayout(self.form)
-        self.message = styled_label("", "error")
-        self.message.hide()
+        layout.addWidget(scrolling(body), 1)
+        self.message = self.form.summary
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        self.buttons = buttons = dialog_buttons(self, on_ok=self.save)
+        self.save_button = buttons.ok_button
+        self.busy_line = QLabel("")
+        layout.addWidget(self.busy_line)
         layout.addWidget(buttons)
-        self.buttons = buttons
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            self.form,
+            buttons=[self.save_button],
+            status=self.busy_line,
+            title="企业信息未能保存",
+        )
         if enterprise is not None:
             self._fill(enterprise)
         key = f"enterprise:{enterprise.id if enterprise else 'new'}"
@@ -147,36 +151,34 @@ class EnterpriseDialog(QDialog):
         return data
 
     def save(self) -> None:
-        self.form.clear_errors()
-        self.message.hide()
-        try:
-            if self.enterprise is None:
-                saved = self.service.create(self.values(), accept_code=self.accept_code.isChecked())
-            else:
-                saved = self.service.update(
-                    self.enterprise.id,
-                    self.values(),
-                    expected_version=self.enterprise.version,
-                    accept_code=self.accept_code.isChecked(),
-                )
-        except EnterpriseInvalid as exc:
-            for key, message in exc.errors.items():
-                self.form.set_error(key, message)
-            if exc.overridable:
-                self.accept_code.setVisible(True)
-                self.accept_code.setEnabled(self.ctx.user.is_admin)
-                if not self.ctx.user.is_admin:
-                    self.accept_code.setToolTip("只有站点管理员可以确认")
-            first = next(iter(exc.errors))
-            widget = self.form.widget_named(first)
-            if widget is not None:
-                widget.setFocus()
-            return
-        except StoreError as exc:
-            self.message.setText(str(exc))
-            self.message.show()
-            return
+        accept_code = self.accept_code.isChecked()
+        if self.enterprise is None:
+            self.saving.run(
+                self.service.create,
+                self.values(),
+                accept_code=accept_code,
+                on_done=self._saved,
+                on_failed=self._refused,
+            )
+        else:
+            self.saving.run(
+                self.service.update,
+                self.enterprise.id,
+                self.values(),
+                expected_version=self.enterprise.version,
+                accept_code=accept_code,
+                on_done=self._saved,
+                on_failed=self._refused,
+            )
+
+    def _refused(self, exc: BaseException) -> None:
+        if isinstance(exc, EnterpriseInvalid) and exc.overridable:
+            self.accept_code.setVisible(True)
+            self.accept_code.setEnabled(self.ctx.user.is_admin)
+            if not self.ctx.user.is_admin:
+                self.accept_code.setToolTip("只有站点管理员可以确认")
+
+    def _saved(self, saved) -> None:
         self.saved_id = saved.id
         self.drafts.discard()
-        self.ctx.data_changed.emit("enterprise")
         self.accept()

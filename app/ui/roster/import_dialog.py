@@ -45,6 +45,7 @@ from app.roster.reading import describe
 from app.roster.source import RosterSource
 from app.spreadsheet import client as reader_client
 from app.ui.context import AppContext, user_message
+from app.ui.widgets.fit import fit_window
 
 FILE_FILTER = "表格文件 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)"
 NOT_IMPORTED = "（不导入）"
@@ -172,7 +173,7 @@ class ImportDialog(QDialog):
         self.setWindowTitle("导入企业名录")
         # the reader child starts while the user picks the file
         reader_client.prestart()
-        self.resize(1000, 720)
+        fit_window(self, 1000, 720)
         layout = QVBoxLayout(self)
 
         top = QHBoxLayout()
@@ -555,7 +556,6 @@ class ImportDialog(QDialog):
     def _imported(self, result: ImportResult) -> None:
         self.result = result
         self.status.setText("导入完成：" + result.summary())
-        self.ctx.data_changed.emit("enterprise")
         self.imported.emit(result)
 
     # ------------------------------------------------------------ invalid rows

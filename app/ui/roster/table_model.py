@@ -6,12 +6,13 @@ Counting and every page are read in the background (``ctx.run``); the view asks 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 
 from app.domain import reference
 from app.domain.enums import EnterpriseSize, RiskLevel
 from app.roster.service import LIST_COLUMNS, EnterpriseFilter, EnterpriseService
 from app.ui.context import AppContext
+from app.ui.widgets.paged_model import Column, PagedModel
 
 PAGE_SIZE = 200
 
@@ -57,106 +58,46 @@ def display_value(key: str, value) -> str:
     return str(value)
 
 
-class EnterpriseTableModel(QAbstractTableModel):
+class EnterpriseTableModel(PagedModel):
+    """The roster as the one paged model: every page and the count read in the background."""
+
     #: (rows loaded, rows matching) after a reload or a page
     counts_changed = Signal(int, int)
+    PAGE = PAGE_SIZE
 
     def __init__(self, ctx: AppContext, parent=None):
-        super().__init__(parent)
-        self.ctx = ctx
         self.service = EnterpriseService(ctx.store)
         self.filter = EnterpriseFilter()
-        self.rows: list[tuple] = []
+        columns = [
+            Column(title, lambda row, key=key: display_value(key, row[_INDEX[key]]),
+                   align_right=key == "employee_count")
+            for key, title in SHOWN
+        ]  # fmt: skip
+        super().__init__(
+            ctx,
+            columns,
+            fetch=lambda offset, limit: self.service.page(self.filter, offset, limit),
+            count=lambda: self.service.count(self.filter),
+            error_title="读取企业名录失败",
+            parent=parent,
+        )
         self.total = 0
-        self._generation = 0
-        self._fetching = False
+        self.loaded.connect(lambda: self.counts_changed.emit(len(self.rows), self.total or 0))
 
-    # ------------------------------------------------------------ loading
-
-    def reload(self, f: EnterpriseFilter | None = None) -> None:
+    def reload(self, f: EnterpriseFilter | None = None) -> None:  # type: ignore[override]
         """Count and load the first page for ``f`` (or the current filter) in the background."""
         if f is not None:
             self.filter = f
-        self._generation += 1
-        generation = self._generation
-        self._fetching = True
-        service, current = self.service, self.filter
-
-        def load() -> tuple[int, list[tuple]]:
-            return service.count(current), service.page(current, 0, PAGE_SIZE)
-
-        self.ctx.run(load, on_done=lambda r: self._loaded(generation, r),
-                     on_failed=lambda exc: self._failed(generation, exc))  # fmt: skip
-
-    def _loaded(self, generation: int, result) -> None:
-        if generation != self._generation:
-            return  # a newer search started meanwhile
-        total, rows = result
-        self.beginResetModel()
-        self.total, self.rows = total, rows
-        self.endResetModel()
-        self._fetching = False
-        self.counts_changed.emit(len(self.rows), self.total)
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._fetching = False
-            self.ctx.show_error(None, exc, "读取企业名录失败")
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and not self._fetching and len(self.rows) < self.total
-
-    def fetchMore(self, parent=QModelIndex()) -> None:
-        if not self.canFetchMore(parent):
-            return
-        self._fetching = True
-        generation = self._generation
-        service, current, offset = self.service, self.filter, len(self.rows)
-        self.ctx.run(lambda: service.page(current, offset, PAGE_SIZE),
-                     on_done=lambda rows: self._more(generation, offset, rows),
-                     on_failed=lambda exc: self._failed(generation, exc))  # fmt: skip
-
-    def _more(self, generation: int, offset: int, rows: list[tuple]) -> None:
-        if generation != self._generation or offset != len(self.rows):
-            return
-        self._fetching = False
-        if not rows:
-            self.total = len(self.rows)
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
-        self.rows.extend(rows)
-        self.endInsertRows()
-        self.counts_changed.emit(len(self.rows), self.total)
+        super().reload()
 
     @property
     def busy(self) -> bool:
-        return self._fetching
-
-    # ------------------------------------------------------------ the model
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(SHOWN)
+        return self.loading
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key = SHOWN[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display_value(key, row[_INDEX[key]])
-        if role == ID_ROLE:
-            return row[0]
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "employee_count":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return SHOWN[section][1]
-        return None
+        if role == ID_ROLE and index.isValid():
+            return self.rows[index.row()][0]
+        return super().data(index, role)
 
     def enterprise_id(self, row: int) -> str | None:
         return self.rows[row][0] if 0 <= row < len(self.rows) else None

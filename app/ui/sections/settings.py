@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -28,13 +27,14 @@ from PySide6.QtWidgets import (
 from app.domain.dates import short_datetime
 from app.domain.enums import Role
 from app.store import backup
-from app.store.errors import StoreError
+from app.store.errors import FieldProblem, StoreError
 from app.store.models import UserAccount
 from app.store.store import Store, check_display_name, check_username
 from app.ui.context import AppContext, user_message
-from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
+from app.ui.forms import BackgroundSave, PasswordEdit, ValidatedForm, dialog_buttons, styled_label
 from app.ui.lock import DEFAULT_IDLE_MINUTES, IDLE_SETTING
 from app.ui.sections import Section
+from app.ui.widgets.common import RowsModel, confirm
 from app.ui.wizard import print_recovery_sheet
 
 
@@ -42,40 +42,24 @@ def _local(dt) -> str:
     return short_datetime(dt) if dt else ""
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(RowsModel):
     HEADERS = ("用户名", "姓名", "角色", "状态", "最近登录")
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.users: list[UserAccount] = []
+    @property
+    def users(self) -> list[UserAccount]:
+        return self.rows
 
     def set_users(self, users: list[UserAccount]) -> None:
-        self.beginResetModel()
-        self.users = users
-        self.endResetModel()
+        self.set_rows(users)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.users)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        u = self.users[index.row()]
+    def cells(self, u: UserAccount) -> tuple[str, ...]:
         return (
             u.username,
             u.display_name,
             u.role.label,
             "启用" if u.active else "停用",
             _local(u.last_login_at),
-        )[index.column()]
+        )
 
 
 class PasswordDialog(QDialog):
@@ -95,14 +79,8 @@ class PasswordDialog(QDialog):
         self.confirm = PasswordEdit()
         self.form.add_field("确认新密码：", self.confirm)
         layout.addLayout(self.form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.form.summary)
+        layout.addWidget(dialog_buttons(self, "确定", on_ok=self._check))
 
     def _check(self) -> None:
         self.form.clear_errors()
@@ -133,14 +111,8 @@ class AddUserDialog(QDialog):
         layout.addWidget(
             styled_label("请当面告知初始密码，并提醒用户登录后在“设置与用户”中修改。", "hint")
         )
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("添加")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.form.summary)
+        layout.addWidget(dialog_buttons(self, "添加", on_ok=self._check))
 
     def _check(self) -> None:
         self.form.clear_errors()
@@ -178,7 +150,7 @@ class SettingsSection(Section):
         box = QGroupBox("站点信息")
         form = ValidatedForm(box)
         station = self.ctx.store.station
-        form.addRow("街镇/园区：", QLabel(f"{station.name}（{station.code}）"))
+        form.addRow("街镇/园区：", QLabel(station.name))
         self.org_name = QLineEdit(station.organisation_name)
         form.add_field("调解组织名称：", self.org_name)
         self.org_address = QLineEdit(station.address or "")
@@ -189,6 +161,10 @@ class SettingsSection(Section):
         save = QPushButton("保存站点信息")
         save.clicked.connect(self._save_station)
         form.addRow("", save)
+        form.addRow("", form.summary)
+        self.station_saving = BackgroundSave(
+            self.ctx, self, form, buttons=[save], title="站点信息未能保存"
+        )
         for w in (self.org_name, self.org_address, self.org_phone, save):
             w.setEnabled(self.admin)
         return box
@@ -196,18 +172,19 @@ class SettingsSection(Section):
     def _save_station(self) -> None:
         self.station_form.clear_errors()
         if not self.org_name.text().strip():
-            self.station_form.set_error(self.org_name, "调解组织名称不能为空")
-            return
-        try:
-            self.ctx.store.update_station_profile(
-                organisation_name=self.org_name.text(),
-                address=self.org_address.text(),
-                phone=self.org_phone.text(),
+            self.station_form.show_problems(
+                [FieldProblem("调解组织名称", "调解组织名称", "调解组织名称不能为空")]
             )
-        except StoreError as exc:
-            self.ctx.show_error(self, exc)
             return
-        QMessageBox.information(self, "已保存", "站点信息已保存，打印文书时使用新的信息。")
+        self.station_saving.run(
+            self.ctx.store.update_station_profile,
+            organisation_name=self.org_name.text(),
+            address=self.org_address.text(),
+            phone=self.org_phone.text(),
+            on_done=lambda _r: QMessageBox.information(
+                self, "已保存", "站点信息已保存，打印文书时使用新的信息。"
+            ),
+        )
 
     # -------------------------------------------------------------- security
 
@@ -240,14 +217,7 @@ class SettingsSection(Section):
         QMessageBox.information(self, "已保存", "自动锁定时间已更新。")
 
     def _rotate_recovery(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "更换恢复码",
-            "更换后，原来打印的恢复码立即作废。确定要更换吗？",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "更换恢复码", "更换后，原来打印的恢复码立即作废。确定要更换吗？"):
             return
         self.ctx.run(self.ctx.store.rotate_recovery_code, on_done=self._show_new_code)
 
@@ -400,14 +370,8 @@ class SettingsSection(Section):
         if user is None:
             return
         if user.active:
-            answer = QMessageBox.question(
-                self,
-                "停用用户",
-                f"停用后 {user.username} 将无法登录（其密钥槽被删除）。确定要停用吗？",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            question = f"停用后 {user.username} 将无法登录（其密钥槽被删除）。确定要停用吗？"
+            if not confirm(self, "停用用户", question):
                 return
             self.ctx.run(
                 self.ctx.store.set_user_active,
@@ -553,7 +517,7 @@ class SettingsSection(Section):
         window.sign_out()
 
 
-class BackupsModel(QAbstractTableModel):
+class BackupsModel(RowsModel):
     HEADERS = ("时间", "类型", "大小")
     REASONS: ClassVar[dict[str, str]] = {
         "daily": "每日自动",
@@ -561,25 +525,12 @@ class BackupsModel(QAbstractTableModel):
         "pre-restore": "恢复前",
     }
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.backups: list[backup.BackupInfo] = []
+    @property
+    def backups(self) -> list[backup.BackupInfo]:
+        return self.rows
 
     def set_backups(self, backups: list[backup.BackupInfo]) -> None:
-        self.beginResetModel()
-        self.backups = backups
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.backups)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_rows(backups)
 
     @classmethod
     def reason_label(cls, reason: str) -> str:
@@ -587,15 +538,12 @@ class BackupsModel(QAbstractTableModel):
             return "升级前自动"
         return cls.REASONS.get(reason, reason)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        b = self.backups[index.row()]
+    def cells(self, b: backup.BackupInfo) -> tuple[str, ...]:
         return (
             short_datetime(b.created, seconds=True),
             self.reason_label(b.reason),
             f"{b.size / 1024 / 1024:.1f} MB",
-        )[index.column()]
+        )
 
 
 class RestoreDialog(QDialog):
@@ -621,14 +569,8 @@ class RestoreDialog(QDialog):
         self.secret = PasswordEdit()
         self.form.add_field("密码或恢复码：", self.secret)
         layout.addLayout(self.form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("恢复")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.form.summary)
+        layout.addWidget(dialog_buttons(self, "恢复", on_ok=self._check))
 
     def _check(self) -> None:
         self.form.clear_errors()

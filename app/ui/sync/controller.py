@@ -102,8 +102,6 @@ class SyncController(QObject):
         self.running = False
         self.task = None
         self.failures = 0 if result.ok else self.failures + 1
-        if result.received:
-            self.ctx.data_changed.emit("reference_item")
         self.finished.emit(result)
         self.refresh_status(then_schedule=result.ok)
 

@@ -137,7 +137,7 @@ class SyncSection(Section):
         self.code_edit.setPlaceholderText("区人社局提供的一次性登记码，例如 ABCD-EFGH-JKLM-NPQR")
         ca_row = QHBoxLayout()
         self.ca_label = QLabel("尚未选择")
-        self.ca_button = QPushButton("选择 CA 证书文件…")
+        self.ca_button = QPushButton("选择证书文件…")
         self.ca_button.clicked.connect(self._choose_ca)
         ca_row.addWidget(self.ca_label, 1)
         ca_row.addWidget(self.ca_button)
@@ -146,7 +146,13 @@ class SyncSection(Section):
         self.enrolled_label = QLabel("")
         form.addRow("服务器地址", self.server_edit)
         form.addRow("登记码", self.code_edit)
-        form.addRow("区级 CA 证书", ca_row)
+        form.addRow("区级服务器证书", ca_row)
+        ca_hint = QLabel(
+            "区人社局随登记码一并提供的证书文件（CA 证书），用来确认连上的是真正的区级服务器"
+        )
+        ca_hint.setProperty("role", "hint")
+        ca_hint.setWordWrap(True)
+        form.addRow("", ca_hint)
         form.addRow(self.enroll_button, self.enrolled_label)
         if not ctx.user.is_admin:
             for w in (self.server_edit, self.code_edit, self.ca_button, self.enroll_button):
@@ -159,6 +165,7 @@ class SyncSection(Section):
         form = QFormLayout(box)
         self.last_success = QLabel("—")
         self.waiting = QLabel("—")
+        self.waiting.setToolTip("尚未发送到区级服务器的记录；一条记录改过多次只算一条")
         self.problem = QLabel("无")
         self.problem.setWordWrap(True)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -177,7 +184,7 @@ class SyncSection(Section):
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.progress, 1)
         form.addRow("上次成功同步", self.last_success)
-        form.addRow("待发送的更改", self.waiting)
+        form.addRow("待同步", self.waiting)
         form.addRow("上次遇到的问题", self.problem)
         form.addRow("自动同步", self.interval)
         form.addRow(buttons)
@@ -376,7 +383,7 @@ class SyncSection(Section):
             QMessageBox.warning(
                 self,
                 "不是证书文件",
-                "所选文件不是 PEM 格式的证书，请选择区人社局提供的 CA 证书（.pem）",
+                "所选文件不是 PEM 格式的证书，请选择区人社局提供的服务器根证书（CA 证书，.pem 文件）",
             )
             return
         self.ca_pem = text
@@ -384,7 +391,10 @@ class SyncSection(Section):
 
     def _choose_ca(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "选择区级 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)"
+            self,
+            "选择区级服务器证书（区人社局提供的 CA 证书）",
+            "",
+            "证书 (*.pem *.crt *.cer);;所有文件 (*)",
         )
         if path:
             self.load_ca_file(Path(path))

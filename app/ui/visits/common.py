@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPixmap
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -27,7 +26,9 @@ from app.domain.dates import iso_date
 from app.store.attachments import IMAGE_SUFFIXES, NewAttachment, attachment_content, load_file
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
-from app.visits.problems import InvalidInput, Problem
+from app.ui.forms import error_label
+from app.ui.widgets.fit import fit_window
+from app.visits.problems import Problem
 from app.visits.service import AttachmentBrief
 
 OVERDUE_FG = QColor("#b3261e")
@@ -86,108 +87,9 @@ class OptionalDateEdit(DateEdit):
         self.setDate(EMPTY_DATE if value is None else to_qdate(value))
 
 
-def error_label() -> QLabel:
-    label = QLabel("")
-    label.setProperty("role", "error")
-    label.setStyleSheet("color: #b3261e;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
 def set_error(label: QLabel, message: str) -> None:
     label.setText(message)
     label.setVisible(bool(message))
-
-
-def show_failure(
-    ctx: AppContext, parent: QWidget, exc: BaseException, title: str = "未能保存"
-) -> None:
-    if isinstance(exc, InvalidInput):
-        QMessageBox.warning(parent, title, "\n".join(str(p) for p in exc.problems))
-    else:
-        ctx.show_error(parent, exc, title)
-
-
-# ---------------------------------------------------------------------- a paged table model
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: Callable[[object], object]
-    align_right: bool = False
-
-
-class PagedTableModel(QAbstractTableModel):
-    """Rows fetched from the store a page at a time as the view scrolls (``canFetchMore``)."""
-
-    PAGE = 200
-
-    def __init__(
-        self,
-        columns: Sequence[Column],
-        fetch: Callable[[int, int], list],
-        parent=None,
-        *,
-        highlight: Callable[[object], bool] | None = None,
-    ):
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.fetch = fetch
-        self.highlight = highlight
-        self.rows: list = []
-        self._exhausted = False
-
-    def refresh(self) -> None:
-        self.beginResetModel()
-        self.rows = self.fetch(0, self.PAGE)
-        self._exhausted = len(self.rows) < self.PAGE
-        self.endResetModel()
-
-    def row_at(self, row: int):
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent=QModelIndex()) -> None:
-        if parent.isValid() or self._exhausted:
-            return
-        more = self.fetch(len(self.rows), self.PAGE)
-        self._exhausted = len(more) < self.PAGE
-        if more:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-            self.rows.extend(more)
-            self.endInsertRows()
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = column.value(row)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if self.highlight is not None and self.highlight(row):
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(OVERDUE_FG)
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(OVERDUE_BG)
-        return None
 
 
 # ---------------------------------------------------------------------- photos and files
@@ -199,7 +101,7 @@ class ImageViewer(QDialog):
     def __init__(self, title: str, content: bytes, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(900, 680)
+        fit_window(self, 900, 680)
         pixmap = QPixmap()
         pixmap.loadFromData(content)
         label = QLabel()

@@ -10,8 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,19 +26,17 @@ from PySide6.QtWidgets import (
 from app.domain.dates import iso_date
 from app.domain.enums import CreditNoteKind, FindingStatus
 from app.domain.visits import ACTIVE_STATUSES, CHECKLIST, TRANSITIONS
-from app.store.errors import StoreError
 from app.ui.context import AppContext
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
 from app.ui.visits.common import (
     AttachmentList,
     DateEdit,
     OptionalDateEdit,
-    error_label,
     fmt_date,
-    set_error,
 )
+from app.ui.widgets.fit import fit_window
 from app.visits import credit, ledger
 from app.visits.ledger import LedgerRow
-from app.visits.problems import InvalidInput
 from app.visits.service import FollowUpResult, VisitDetail, get_visit
 
 STATUS_COLOURS = {
@@ -108,7 +104,7 @@ class VisitDetailDialog(QDialog):
         self.ctx = ctx
         self.detail = get_visit(ctx.store, visit_id)
         self.setWindowTitle(f"走访记录 · {self.detail.enterprise.name}")
-        self.resize(820, 700)
+        fit_window(self, 820, 700)
         browser = QTextBrowser()
         browser.setHtml(visit_html(self.detail))
         self.attachments = AttachmentList(ctx)
@@ -151,7 +147,7 @@ class FindingUpdateDialog(QDialog):
         self.row = row
         self.today = today or date.today()
         self.setWindowTitle(f"整改跟进 · {row.enterprise_name}")
-        self.resize(720, 560)
+        fit_window(self, 720, 560)
         info = QLabel(
             f"<b>{html.escape(row.category_label)}</b>：{html.escape(row.description)}<br>"
             f"依据：{html.escape(row.legal_basis or '')}<br>"
@@ -171,7 +167,7 @@ class FindingUpdateDialog(QDialog):
             for c, text in enumerate((fmt_date(h.on), h.status.label, h.note)):
                 self.history.setItem(r, c, QTableWidgetItem(text))
 
-        form = QFormLayout()
+        self.form = form = ValidatedForm()
         self.status = QComboBox()
         self.status.addItem(f"状态不变（{row.status.label}）", row.status.value)
         for s in FindingStatus:
@@ -186,27 +182,30 @@ class FindingUpdateDialog(QDialog):
         self.untrustworthy = QCheckBox("同时在企业信用记录中记一条失信记录")
         self.untrustworthy.setEnabled(False)
         self.status.currentIndexChanged.connect(self._status_changed)
-        form.addRow("跟进结果：", self.status)
-        form.addRow("跟进日期：", self.on)
-        form.addRow("情况说明：", self.note)
-        form.addRow("新的整改期限：", self.new_deadline)
+        form.add_field("跟进结果：", self.status, "status")
+        form.add_field("跟进日期：", self.on, "on")
+        form.add_field("情况说明：", self.note, "note")
+        form.add_field("新的整改期限：", self.new_deadline, "new_deadline")
         form.addRow("", self.untrustworthy)
-        self.error = error_label()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons = dialog_buttons(self, on_ok=self.save)
+        self.save_button = buttons.ok_button
         self.save_button.setEnabled(ctx.user.can_write and row.status != FindingStatus.ESCALATED)
+        self.busy_line = QLabel("")
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            form,
+            buttons=[self.save_button],
+            status=self.busy_line,
+            title="整改跟进未能保存",
+        )
         col = QVBoxLayout(self)
         col.addWidget(info)
         col.addWidget(QLabel("整改记录："))
         col.addWidget(self.history, 1)
         col.addLayout(form)
-        col.addWidget(self.error)
+        col.addWidget(form.summary)
+        col.addWidget(self.busy_line)
         col.addWidget(buttons)
         self._status_changed()
 
@@ -224,22 +223,18 @@ class FindingUpdateDialog(QDialog):
             self.new_deadline.value() if self.new_deadline.isEnabled() else None,
             self.untrustworthy.isEnabled() and self.untrustworthy.isChecked(),
         )
-        try:
-            ledger.update_finding(
-                self.ctx.store,
-                self.row.id,
-                change,
-                on=self.on.value(),
-                today=self.today,
-                expected_version=self.row.version,
-            )
-        except InvalidInput as exc:
-            set_error(self.error, "；".join(p.message for p in exc.problems))
-            return
-        except StoreError as exc:
-            set_error(self.error, str(exc))
-            return
-        self.ctx.data_changed.emit("finding")
+        self.saving.run(
+            ledger.update_finding,
+            self.ctx.store,
+            self.row.id,
+            change,
+            on=self.on.value(),
+            today=self.today,
+            expected_version=self.row.version,
+            on_done=self._saved,
+        )
+
+    def _saved(self, _result) -> None:
         self.accept()
 
 
@@ -260,7 +255,7 @@ class CreditNotesDialog(QDialog):
         self.enterprise_id = enterprise_id
         self.today = today or date.today()
         self.setWindowTitle(f"信用记录 · {enterprise_name}")
-        self.resize(720, 480)
+        fit_window(self, 720, 480)
         self.standing = QLabel("")
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(("日期", "类别", "事由"))
@@ -278,14 +273,15 @@ class CreditNotesDialog(QDialog):
         self.add_button = QPushButton("添加记录")
         self.add_button.setEnabled(ctx.user.can_write)
         self.add_button.clicked.connect(self.add)
-        self.error = error_label()
-        form = QFormLayout()
-        form.addRow("类别：", self.kind)
-        form.addRow("日期：", self.noted_on)
-        form.addRow("事由：", self.reason)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
-        close.rejected.connect(self.reject)
+        self.form = form = ValidatedForm()
+        form.add_field("类别：", self.kind, "kind")
+        form.add_field("日期：", self.noted_on, "noted_on")
+        form.add_field("事由：", self.reason, "credit")
+        self.error = form.summary
+        close = dialog_buttons(self, "关闭", on_ok=self.reject, cancel_text=None)
+        self.saving = BackgroundSave(
+            ctx, self, form, buttons=[self.add_button], title="信用记录未能添加"
+        )
         col = QVBoxLayout(self)
         col.addWidget(self.standing)
         col.addWidget(self.table, 1)
@@ -309,22 +305,17 @@ class CreditNotesDialog(QDialog):
         self.standing.setText(f"当前信用状况：{standing.label if standing else '无记录'}")
 
     def add(self) -> None:
-        try:
-            credit.add_credit_note(
-                self.ctx.store,
-                self.enterprise_id,
-                CreditNoteKind(self.kind.currentData()),
-                self.noted_on.value(),
-                self.reason.text(),
-                today=self.today,
-            )
-        except InvalidInput as exc:
-            set_error(self.error, "；".join(p.message for p in exc.problems))
-            return
-        except StoreError as exc:
-            set_error(self.error, str(exc))
-            return
-        set_error(self.error, "")
+        self.saving.run(
+            credit.add_credit_note,
+            self.ctx.store,
+            self.enterprise_id,
+            CreditNoteKind(self.kind.currentData()),
+            self.noted_on.value(),
+            self.reason.text(),
+            today=self.today,
+            on_done=self._added,
+        )
+
+    def _added(self, _result) -> None:
         self.reason.clear()
-        self.ctx.data_changed.emit("credit_note")
         self.reload()

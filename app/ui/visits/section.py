@@ -23,9 +23,10 @@ from app.domain.enums import FindingStatus
 from app.domain.visits import CHECKLIST, VisitKind
 from app.ui.context import AppContext
 from app.ui.sections import Section
-from app.ui.visits.common import Column, PagedTableModel, fmt_date
+from app.ui.visits.common import fmt_date
 from app.ui.visits.dialogs import CreditNotesDialog, FindingUpdateDialog, VisitDetailDialog
 from app.ui.visits.visit_form import VisitForm
+from app.ui.widgets.paged_model import Column, PagedModel
 from app.visits import ledger
 from app.visits.ledger import OVERDUE, LedgerFilter, LedgerRow
 from app.visits.service import VisitFilter, VisitRow, count_visits, list_visits
@@ -74,7 +75,8 @@ class VisitListPage(QWidget):
         bar.addWidget(self.kind)
         bar.addWidget(self.count_label)
 
-        self.model = PagedTableModel(
+        self.model = PagedModel(
+            ctx,
             [
                 Column("走访日期", lambda r: fmt_date(r.visited_on)),
                 Column("类型", lambda r: r.kind.label),
@@ -84,10 +86,14 @@ class VisitListPage(QWidget):
                 Column("发现问题", lambda r: r.problem_count or "", align_right=True),
                 Column("欠薪预警指标", lambda r: "、".join(i.label for i in r.indicators)),
             ],
-            lambda offset, limit: list_visits(self.ctx.store, self.filter, offset, limit),
-            self,
+            fetch=lambda offset, limit: list_visits(self.ctx.store, self.filter, offset, limit),
+            count=lambda: count_visits(self.ctx.store, self.filter),
             highlight=lambda r: bool(r.indicators),
+            error_title="走访记录加载失败",
+            parent=self,
         )
+        self.model.counted.connect(lambda n: self.count_label.setText(f"共 {n} 次"))
+        self.model.loaded.connect(self._first_page)
         self.view = _table(self.model)
         self.view.doubleClicked.connect(lambda _i: self.open_selected())
 
@@ -118,9 +124,11 @@ class VisitListPage(QWidget):
             kind=self.kind.currentData(),
             street_code=self.street.currentData(),
         )
-        self.model.refresh()
-        self.count_label.setText(f"共 {count_visits(self.ctx.store, self.filter)} 次")
-        self.view.resizeColumnsToContents()
+        self.model.reload()
+
+    def _first_page(self) -> None:
+        if len(self.model.rows) <= self.model.PAGE:
+            self.view.resizeColumnsToContents()
 
     def selected(self) -> VisitRow | None:
         index = self.view.currentIndex()
@@ -190,7 +198,8 @@ class LedgerPage(QWidget):
         bar.addWidget(self.category)
         bar.addWidget(self.state)
 
-        self.model = PagedTableModel(
+        self.model = PagedModel(
+            ctx,
             [
                 Column("企业", lambda r: r.enterprise_name),
                 Column("街镇", lambda r: r.street_name),
@@ -202,12 +211,16 @@ class LedgerPage(QWidget):
                 Column("状态", lambda r: r.status.label),
                 Column("逾期天数", lambda r: r.days_overdue or "", align_right=True),
             ],
-            lambda offset, limit: ledger.list_findings(
+            fetch=lambda offset, limit: ledger.list_findings(
                 self.ctx.store, self.filter, self.today, offset, limit
             ),
-            self,
+            count=lambda: ledger.count_findings(self.ctx.store, self.filter, self.today),
             highlight=lambda r: r.overdue,
+            error_title="问题台账加载失败",
+            parent=self,
         )
+        self.model.counted.connect(self._counted)
+        self.model.loaded.connect(self._first_page)
         self.view = _table(self.model)
         self.view.doubleClicked.connect(lambda _i: self.follow_selected())
         self.follow_button = QPushButton("整改跟进…")
@@ -235,15 +248,23 @@ class LedgerPage(QWidget):
             category=self.category.currentData(),
             state=self.state.currentData(),
         )
-        self.model.refresh()
-        s = ledger.ledger_summary(self.ctx.store, self.today)
-        shown = ledger.count_findings(self.ctx.store, self.filter, self.today)
+        self.model.reload()
+
+    def _counted(self, shown: int) -> None:
+        self._shown = shown
+        # a bound method of this page: the result is dropped if the page has gone meanwhile
+        self.ctx.run(ledger.ledger_summary, self.ctx.store, self.today, on_done=self._summarise)
+
+    def _summarise(self, s) -> None:
         self.summary.setText(
-            f"筛选结果 {shown} 项 · 全部：待整改 {s.open} · 整改中 {s.rectifying} · 已整改 {s.rectified}"
-            f" · 移交监察 {s.escalated} · 逾期 {s.overdue}"
+            f"筛选结果 {self._shown} 项 · 全部：待整改 {s.open} · 整改中 {s.rectifying} · "
+            f"已整改 {s.rectified} · 移交监察 {s.escalated} · 逾期 {s.overdue}"
         )
-        self.view.resizeColumnsToContents()
-        self.view.setColumnWidth(3, min(self.view.columnWidth(3), 320))
+
+    def _first_page(self) -> None:
+        if len(self.model.rows) <= self.model.PAGE:
+            self.view.resizeColumnsToContents()
+            self.view.setColumnWidth(3, min(self.view.columnWidth(3), 320))
 
     def selected(self) -> LedgerRow | None:
         index = self.view.currentIndex()

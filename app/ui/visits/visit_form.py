@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,15 +35,16 @@ from app.domain.visits import (
 from app.store.errors import StoreError
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
 from app.ui.visits.common import (
     AttachmentList,
     DateEdit,
     error_label,
     fmt_date,
-    set_error,
 )
 from app.ui.widgets.enterprise_picker import EnterprisePicker
-from app.visits.problems import InvalidInput, Problem
+from app.ui.widgets.fit import fit_window, scrolling
+from app.visits.problems import Problem
 from app.visits.service import (
     CheckEntry,
     FindingBrief,
@@ -106,7 +105,7 @@ class VisitForm(QDialog):
         self.above_scale: bool | None = None
         self.task = None
         self.setWindowTitle("企业走访登记")
-        self.resize(1060, 820)
+        fit_window(self, 1060, 820)
 
         body = QWidget()
         col = QVBoxLayout(body)
@@ -116,25 +115,26 @@ class VisitForm(QDialog):
         self.follow_box = self._follow_ups()
         col.addWidget(self.follow_box)
         col.addWidget(self._notes())
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setWidget(body)
-
-        self.summary = error_label()
-        self.save_button = QPushButton("保存")
+        self.summary = self.form.summary
+        buttons = dialog_buttons(self, on_ok=self.save)
+        self.save_button = buttons.ok_button
         self.save_button.setProperty("role", "primary")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button = QPushButton("取消")
-        self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.summary, 1)
-        buttons.addStretch(1)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.cancel_button)
+        self.status = QLabel("")
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            self.form,
+            buttons=[self.save_button],
+            status=self.status,
+            title="走访记录未能保存",
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 1)
+        row.addWidget(self.status)
+        row.addWidget(buttons)
         outer = QVBoxLayout(self)
-        outer.addWidget(area, 1)
-        outer.addLayout(buttons)
+        outer.addWidget(scrolling(body), 1)
+        outer.addLayout(row)
 
         if follow_up_of_id:
             self.kind.setCurrentIndex(self.kind.findData(VisitKind.FOLLOW_UP.value))
@@ -149,30 +149,17 @@ class VisitForm(QDialog):
 
     def _basics(self) -> QGroupBox:
         box = QGroupBox("基本情况")
-        form = QFormLayout(box)
         self.picker = EnterprisePicker(self.ctx, allow_create=False)
         self.picker.selected.connect(self.enterprise_chosen)
         self.picker.cleared.connect(lambda: self.enterprise_chosen(None))
         self.enterprise_info = QLabel("")
         self.enterprise_info.setProperty("role", "hint")
-        self.errors: dict[str, QLabel] = {}
-        self.fields: dict[str, QWidget] = {}
+        self.form = form = ValidatedForm(box)
 
-        def add(label: str, key: str, widget: QWidget, extra: QWidget | None = None) -> None:
-            holder = QWidget()
-            v = QVBoxLayout(holder)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.setSpacing(2)
-            v.addWidget(widget)
-            if extra is not None:
-                v.addWidget(extra)
-            err = error_label()
-            v.addWidget(err)
-            self.errors[key] = err
-            self.fields[key] = widget
-            form.addRow(label, holder)
+        def add(label: str, key: str, widget: QWidget) -> None:
+            form.add_field(label, widget, key)
 
-        add("走访企业：", "enterprise", self.picker, self.enterprise_info)
+        form.add_field("走访企业：", self.picker, "enterprise", extra=self.enterprise_info)
         self.visited_on = DateEdit(self.today)
         self.visited_on.dateChanged.connect(lambda _d: self._suggest_deadlines())
         add("走访日期：", "visited_on", self.visited_on)
@@ -199,6 +186,7 @@ class VisitForm(QDialog):
             label = QLabel(f"<b>{header}</b>")
             grid.addWidget(label, 0, col)
         self.rows: dict[str, ChecklistRow] = {}
+        first_status = None
         r = 1
         for item in CHECKLIST:
             name = QLabel(item.label)
@@ -214,7 +202,16 @@ class VisitForm(QDialog):
             responsible.setPlaceholderText("整改责任人")
             err = error_label()
             row = ChecklistRow(item, status, note, deadline, responsible, err)
+            for key, widget in (
+                (f"check:{item.code}", note),
+                (f"finding:{item.code}", note),
+                (f"finding:{item.code}:description", note),
+                (f"finding:{item.code}:deadline", deadline),
+                (f"finding:{item.code}:responsible", responsible),
+            ):
+                self.form.add_target(key, widget, err)
             status.currentIndexChanged.connect(lambda _i, row=row: self._row_changed(row))
+            first_status = first_status or status
             grid.addWidget(name, r, 0)
             grid.addWidget(status, r, 1)
             grid.addWidget(note, r, 2)
@@ -225,7 +222,7 @@ class VisitForm(QDialog):
             self._row_changed(row)
             r += 2
         grid.setColumnStretch(2, 1)
-        self.checklist_error = error_label()
+        self.checklist_error = self.form.add_target("checklist", first_status)
         grid.addWidget(self.checklist_error, r, 0, 1, 5)
         return box
 
@@ -263,6 +260,7 @@ class VisitForm(QDialog):
         self.notes.setFixedHeight(70)
         form.addRow("备注：", self.notes)
         self.attachments = AttachmentList(self.ctx)
+        self.form.add_target("attachments", self.attachments, self.attachments.error)
         form.addRow("照片/附件：", self.attachments)
         return box
 
@@ -289,7 +287,7 @@ class VisitForm(QDialog):
             brief = enterprise_brief(self.ctx.store, enterprise_id)
             findings = open_findings(self.ctx.store, enterprise_id)
         except StoreError as exc:
-            set_error(self.errors["enterprise"], str(exc))
+            self.form.set_error("enterprise", str(exc))
             return
         self.above_scale = brief.above_scale
         scale = {True: "规模以上企业", False: "规模以下企业", None: "规模未登记"}[brief.above_scale]
@@ -347,6 +345,7 @@ class VisitForm(QDialog):
             self.follow_grid.addWidget(untrustworthy, r, 4)
             self.follow_grid.addWidget(err, r + 1, 0, 1, 5)
             self.follow_rows.append(FollowUpRow(f, status, note, untrustworthy, err))
+            self.form.add_target(f"follow_up:{f.id}", note, err)
         self.follow_grid.setColumnStretch(0, 2)
         self.follow_grid.setColumnStretch(3, 2)
         self.follow_box.show()
@@ -473,89 +472,15 @@ class VisitForm(QDialog):
             attachments=list(self.attachments.pending),
         )
 
-    def clear_problems(self) -> None:
-        for label in self.errors.values():
-            set_error(label, "")
-        for row in self.rows.values():
-            set_error(row.error, "")
-        for fr in self.follow_rows:
-            set_error(fr.error, "")
-        set_error(self.checklist_error, "")
-        set_error(self.attachments.error, "")
-        set_error(self.summary, "")
-
     def show_problems(self, problems: list[Problem]) -> None:
-        """Each message next to its field; the first field gets the focus."""
-        self.clear_problems()
-        focus: QWidget | None = None
-        shown: dict[QLabel, list[str]] = {}
-
-        def put(label: QLabel, message: str, widget: QWidget | None) -> None:
-            nonlocal focus
-            shown.setdefault(label, []).append(message)
-            if focus is None and widget is not None:
-                focus = widget
-
-        for p in problems:
-            key = p.key
-            if key in self.errors:
-                put(self.errors[key], p.message, self.fields.get(key))
-            elif key.startswith(("check:", "finding:")):
-                code = key.split(":")[1]
-                row = self.rows.get(code)
-                if row is None:
-                    put(self.summary, str(p), None)
-                    continue
-                widget = {"deadline": row.deadline, "responsible": row.responsible}.get(
-                    key.split(":")[-1], row.note
-                )
-                put(row.error, p.message, widget)
-            elif key.startswith("follow_up:"):
-                fr = next(
-                    (f for f in self.follow_rows if f.finding.id == key.split(":", 1)[1]), None
-                )
-                put(
-                    fr.error if fr else self.summary,
-                    p.message if fr else str(p),
-                    fr.note if fr else None,
-                )
-            elif key == "checklist":
-                put(self.checklist_error, p.message, None)
-            elif key == "attachments":
-                put(self.attachments.error, p.message, None)
-            else:
-                put(self.summary, str(p), None)
-        for label, messages in shown.items():
-            set_error(label, "；".join(messages))
-        if self.summary.text() == "":
-            set_error(self.summary, f"有{len(problems)}处需要修改，见各栏下方的红字提示")
-        if focus is not None:
-            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.form.show_problems(problems)
 
     def save(self) -> None:
-        data = self.collect()
-        self.clear_problems()
-        self.save_button.setEnabled(False)
-        self.save_button.setText("正在保存…")
-        self.task = self.ctx.run(
-            record_visit,
-            self.ctx.store,
-            data,
-            today=self.today,
-            on_done=self._saved,
-            on_failed=self._failed,
+        self.saving.run(
+            record_visit, self.ctx.store, self.collect(), today=self.today, on_done=self._saved
         )
 
     def _saved(self, visit_id: str) -> None:
         self.drafts.discard()
-        self.ctx.data_changed.emit("enterprise_visit")
         self.saved.emit(visit_id)
         self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        self.save_button.setText("保存")
-        if isinstance(exc, InvalidInput):
-            self.show_problems(exc.problems)
-        else:
-            self.ctx.show_error(self, exc, "走访记录未能保存")

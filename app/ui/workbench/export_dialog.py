@@ -28,6 +28,7 @@ from app.reports.export import ExportResult, export_report
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
 from app.ui.visits.common import DateEdit, error_label, set_error
+from app.ui.widgets.fit import fit_window
 
 KINDS = (("month", "月报"), ("quarter", "季报"), ("year", "年报"), ("range", "任意期间"))
 
@@ -43,7 +44,7 @@ class ExportReportDialog(QDialog):
         self.today = today or date.today()
         self.task = None
         self.setWindowTitle("导出统计报表")
-        self.resize(560, 320)
+        fit_window(self, 560, 320)
         form = QFormLayout()
         self.kind = QComboBox()
         for key, label in KINDS:

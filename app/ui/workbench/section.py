@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.dates import cn_date
+from app.domain.dates import cn_date, days_left_text
 from app.domain.enums import CaseStatus, RiskLevel
 from app.reports.figures import Outcome, StationFigures
 from app.reports.workbench import WorkbenchData, workbench_data
@@ -39,11 +39,13 @@ from app.ui.context import AppContext
 from app.ui.sections import Section
 from app.ui.visits.common import DONE_FG, OVERDUE_BG, OVERDUE_FG, fmt_date
 from app.ui.workbench.export_dialog import ExportReportDialog
-from app.visits.risk import recompute_all_risks
+from app.visits.risk import (  # noqa: F401  (RISK_SETTING: where the day is kept)
+    RISK_SETTING,
+    affects_risk,
+    recompute_all_risks,
+    recompute_risks_if_due,
+)
 
-RISK_SETTING = "visits.risk_recomputed_on"
-#: records of the cases area whose change may move an enterprise's wage-arrears risk
-CASE_ENTITIES = ("dispute_case", "mediation_agreement", "performance_record")
 RISK_DELAY_MS = 1500
 MONTH_COLOUR = QColor("#2f6fb0")
 YEAR_COLOUR = QColor("#9bb5d3")
@@ -125,6 +127,13 @@ def _chart(title: str) -> tuple[QChart, QChartView]:
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(280)
     return chart, view
+
+
+def _pie_legend(chart: QChart) -> None:
+    """Slices named in a legend beside the pie: labels around a small pie were cut off."""
+    legend = chart.legend()
+    legend.setVisible(True)
+    legend.setAlignment(Qt.AlignmentFlag.AlignRight)
 
 
 class WorkbenchSection(Section):
@@ -218,7 +227,7 @@ class WorkbenchSection(Section):
         self.risk_table.verticalHeader().hide()
         self.risk_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.alerts_table = QTableWidget(0, 4)
-        self.alerts_table.setHorizontalHeaderLabels(("案号", "期限", "剩余天数", "提醒"))
+        self.alerts_table.setHorizontalHeaderLabels(("案号", "期限", "期限情况", "提醒"))
         self.terms_table = QTableWidget(0, 5)
         self.terms_table.setHorizontalHeaderLabels(
             ("案号", "条款", "未履行（元）", "约定日期", "逾期天数")
@@ -260,7 +269,7 @@ class WorkbenchSection(Section):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(area)
-        ctx.data_changed.connect(self._data_changed)
+        ctx.store_changed.connect(self._data_changed)
         # a case changed somewhere: refresh the enterprises' risk levels shortly after, in the
         # background, whether or not the workbench is on screen (the roster shows the levels)
         self.risk_timer = QTimer(self)
@@ -271,8 +280,8 @@ class WorkbenchSection(Section):
 
     # ------------------------------------------------------------------ loading
 
-    def _data_changed(self, entity: str) -> None:
-        if entity in CASE_ENTITIES and self.ctx.user.can_write:
+    def _data_changed(self, entities: frozenset[str]) -> None:
+        if affects_risk(entities) and self.ctx.user.can_write:
             self.risk_timer.start()
         if self.isVisible():
             self.refresh()
@@ -282,10 +291,8 @@ class WorkbenchSection(Section):
             self.risk_timer.start()  # one at a time: try again shortly
             return
 
-        def done(changed: int) -> None:
-            self.risk_task = None
-            if changed:
-                self.ctx.data_changed.emit("enterprise")
+        def done(_changed: int) -> None:
+            self.risk_task = None  # the store tells every section about the changed levels
 
         def failed(exc: BaseException) -> None:
             self.risk_task = None
@@ -311,9 +318,7 @@ class WorkbenchSection(Section):
         self.refresh_button.setEnabled(False)
 
         def load() -> WorkbenchData:
-            if store.user.can_write and store.get_setting(RISK_SETTING) != today.isoformat():
-                recompute_all_risks(store, today)
-                store.set_setting(RISK_SETTING, today.isoformat())
+            recompute_risks_if_due(store, today)
             return workbench_data(store, today)
 
         self.task = self.ctx.run(load, on_done=self.show_data, on_failed=self._failed)
@@ -410,14 +415,14 @@ class WorkbenchSection(Section):
             if n:
                 piece = series.append(f"{status.label} {n}", n)
                 piece.setColor(QColor(STATUS_COLOURS.get(status, "#9aa5b1")))
-                piece.setLabelVisible(True)
+                piece.setLabelVisible(False)  # the legend names it whole
         total = sum(m.by_status.values())
         chart.setTitle(
             f"本月受理案件当前状态（{total}件）" if total else "本月受理案件当前状态（暂无案件）"
         )
-        series.setPieSize(0.55)
+        series.setPieSize(0.8)
         chart.addSeries(series)
-        chart.legend().setVisible(False)
+        _pie_legend(chart)
 
     def _draw_outcomes(self, y: StationFigures) -> None:
         chart = self.outcome_chart
@@ -428,14 +433,14 @@ class WorkbenchSection(Section):
             if n:
                 piece = series.append(f"{outcome.label} {n}", n)
                 piece.setColor(QColor(OUTCOME_COLOURS[outcome]))
-                piece.setLabelVisible(True)
+                piece.setLabelVisible(False)  # the legend names it whole
         if series.count() == 0:
             chart.setTitle("本年受理案件办理结果（暂无案件）")
         else:
             chart.setTitle(f"本年受理案件办理结果（调解成功率 {_rate(y.total.success_rate)}）")
-        series.setPieSize(0.62)
+        series.setPieSize(0.8)
         chart.addSeries(series)
-        chart.legend().setVisible(False)
+        _pie_legend(chart)
 
     def _draw_five(self, y: StationFigures) -> None:
         self.five_box.setTitle(
@@ -461,9 +466,11 @@ class WorkbenchSection(Section):
             table.insertRow(r)
             late = alert.days_left < 0
             for c, text in enumerate(
-                (alert.case_no, fmt_date(alert.due_on), str(alert.days_left), alert.message)
-            ):
+                (alert.case_no, fmt_date(alert.due_on), days_left_text(alert.days_left),
+                 alert.message)
+            ):  # fmt: skip
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # the whole text, where the column is too narrow
                 if late:
                     item.setForeground(OVERDUE_FG)
                 table.setItem(r, c, item)
