@@ -261,12 +261,15 @@ def test_termination_notice_states_the_right_to_arbitration_and_its_deadline(sto
         assert expected in text, expected
 
 
-def test_termination_after_fifteen_days_without_agreement(store):
+def test_after_fifteen_days_the_expiry_notice_not_the_termination_notice(store):
     case_id = in_mediation(store)
-    text = pdf_text(render("termination", ctx_for(store, case_id, today=date(2026, 3, 18))))
-    assert "十五日内" in text and "2026年3月17日" in text
-    # Wage arrears while employed: not bound by the year.
-    assert "不受该时效期间的限制" in text
+    ctx = ctx_for(store, case_id, today=date(2026, 3, 18))
+    with pytest.raises(DocumentUnavailable, match="调解尚未终止"):
+        render("termination", ctx)
+    text = pdf_text(render("expiry_notice", ctx))
+    assert "十五日" in text and "2026年3月17日" in text
+    # Wage arrears while employed (recorded as ongoing): not bound by the year.
+    assert "本案登记为劳动关系存续" in text and "不受一年时效期间的限制" in text
 
 
 def test_declined_case_gets_a_decline_notice(store):

@@ -139,6 +139,11 @@ class _Builder:
             facts=facts,
             requests="请求被申请人依法支付上述款项。",
         )
+        if any(t in ("compensation", "termination") for t in types):
+            values["employment_status"] = "ended"
+            values["employment_ended_on"] = received - timedelta(days=rng.randrange(5, 40))
+        else:
+            values["employment_status"] = rng.choice(["ongoing", "ongoing", "unknown"])
         if values["channel"] in ("hotline_12345", "police_110", "petition"):
             values["channel_ref"] = f"{compact_date(received)}{rng.randrange(1000, 9999)}"
         values.update(extra)

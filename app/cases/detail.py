@@ -20,7 +20,15 @@ from app.domain.deadlines import (
     effective_due,
     term_status,
 )
-from app.domain.enums import AgreementStatus, CaseStatus, FailureReason, PartyRole, TermKind
+from app.domain.enums import (
+    AgreementStatus,
+    CaseStatus,
+    DeclineCategory,
+    EmploymentStatus,
+    FailureReason,
+    PartyRole,
+    TermKind,
+)
 from app.domain.validators import age_on
 from app.store.errors import NotFound
 from app.store.models import (
@@ -184,6 +192,9 @@ class CaseDetail:
     registered_at: datetime
     accepted_on: date | None
     declined_reason: str | None
+    decline_category: DeclineCategory | None
+    declined_on: date | None
+    declined_by: str | None
     mediation_started_on: date | None
     extended_until: date | None
     extension_note: str | None
@@ -202,6 +213,7 @@ class CaseDetail:
     mediator_id: str | None
     mediator_name: str | None
     co_mediators: str | None
+    employment_status: EmploymentStatus | None
     employment_ended_on: date | None
     infringement_known_on: date | None
     respondent_id: str | None
@@ -297,6 +309,7 @@ class CaseDetail:
             known_on=self.infringement_known_on,
             employment_ended_on=self.employment_ended_on,
             interruptions=stops,
+            employment_ongoing=self.employment_status == EmploymentStatus.ONGOING,
         )
 
     def open_terms(self, today: date) -> list[tuple[TermInfo, TermStatus]]:
@@ -357,6 +370,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
         registered_at=case.registered_at,
         accepted_on=case.accepted_on,
         declined_reason=case.declined_reason,
+        decline_category=case.decline_category,
+        declined_on=case.declined_on,
+        declined_by=case.declined_by,
         mediation_started_on=case.mediation_started_on,
         extended_until=case.extended_until,
         extension_note=case.extension_note,
@@ -375,6 +391,7 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
         mediator_id=case.mediator_id,
         mediator_name=mediator.display_name if mediator else None,
         co_mediators=case.co_mediators,
+        employment_status=case.employment_status,
         employment_ended_on=case.employment_ended_on,
         infringement_known_on=case.infringement_known_on,
         respondent_id=case.respondent_id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.detail import load_case
 from app.cases.errors import Problems, WorkflowRefused
-from app.cases.intake import ClaimInput, _check_claims
+from app.cases.intake import ClaimInput, _check_claims, check_employment
 from app.cases.risk import refresh_respondent_risk
 from app.domain.case_workflow import (
     ACTIVE,
@@ -149,6 +149,7 @@ def update_details(
     is_migrant_worker: bool,
     employment_ended_on: date | None,
     infringement_known_on: date | None,
+    employment_status=None,
     today: date | None = None,
     expected_version: int | None = None,
 ) -> None:
@@ -166,6 +167,16 @@ def update_details(
         clean_claims = _check_claims(IntakeForm(claims=claims), problems)
         if employment_ended_on and employment_ended_on > today:
             problems.add("employment_ended_on", "劳动关系解除或终止日期", "不能晚于今天")
+        if employment_status is None and case.employment_status is not None:
+            employment_status = case.employment_status
+        if employment_status is None:
+            # A case registered before the status was asked: an end date still tells it.
+            employment_status = "ended" if employment_ended_on else None
+        status_value = None
+        if employment_status is not None:
+            status_value, employment_ended_on = check_employment(
+                employment_status, employment_ended_on, problems
+            )
         if infringement_known_on and infringement_known_on > case.received_on:
             problems.add("infringement_known_on", "知道权利被侵害之日", "不能晚于收到调解申请之日")
         if mediator_id:
@@ -178,6 +189,7 @@ def update_details(
         case.mediator_id = mediator_id or case.mediator_id
         case.co_mediators = (co_mediators or "").strip() or None
         case.is_migrant_worker = bool(is_migrant_worker)
+        case.employment_status = status_value
         case.employment_ended_on = employment_ended_on
         case.infringement_known_on = infringement_known_on
         existing = list(

@@ -26,6 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
 from app.cases.agreements import agreement_content, party_content
+from app.cases.arbitration import ArbitrationCommission, load_commission
 from app.cases.detail import CaseDetail, load_case
 from app.documents.kinds import KINDS, DocumentKind, kind_by_name
 from app.documents.layout import (
@@ -43,7 +44,13 @@ from app.documents.layout import (
 )
 from app.domain.case_workflow import ACTIVE
 from app.domain.deadlines import fmt
-from app.domain.enums import AgreementStatus, CaseStatus, FailureReason, PartyRole
+from app.domain.enums import (
+    AgreementStatus,
+    CaseStatus,
+    EmploymentStatus,
+    FailureReason,
+    PartyRole,
+)
 from app.store.errors import StoreError
 
 LAW = "《中华人民共和国劳动争议调解仲裁法》"
@@ -62,6 +69,8 @@ class DocumentContext:
     today: date = field(default_factory=date.today)
     #: agreement id -> signed content (the snapshot), for signed and superseded versions
     signed: dict[str, dict] = field(default_factory=dict)
+    #: the competent arbitration commission (a station setting), printed where a notice points to it
+    commission: ArbitrationCommission = field(default_factory=ArbitrationCommission)
 
 
 def load_context(store, case_id: str, *, today: date | None = None) -> DocumentContext:
@@ -86,6 +95,7 @@ def load_context(store, case_id: str, *, today: date | None = None) -> DocumentC
         station_phone=station.phone,
         today=today or date.today(),
         signed=signed,
+        commission=load_commission(store),
     )
 
 
@@ -386,10 +396,7 @@ def render_acceptance(ctx: DocumentContext) -> bytes:
                 f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
                 f"经审查，{d.declined_reason or ''}，决定不予受理。"
             ),
-            para(
-                f"你（你们）可以依照{LAW}的规定，向有管辖权的劳动人事争议仲裁委员会申请仲裁。"
-                + _limit_sentence(d)
-            ),
+            *_arbitration_block(ctx, None),
             para("特此通知。"),
             seal_block(ctx.organisation, d.outcome_on or ctx.today),
         ]
@@ -662,41 +669,148 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
 # ---------------------------------------------------------------- termination
 
 
-def _limit_sentence(d: CaseDetail) -> str:
-    limit = d.arbitration_limit()
-    text = (
-        f"申请仲裁的时效期间为一年，从当事人知道或者应当知道其权利被侵害之日起计算；劳动关系存续期间因拖欠劳动报酬"
-        f"发生争议的，劳动者申请仲裁不受该时效期间的限制，但劳动关系终止的，应当自劳动关系终止之日起一年内提出"
-        f"（{LAW}第二十七条）。"
+#: 调解仲裁法 Art. 27, paragraphs 1, 2 and 4, verbatim (docs/legal.md gives the source)
+ART27 = (
+    f"依照{LAW}第二十七条：劳动争议申请仲裁的时效期间为一年。仲裁时效期间从当事人知道或者应当知道其权利被侵害之日起计算。"
+    "前款规定的仲裁时效，因当事人一方向对方当事人主张权利，或者向有关部门请求权利救济，或者对方当事人同意履行义务而中断。"
+    "从中断时起，仲裁时效期间重新计算。"
+    "劳动关系存续期间因拖欠劳动报酬发生争议的，劳动者申请仲裁不受本条第一款规定的仲裁时效期间的限制；"
+    "但是，劳动关系终止的，应当自劳动关系终止之日起一年内提出。"
+)
+
+
+def _employment_text(d: CaseDetail) -> str:
+    if d.employment_status == EmploymentStatus.ONGOING:
+        return "劳动关系存续（申请人陈述）"
+    if d.employment_ended_on:
+        return f"劳动关系于{cn_date(d.employment_ended_on)}解除或终止"
+    return "劳动关系是否存续不清楚（未登记）"
+
+
+def _arbitration_block(ctx: DocumentContext, ended_on: date | None) -> list:
+    """Where to apply for arbitration and the rule of Art. 27, with the dates that matter.
+
+    The station does not rule on the time limit: it quotes the rule, lists the dates it knows,
+    suggests a safe day, and says that the arbitration commission decides.
+    """
+    d = ctx.detail
+    c = ctx.commission
+    route = (
+        f"当事人可以向有管辖权的劳动人事争议仲裁委员会申请仲裁。本地的仲裁委员会为：{c.contact_line()}。"
+        "劳动争议由劳动合同履行地或者用人单位所在地的劳动人事争议仲裁委员会管辖"
+        f"（{LAW}第二十一条）。"
     )
+    dates = [f"本委员会收到调解申请之日：{cn_date(d.received_on)}"]
+    if ended_on:
+        dates.append(f"调解终止之日：{cn_date(ended_on)}")
+    dates.append(_employment_text(d))
+    if d.infringement_known_on:
+        dates.append(f"申请人知道或应当知道权利被侵害之日：{cn_date(d.infringement_known_on)}")
+    limit = d.arbitration_limit()
+    out = [para(route), para(ART27), para("与时效有关的日期：" + "；".join(dates) + "。")]
+    exempt = [p for p in limit.per_type if p.deadline is None and "不受" in p.basis]
+    if exempt and d.employment_status == EmploymentStatus.ONGOING:
+        out.append(
+            para(
+                "本案登记为劳动关系存续，其中拖欠劳动报酬（含加班费）的请求，依上述规定不受一年时效期间的限制；"
+                "劳动关系终止的，应当自终止之日起一年内提出。"
+            )
+        )
     if limit.deadline:
-        text += f"经本委员会核算，本案申请仲裁的时效最迟至{cn_date(limit.deadline)}届满（{limit.basis}）"
+        advice = f"为稳妥起见，建议于{cn_date(limit.deadline)}前申请仲裁"
         if limit.incomplete:
-            text += "，因未登记知道权利被侵害之日，实际期限可能更早，请尽早申请"
-        text += "。"
-    elif limit.per_type:
-        text += f"本案{limit.basis}。"
-    return text
+            advice += "；因未登记知道或应当知道权利被侵害之日，该日期仅按收到调解申请之日推算，请尽早申请"
+        out.append(para(advice + "。"))
+    else:
+        out.append(para("建议尽早申请仲裁。"))
+    out.append(
+        para(
+            "以上日期仅供参考：是否超过仲裁时效，由劳动人事争议仲裁委员会依法认定，本委员会不作认定。"
+        )
+    )
+    return out
+
+
+def _ended_without_agreement(d: CaseDetail) -> bool:
+    """Mediation ended without an agreement: failed or withdrawn, and such cases once closed."""
+    if d.status in (CaseStatus.FAILED, CaseStatus.WITHDRAWN):
+        return True
+    if d.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
+        declined = d.declined_reason is not None or d.decline_category is not None
+        return not declined and d.current_agreement is None and d.outcome_on is not None
+    return False
 
 
 def termination_refusal(d: CaseDetail, today: date) -> str | None:
     """Why the termination notice cannot be printed now (None: it can).
 
-    It serves a case whose mediation ended without an agreement (failed, withdrawn, and such cases
-    once closed), and an open case whose 15 days of Art. 14 have run: the parties may then apply for
-    arbitration and are entitled to be told so.
+    Only once mediation has ended without an agreement (failed, withdrawn; such cases once closed).
+    A case still in mediation past day 15 gets the 调解期限届满告知书 instead (``expiry_refusal``).
     """
-    if d.status in (CaseStatus.FAILED, CaseStatus.WITHDRAWN):
+    if _ended_without_agreement(d):
         return None
-    if d.status in ACTIVE and d.clock.may_apply_for_arbitration(today):
-        return None
-    ended = d.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
-    if ended and d.declined_reason is None and d.current_agreement is None:
-        return None
+    if d.status in ACTIVE:
+        more = (
+            "；收到申请已满十五日的，请打印调解期限届满告知书"
+            if d.clock.may_apply_for_arbitration(today)
+            else ""
+        )
+        return (
+            f"案件当前为“{d.status.label}”，调解尚未终止，不能打印调解终止通知书："
+            f"调解不成或申请人撤回、办理“调解终止”后才可打印{more}"
+        )
     return (
         f"案件当前为“{d.status.label}”，不能打印调解终止通知书："
-        "调解不成、申请人撤回，或收到申请满十五日仍未达成协议时才可打印"
+        "只有调解不成或申请人撤回（未达成协议）的案件才有调解终止通知书"
     )
+
+
+def expiry_refusal(d: CaseDetail, today: date) -> str | None:
+    """Why the 调解期限届满告知书 cannot be printed now (None: it can): it serves a case still in
+    mediation whose 15 days of Art. 14 have run."""
+    if d.status not in ACTIVE:
+        return (
+            f"案件当前为“{d.status.label}”，调解已结束，不需要调解期限届满告知书"
+            + ("：请打印调解终止通知书" if _ended_without_agreement(d) else "")
+        )
+    if not d.clock.may_apply_for_arbitration(today):
+        return (
+            f"调解期限至{cn_date(d.clock.legal_end)}尚未届满（收到申请之日起十五日），"
+            "届满后仍在调解的才打印调解期限届满告知书"
+        )
+    return None
+
+
+def _delivery_receipt(d: CaseDetail, title: str = "送达回证") -> KeepTogether:
+    st = styles()
+    return KeepTogether(
+        [
+            para(title, st.subtitle),
+            grid(
+                [
+                    ["受送达人", "送达方式", "签收人（签名）", "签收日期"],
+                    *[[p.name, "", "", ""] for p in (*d.applicants, *d.respondents)],
+                ],
+                [TEXT_W * 0.34, TEXT_W * 0.18, TEXT_W * 0.26, TEXT_W * 0.22],
+                label_cols=(),
+                header=True,
+            ),
+        ]
+    )
+
+
+def _party_signers(d: CaseDetail) -> list[tuple[str, str]]:
+    """One signature line per party (a collective case: each representative, the rest sign the
+    list), each employer, and the mediator."""
+    signers: list[tuple[str, str]] = []
+    people = d.representatives if d.is_collective and d.representatives else d.applicants
+    for p in people:
+        role = "申请人代表" if d.is_collective and p.is_representative else "申请人"
+        signers.append((f"{role}{p.name}", "到场的签名"))
+    for r in d.respondents:
+        signers.append((f"{r.role.label}{r.name}", "到场的签名或盖章"))
+    signers.append(("调解员", "签名"))
+    return signers
 
 
 def render_termination(ctx: DocumentContext) -> bytes:
@@ -706,50 +820,109 @@ def render_termination(ctx: DocumentContext) -> bytes:
         raise DocumentUnavailable(refusal)
     respondent = "、".join(p.name for p in d.respondents)
     applicants = d.applicant_names(3)
-    if d.status == CaseStatus.WITHDRAWN:
+    if d.status == CaseStatus.WITHDRAWN or d.failure_reason is None:
+        # A closed case that ended without agreement and without a failure reason was withdrawn.
         reason = f"申请人于{cn_date(d.outcome_on)}撤回调解申请"
-    elif d.failure_reason == FailureReason.TIME_RAN_OUT or d.status in ACTIVE:
-        reason = f"自本委员会收到调解申请之日起十五日内（至{cn_date(d.clock.legal_end)}）未能达成调解协议"
+    elif d.failure_reason == FailureReason.TIME_RAN_OUT:
+        period = (
+            f"经双方同意延长的调解期限（至{cn_date(d.clock.end)}）内"
+            if d.clock.end != d.clock.legal_end
+            else f"自本委员会收到调解申请之日起十五日内（至{cn_date(d.clock.legal_end)}）"
+        )
+        reason = f"{period}未能达成调解协议"
     elif d.failure_reason == FailureReason.PARTY_REFUSED:
         reason = "因一方当事人拒绝调解"
     else:
         reason = "经调解，双方当事人未能达成调解协议"
-    day = d.outcome_on or ctx.today
+    # Dated the day mediation ended, not the day it is printed.
+    day = d.outcome_on
     story = _head("调解终止通知书", d.case_no)
     story += [
         para(f"{applicants}、{respondent}：", st.plain),
         para(
             f"{applicants}与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到调解申请，"
-            f"{reason}，本委员会决定终止调解。"
+            f"{reason}，本委员会于{cn_date(day)}决定终止调解。"
         ),
     ]
     if d.outcome_note:
         story.append(para(f"情况说明：{d.outcome_note}"))
     story += [
-        para(
-            f"依照{LAW}第五条、第十四条的规定，当事人可以依法向有管辖权的劳动人事争议仲裁委员会申请仲裁。"
-            + _limit_sentence(d)
-        ),
+        para(f"依照{LAW}第五条、第十四条的规定，调解不成的，当事人可以依法申请仲裁。"),
+        *_arbitration_block(ctx, day),
         para("申请仲裁时，请携带本通知书、身份证件及与争议有关的证据材料。"),
         para("特此通知。"),
         seal_block(ctx.organisation, day),
         Spacer(1, 6 * mm),
-        KeepTogether(
-            [
-                para("送达回证", st.subtitle),
-                grid(
-                    [
-                        ["受送达人", "签收人（签名）", "签收日期"],
-                        *[[p.name, "", ""] for p in (*d.applicants[:5], *d.respondents)],
-                    ],
-                    [TEXT_W * 0.4, TEXT_W * 0.35, TEXT_W * 0.25],
-                    label_cols=(),
-                    header=True,
-                ),
-            ]
+        _delivery_receipt(d),
+    ]
+    # The record of the failed mediation, signed by the parties who are present.
+    sessions = "、".join(cn_date(m.held_at.astimezone().date()) for m in d.sessions)
+    story += [
+        PageBreak(),
+        *_head("调解终止记录", d.case_no),
+        para(
+            f"案由：{applicants}与{respondent}劳动争议。收到调解申请：{cn_date(d.received_on)}。"
+            + (f"调解经过：共调解{len(d.sessions)}次（{sessions}）。" if d.sessions else "未进行调解会议。")
         ),
+        para(f"终止原因：{reason}。终止日期：{cn_date(day)}。"),
+        para(
+            "调解员已告知当事人：调解不成的，可以依法向劳动人事争议仲裁委员会申请仲裁"
+            f"（{ctx.commission.name}）。以上记录经到场当事人阅看（或已向其宣读），记录属实。"
+            "当事人未到场的，由调解员注明。"
+        ),
+        signature_block(_party_signers(d)),
     ]
     return build_pdf(story, title=f"调解终止通知书 {d.case_no}", header=d.case_no)
+
+
+def render_expiry_notice(ctx: DocumentContext) -> bytes:
+    """调解期限届满告知书: the 15 days of Art. 14 have run and mediation goes on; the parties may
+    apply for arbitration now, extension or not."""
+    d, st = ctx.detail, styles()
+    refusal = expiry_refusal(d, ctx.today)
+    if refusal:
+        raise DocumentUnavailable(refusal)
+    respondent = "、".join(p.name for p in d.respondents)
+    applicants = d.applicant_names(3)
+    clock = d.clock
+    story = _head("调解期限届满告知书", d.case_no)
+    story += [
+        para(f"{applicants}、{respondent}：", st.plain),
+        para(
+            f"{applicants}与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到调解申请。"
+            f"自收到调解申请之日起十五日的调解期限已于{cn_date(clock.legal_end)}届满，双方尚未达成调解协议。"
+        ),
+        para(
+            f"依照{LAW}第十四条第三款，自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的，"
+            f"当事人可以依法申请仲裁。自{cn_date(clock.arbitration_open_from)}起，任何一方当事人均可申请仲裁，"
+            "无须等待调解结束。"
+        ),
+    ]
+    if clock.end != clock.legal_end:
+        note = (d.extension_note or "").strip().splitlines()
+        story.append(
+            para(
+                f"经双方当事人同意，本委员会继续调解至{cn_date(clock.end)}"
+                + (f"（{note[-1].split('：', 1)[-1]}）" if note else "")
+                + "。同意继续调解不影响当事人依法申请仲裁的权利；任何一方不愿继续调解的，请告知本委员会，"
+                "本委员会将终止调解并出具调解终止通知书。"
+            )
+        )
+    else:
+        story.append(
+            para(
+                "双方当事人愿意继续调解的，本委员会可以继续调解；继续调解不影响当事人依法申请仲裁的权利。"
+                "任何一方不愿继续调解的，请告知本委员会，本委员会将终止调解并出具调解终止通知书。"
+            )
+        )
+    story += [
+        *_arbitration_block(ctx, None),
+        para("特此告知。"),
+        seal_block(ctx.organisation, ctx.today),
+        Spacer(1, 6 * mm),
+        _delivery_receipt(d),
+    ]
+    return build_pdf(story, title=f"调解期限届满告知书 {d.case_no}", header=d.case_no)
 
 
 # ---------------------------------------------------------------- dispatch
@@ -762,6 +935,7 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "session_record": render_session_record,
     "agreement": render_agreement,
     "termination": render_termination,
+    "expiry_notice": render_expiry_notice,
 }
 
 
@@ -795,6 +969,8 @@ def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind,
             reason = "还没有调解协议书"
         elif k.code == "termination":
             reason = termination_refusal(detail, today)
+        elif k.code == "expiry_notice":
+            reason = expiry_refusal(detail, today)
         out.append((k, reason))
     return out
 

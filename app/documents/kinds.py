@@ -19,6 +19,7 @@ KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("session_record", "调解笔录", ("笔录", "session-record")),
     DocumentKind("agreement", "调解协议书", ("协议书",)),
     DocumentKind("termination", "调解终止通知书", ("终止通知书", "调解不成通知书")),
+    DocumentKind("expiry_notice", "调解期限届满告知书", ("届满告知书", "expiry-notice")),
 )
 
 

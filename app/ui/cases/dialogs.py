@@ -361,3 +361,38 @@ class PerformanceDialog(_Dialog):
             ),
             today=self.today,
         )
+
+
+class CommissionDialog(_Dialog):
+    """The competent arbitration commission printed on every notice that points to arbitration."""
+
+    ok_text = "保存"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        from app.cases.arbitration import load_commission
+
+        super().__init__(ctx, "仲裁委员会信息", parent)
+        current = load_commission(ctx.store)
+        self.col.insertWidget(
+            0,
+            hint(
+                "调解终止通知书、调解期限届满告知书、不予受理通知书等告知当事人申请仲裁的文书，"
+                "都会印上这里的仲裁委员会名称、地址和电话（调解仲裁法第二十一条：劳动合同履行地或者"
+                "用人单位所在地的仲裁委员会管辖）。"
+            ),
+        )
+        self.name = self.form.add_field("名称：", QLineEdit(current.name), "name")
+        self.address = self.form.add_field("地址：", QLineEdit(current.address or ""), "address")
+        self.phone = self.form.add_field("电话：", QLineEdit(current.phone or ""), "phone")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        from app.cases.arbitration import save_commission
+
+        self.run(
+            save_commission,
+            self.ctx.store,
+            name=self.name.text(),
+            address=self.address.text(),
+            phone=self.phone.text(),
+        )

@@ -1,0 +1,182 @@
+"""Issue 13: printed documents whose every statement is true and whose routes are right.
+
+Each test reads the printed PDF's text (pypdf) and checks what a worker is told.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.cases import workflow
+from app.cases.arbitration import DEFAULT_NAME, load_commission, save_commission
+from app.cases.errors import FormInvalid
+from app.cases.enterprises import EnterpriseInput
+from app.cases.intake import ClaimInput, EnterpriseChoice, employment_warnings
+from app.documents.case_documents import DocumentUnavailable, render
+from app.domain.enums import CaseStatus, FailureReason
+from tests.cases_support import RECEIVED, credit_code, in_mediation, register
+from tests.test_documents_cases import ctx_for, pdf_text
+
+S = CaseStatus
+WAGES = [ClaimInput("wages", "12000")]
+
+
+def employer(n: int) -> EnterpriseChoice:
+    """Another new employer (each case of a test may bring its own)."""
+    return EnterpriseChoice(
+        new=EnterpriseInput(
+            name=f"福州第{n}号商贸有限公司",
+            credit_code=credit_code(f"MA2XYB{n:03d}"),
+            legal_rep="陈某",
+            address="福州市鼓楼区杨桥中路1号",
+        )
+    )
+ENDED = date(2026, 3, 6)
+
+
+def fail(store, case_id, on=ENDED, reason=FailureReason.NO_AGREEMENT):
+    workflow.change_status(
+        store, case_id, S.FAILED, failure_reason=reason, reason="双方对金额分歧较大", on=on, today=on
+    )
+
+
+# ---------------------------------------------------------------- point 1: status and Art. 27
+
+
+def test_employment_status_is_required_and_an_end_needs_its_date(store):
+    with pytest.raises(FormInvalid) as missing:
+        register(store, employment_status=None)
+    assert any(p.key == "employment_status" for p in missing.value.problems)
+    with pytest.raises(FormInvalid) as no_date:
+        register(store, employment_status="ended")
+    assert any(p.key == "employment_ended_on" for p in no_date.value.problems)
+    # "ongoing" with a stray end date keeps no date.
+    case = register(
+        store, employment_status="ongoing", employment_ended_on=date(2026, 2, 1), respondent=employer(4)
+    )
+    with store.read() as s:
+        from app.cases.detail import load_case
+
+        d = load_case(s, case.case_id)
+    assert d.employment_status == "ongoing" and d.employment_ended_on is None
+
+
+def test_a_compensation_claim_with_ongoing_employment_is_warned():
+    assert employment_warnings("ongoing", ["wages", "compensation"])
+    assert "经济补偿" in employment_warnings("ongoing", ["termination", "compensation"])[0]
+    assert employment_warnings("ongoing", ["wages"]) == []
+    assert employment_warnings("ended", ["compensation"]) == []
+    assert employment_warnings(None, ["compensation"]) == []
+
+
+def test_the_notice_quotes_art27_and_does_not_rule_on_the_limit(store):
+    case_id = in_mediation(store, employment_status="ongoing")
+    fail(store, case_id)
+    text = pdf_text(render("termination", ctx_for(store, case_id)))
+    # The rule, verbatim, the dates that matter and a suggested day; the commission decides.
+    assert "不受本条第一款规定的仲裁时效期间的限制" in text
+    assert "本委员会收到调解申请之日：2026年3月2日" in text
+    assert "调解终止之日：2026年3月6日" in text
+    assert "劳动关系存续（申请人陈述）" in text
+    assert "本案登记为劳动关系存续" in text and "不受一年时效期间的限制" in text
+    assert "由劳动人事争议仲裁委员会依法认定" in text
+    for wrong in ("核算", "最迟至", "届满（"):
+        assert wrong not in text, wrong
+    assert DEFAULT_NAME in text
+
+
+def test_no_exemption_is_printed_unless_ongoing_is_recorded(store):
+    unknown = in_mediation(store, employment_status="unknown", claims=WAGES)
+    fail(store, unknown)
+    text = pdf_text(render("termination", ctx_for(store, unknown)))
+    assert "不受一年时效期间的限制" not in text
+    assert "劳动关系是否存续不清楚" in text
+    assert "建议于2027年3月2日前申请仲裁" in text
+
+    ended = in_mediation(
+        store,
+        employment_status="ended",
+        employment_ended_on=date(2026, 2, 28),
+        claims=WAGES,
+        respondent=employer(2),
+    )
+    fail(store, ended)
+    text = pdf_text(render("termination", ctx_for(store, ended)))
+    assert "不受一年时效期间的限制" not in text
+    assert "劳动关系于2026年2月28日解除或终止" in text
+
+
+def test_the_commission_setting_is_printed_on_notices_pointing_to_arbitration(store):
+    assert load_commission(store).name == DEFAULT_NAME
+    with pytest.raises(FormInvalid) as bad:
+        save_commission(store, name="仲裁庭", address="", phone="12")
+    keys = {p.key for p in bad.value.problems}
+    assert keys == {"name", "phone"}
+    save_commission(
+        store,
+        name="福州市鼓楼区劳动人事争议仲裁委员会",
+        address="福州市鼓楼区温泉支路60号",
+        phone="0591-87112345",
+    )
+    case_id = in_mediation(store)
+    fail(store, case_id)
+    text = pdf_text(render("termination", ctx_for(store, case_id)))
+    assert "福州市鼓楼区劳动人事争议仲裁委员会（地址：福州市鼓楼区温泉支路60号；电话：0591-87112345）" in text
+    declined = register(store, respondent=employer(3))
+    workflow.change_status(
+        store, declined.case_id, S.DECLINED, reason="被申请人明确表示不同意调解", today=RECEIVED
+    )
+    text = pdf_text(render("acceptance", ctx_for(store, declined.case_id)))
+    assert "福州市鼓楼区劳动人事争议仲裁委员会" in text
+
+
+# ---------------------------------------------------------------- point 2: termination / expiry
+
+
+def test_no_termination_notice_while_mediation_goes_on(store):
+    case_id = in_mediation(store)
+    # Past day 15, extension or not: still in mediation, so no termination notice …
+    with pytest.raises(DocumentUnavailable, match="调解尚未终止.*调解期限届满告知书"):
+        render("termination", ctx_for(store, case_id, today=date(2026, 3, 18)))
+    workflow.extend_mediation(
+        store, case_id, date(2026, 3, 31), "双方于3月16日当面同意延长", today=date(2026, 3, 16)
+    )
+    with pytest.raises(DocumentUnavailable, match="调解尚未终止"):
+        render("termination", ctx_for(store, case_id, today=date(2026, 3, 20)))
+    # … but the expiry notice: the right to arbitrate now, and the extension agreed.
+    with pytest.raises(DocumentUnavailable, match="尚未届满"):
+        render("expiry_notice", ctx_for(store, case_id, today=date(2026, 3, 17)))
+    text = pdf_text(render("expiry_notice", ctx_for(store, case_id, today=date(2026, 3, 20))))
+    for expected in (
+        "调解期限届满告知书",
+        "已于2026年3月17日届满",
+        "第十四条第三款",
+        "自2026年3月18日起，任何一方当事人均可申请仲裁",
+        "继续调解至2026年3月31日",
+        "双方于3月16日当面同意延长",
+        "不影响当事人依法申请仲裁的权利",
+        DEFAULT_NAME,
+        "送达回证",
+        "2026年3月20日",
+    ):
+        assert expected in text, expected
+
+
+def test_termination_notice_is_dated_the_day_mediation_ended(store):
+    case_id = in_mediation(store)
+    fail(store, case_id, on=date(2026, 3, 10))
+    with pytest.raises(DocumentUnavailable, match="调解已结束"):
+        render("expiry_notice", ctx_for(store, case_id, today=date(2026, 3, 20)))
+    text = pdf_text(render("termination", ctx_for(store, case_id, today=date(2026, 4, 2))))
+    assert "本委员会于2026年3月10日决定终止调解" in text
+    assert "2026年4月2日" not in text
+    # The record of the failed mediation: a signature line for each party present.
+    assert "调解终止记录" in text and "共调解1次" in text
+    assert "申请人张伟（到场的签名）" in text
+    assert "被申请人福州闽江餐饮管理有限公司（到场的签名或盖章）" in text
+    # Closed afterwards: still printable, still dated the day mediation ended.
+    workflow.change_status(store, case_id, S.CLOSED, on=date(2026, 3, 12), today=date(2026, 3, 12))
+    text = pdf_text(render("termination", ctx_for(store, case_id, today=date(2026, 4, 2))))
+    assert "本委员会于2026年3月10日决定终止调解" in text
