@@ -277,7 +277,12 @@ def test_declined_case_gets_a_decline_notice(store):
     with pytest.raises(DocumentUnavailable, match="尚未受理"):
         render("acceptance", ctx_for(store, case.case_id))
     workflow.change_status(
-        store, case.case_id, CaseStatus.DECLINED, reason="该争议已由仲裁委员会受理", today=RECEIVED
+        store,
+        case.case_id,
+        CaseStatus.DECLINED,
+        reason="该争议已由仲裁委员会受理",
+        decline_category="pending_elsewhere",
+        today=RECEIVED,
     )
     text = pdf_text(render("acceptance", ctx_for(store, case.case_id)))
     assert "不予受理通知书" in text and "该争议已由仲裁委员会受理" in text

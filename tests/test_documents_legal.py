@@ -11,7 +11,7 @@ import pytest
 
 from app.cases import workflow
 from app.cases.arbitration import DEFAULT_NAME, load_commission, save_commission
-from app.cases.errors import FormInvalid
+from app.cases.errors import FormInvalid, WorkflowRefused
 from app.cases.enterprises import EnterpriseInput
 from app.cases.intake import ClaimInput, EnterpriseChoice, employment_warnings
 from app.documents.case_documents import DocumentUnavailable, render
@@ -126,7 +126,12 @@ def test_the_commission_setting_is_printed_on_notices_pointing_to_arbitration(st
     assert "福州市鼓楼区劳动人事争议仲裁委员会（地址：福州市鼓楼区温泉支路60号；电话：0591-87112345）" in text
     declined = register(store, respondent=employer(3))
     workflow.change_status(
-        store, declined.case_id, S.DECLINED, reason="被申请人明确表示不同意调解", today=RECEIVED
+        store,
+        declined.case_id,
+        S.DECLINED,
+        reason="被申请人明确表示不同意调解",
+        decline_category="respondent_refused",
+        today=RECEIVED,
     )
     text = pdf_text(render("acceptance", ctx_for(store, declined.case_id)))
     assert "福州市鼓楼区劳动人事争议仲裁委员会" in text
@@ -180,3 +185,74 @@ def test_termination_notice_is_dated_the_day_mediation_ended(store):
     workflow.change_status(store, case_id, S.CLOSED, on=date(2026, 3, 12), today=date(2026, 3, 12))
     text = pdf_text(render("termination", ctx_for(store, case_id, today=date(2026, 4, 2))))
     assert "本委员会于2026年3月10日决定终止调解" in text
+
+
+# ---------------------------------------------------------------- point 3: decline
+
+
+def decline(store, n, category, reason, on=RECEIVED):
+    case = register(store, respondent=employer(10 + n))
+    workflow.change_status(
+        store, case.case_id, S.DECLINED, reason=reason, decline_category=category, on=on, today=on
+    )
+    return case.case_id
+
+
+def test_declining_needs_a_category(store):
+    case = register(store)
+    with pytest.raises(WorkflowRefused, match="原因类别"):
+        workflow.change_status(store, case.case_id, S.DECLINED, reason="不同意调解", today=RECEIVED)
+
+
+@pytest.mark.parametrize(
+    ("n", "category", "expected", "absent"),
+    [
+        (1, "not_labor_dispute", ["人民调解委员会", "人民法院提起诉讼"], ["第二十七条", DEFAULT_NAME]),
+        (2, "pending_elsewhere", ["继续在该机构参加处理"], ["第二十七条", "申请仲裁。本地"]),
+        (3, "respondent_refused", ["第五条", "不愿调解的", "第二十七条", DEFAULT_NAME], []),
+        (4, "out_of_scope", ["有管辖权的调解组织或者有关部门", "第二十七条", DEFAULT_NAME], []),
+    ],
+)
+def test_each_decline_category_has_its_own_route(store, n, category, expected, absent):
+    case_id = decline(store, n, category, "情况说明")
+    text = pdf_text(render("decline", ctx_for(store, case_id)))
+    assert "不予受理通知书" in text and "情况说明" in text and "送达回证" in text
+    for e in expected:
+        assert e in text, e
+    for a in absent:
+        assert a not in text, a
+
+
+def test_the_decline_notice_prints_after_closing_and_the_register_shows_the_decision(store):
+    case_id = decline(store, 5, "pending_elsewhere", "已由鼓楼区仲裁委受理", on=date(2026, 3, 3))
+    workflow.change_status(store, case_id, S.CLOSED, on=date(2026, 3, 4), today=date(2026, 3, 4))
+    ctx = ctx_for(store, case_id)
+    text = pdf_text(render("decline", ctx))
+    assert "本委员会决定不予受理" in text and "2026年3月3日" in text
+    assert "不予受理通知书" in pdf_text(render("acceptance", ctx))
+    register_text = pdf_text(render("register", ctx))
+    assert "不予受理决定" in register_text
+    assert "2026年3月3日决定不予受理：已由仲裁委员会或人民法院受理" in register_text
+    assert "决定人" in register_text and store.user.display_name in register_text
+
+
+def test_three_working_days_to_accept(store):
+    from app.cases.queries import deadline_alerts
+    from app.domain.decline import acceptance_due
+
+    # Received Friday 6 March 2026: Mon, Tue, Wed -> due Wednesday 11 March.
+    assert acceptance_due(date(2026, 3, 6)) == date(2026, 3, 11)
+    assert acceptance_due(date(2026, 3, 2)) == date(2026, 3, 5)
+    case = register(store)  # received Monday 2 March
+    with store.read() as s:
+        assert not [a for a in deadline_alerts(s, date(2026, 3, 2)) if a.case_id == case.case_id]
+        due = [a for a in deadline_alerts(s, date(2026, 3, 5)) if a.case_id == case.case_id]
+        late = [a for a in deadline_alerts(s, date(2026, 3, 6)) if a.case_id == case.case_id]
+    assert [a.kind for a in due] == ["acceptance_due"]
+    assert [a.kind for a in late] == ["acceptance_overdue"] and "3个工作日" in late[0].message
+    workflow.change_status(store, case.case_id, S.ACCEPTED, on=date(2026, 3, 6), today=date(2026, 3, 6))
+    with store.read() as s:
+        assert not [
+            a for a in deadline_alerts(s, date(2026, 3, 6))
+            if a.case_id == case.case_id and a.kind.startswith("acceptance")
+        ]

@@ -296,6 +296,13 @@ class CaseDetail:
     # ---------------------------------------------------------- deadlines
 
     @property
+    def is_declined(self) -> bool:
+        """A decline decision was recorded (the case may since have been closed or archived)."""
+        return self.status == CaseStatus.DECLINED or bool(
+            self.decline_category or self.declined_on or self.declined_reason
+        )
+
+    @property
     def clock(self) -> MediationClock:
         return MediationClock(self.received_on, self.extended_until)
 

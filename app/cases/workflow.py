@@ -21,7 +21,7 @@ from app.domain.case_workflow import (
     check_transition,
 )
 from app.domain.deadlines import DeadlineError, check_extension
-from app.domain.enums import CaseStatus, FailureReason
+from app.domain.enums import CaseStatus, DeclineCategory, FailureReason
 from app.store.changes import soft_delete
 from app.store.errors import Conflict, NotFound
 from app.store.models import CaseClaim, DisputeCase, UserAccount, utcnow
@@ -59,6 +59,9 @@ def apply_transition(
         case.accepted_on = given.on
     elif target == S.DECLINED:
         case.declined_reason = reason
+        case.decline_category = DeclineCategory(given.decline_category)
+        case.declined_on = given.on
+        case.declined_by = (given.decided_by or "").strip() or None
         case.outcome_on = given.on
     elif target == S.IN_MEDIATION:
         case.mediation_started_on = given.on
@@ -96,13 +99,20 @@ def change_status(
     reason: str | None = None,
     failure_reason: FailureReason | None = None,
     archive_no: str | None = None,
+    decline_category: DeclineCategory | str | None = None,
     today: date | None = None,
     expected_version: int | None = None,
 ) -> None:
     """Move a case to ``target``; refused with a Chinese reason unless the rules allow it."""
     today = today or date.today()
+    user = getattr(store, "user", None)
     given = TransitionInput(
-        on=on or today, reason=reason, failure_reason=failure_reason, archive_no=archive_no
+        on=on or today,
+        reason=reason,
+        failure_reason=failure_reason,
+        archive_no=archive_no,
+        decline_category=DeclineCategory(decline_category) if decline_category else None,
+        decided_by=getattr(user, "display_name", None),
     )
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)

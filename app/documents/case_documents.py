@@ -44,6 +44,7 @@ from app.documents.layout import (
 )
 from app.domain.case_workflow import ACTIVE
 from app.domain.deadlines import fmt
+from app.domain.decline import acceptance_due, route_for
 from app.domain.enums import (
     AgreementStatus,
     CaseStatus,
@@ -319,6 +320,14 @@ def render_application(ctx: DocumentContext) -> bytes:
 # ---------------------------------------------------------------- register
 
 
+def _acceptance_due_text(d: CaseDetail) -> str:
+    due = acceptance_due(d.received_on)
+    text = f"{cn_date(due)}前（3个工作日）"
+    if d.accepted_on and d.accepted_on > due:
+        text += "，受理晚于期限"
+    return text
+
+
 def render_register(ctx: DocumentContext) -> bytes:
     d, st = ctx.detail, styles()
     w = TEXT_W
@@ -366,9 +375,29 @@ def render_register(ctx: DocumentContext) -> bytes:
         ],
         ["事实与理由", d.facts or "", "", ""],
     ]
+    wide = [3, 4, 5, 8, 9]
+    if d.accepted_on:
+        rows.insert(8, ["受理决定", f"{cn_date(d.accepted_on)}予以受理", "受理期限", _acceptance_due_text(d)])
+        wide = [r + 1 if r >= 8 else r for r in wide]
+    elif d.is_declined:
+        category = d.decline_category.label if d.decline_category else "不予受理"
+        rows.insert(
+            8,
+            [
+                "不予受理决定",
+                f"{cn_date(d.declined_on or d.outcome_on)}决定不予受理：{category}"
+                + (f"（{d.declined_reason}）" if d.declined_reason else ""),
+                "决定人",
+                d.declined_by or "（未记录）",
+            ],
+        )
+        wide = [r + 1 if r >= 8 else r for r in wide]
+    else:
+        rows.insert(8, ["受理决定", "尚未决定", "受理期限", _acceptance_due_text(d)])
+        wide = [r + 1 if r >= 8 else r for r in wide]
     t = grid(rows, [w * 0.17, w * 0.38, w * 0.17, w * 0.28], label_cols=(0, 2))
-    spans = [("SPAN", (1, r), (-1, r)) for r in (3, 4, 5, 8, 9)]
-    spans += [("BACKGROUND", (1, r), (-1, r), colors.white) for r in (3, 4, 5, 8, 9)]
+    spans = [("SPAN", (1, r), (-1, r)) for r in wide]
+    spans += [("BACKGROUND", (1, r), (-1, r), colors.white) for r in wide]
     t.setStyle(spans)
     story += [
         t,
@@ -384,23 +413,47 @@ def render_register(ctx: DocumentContext) -> bytes:
 # ---------------------------------------------------------------- acceptance / decline
 
 
+def render_decline(ctx: DocumentContext) -> bytes:
+    """不予受理通知书 (17号令 Art. 22: 书面通知申请人), its route by the category of the decision.
+
+    Printable whenever the case has a decline decision, also after it was closed or archived.
+    """
+    d, st = ctx.detail, styles()
+    if not d.is_declined:
+        raise DocumentUnavailable("本案没有不予受理的决定，不能打印不予受理通知书")
+    respondent = d.respondent.name if d.respondent else ""
+    applicants = d.applicant_names(3)
+    route = route_for(d.decline_category)
+    day = d.declined_on or d.outcome_on
+    story = _head("不予受理通知书", d.case_no)
+    story += [
+        para(f"{applicants}：", st.plain),
+        para(
+            f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
+            + (f"经审查，{d.decline_category.label}" if d.decline_category else "经审查")
+            + (f"（{d.declined_reason}）" if d.declined_reason else "")
+            + "，本委员会决定不予受理。"
+        ),
+    ]
+    if route is not None:
+        story.append(para(route.route))
+    if route is None or route.arbitration:
+        story += _arbitration_block(ctx, None)
+    story += [
+        para("特此通知。"),
+        seal_block(ctx.organisation, day),
+        Spacer(1, 6 * mm),
+        _delivery_receipt(d),
+    ]
+    return build_pdf(story, title=f"不予受理通知书 {d.case_no}", header=d.case_no)
+
+
 def render_acceptance(ctx: DocumentContext) -> bytes:
     d, st = ctx.detail, styles()
     respondent = d.respondent.name if d.respondent else ""
     applicants = d.applicant_names(3)
-    if d.status == CaseStatus.DECLINED:
-        story = _head("不予受理通知书", d.case_no)
-        story += [
-            para(f"{applicants}：", st.plain),
-            para(
-                f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
-                f"经审查，{d.declined_reason or ''}，决定不予受理。"
-            ),
-            *_arbitration_block(ctx, None),
-            para("特此通知。"),
-            seal_block(ctx.organisation, d.outcome_on or ctx.today),
-        ]
-        return build_pdf(story, title=f"不予受理通知书 {d.case_no}", header=d.case_no)
+    if d.is_declined:
+        return render_decline(ctx)
     if d.accepted_on is None:
         raise DocumentUnavailable(
             "案件尚未受理，不能打印受理通知书：请先办理受理，或打印案件登记表"
@@ -932,6 +985,7 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "application": render_application,
     "register": render_register,
     "acceptance": render_acceptance,
+    "decline": render_decline,
     "session_record": render_session_record,
     "agreement": render_agreement,
     "termination": render_termination,
@@ -957,16 +1011,14 @@ def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind,
     out = []
     for k in KINDS:
         reason = None
-        if (
-            k.code == "acceptance"
-            and detail.accepted_on is None
-            and detail.status != CaseStatus.DECLINED
-        ):
+        if k.code == "acceptance" and detail.accepted_on is None and not detail.is_declined:
             reason = "案件尚未受理"
         elif k.code == "session_record" and not detail.sessions:
             reason = "还没有调解笔录"
         elif k.code == "agreement" and not detail.agreements:
             reason = "还没有调解协议书"
+        elif k.code == "decline" and not detail.is_declined:
+            reason = "本案没有不予受理的决定"
         elif k.code == "termination":
             reason = termination_refusal(detail, today)
         elif k.code == "expiry_notice":

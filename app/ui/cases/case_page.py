@@ -396,11 +396,26 @@ class CasePage(QWidget):
         parts.append(row("事实与理由", escape(d.facts or "").replace("\n", "<br>")))
         if d.oral_record:
             parts.append(row("口头申请记录", escape(d.oral_record).replace("\n", "<br>")))
+        employment = d.employment_status.label if d.employment_status else "（未登记）"
+        if d.employment_ended_on:
+            employment += f"（{cn_date(d.employment_ended_on)}）"
+        parts.append(row("劳动关系", escape(employment)))
         parts.append(
             row("承办调解员", escape("、".join(x for x in (d.mediator_name, d.co_mediators) if x)))
         )
         if d.extension_note:
             parts.append(row("延长期限", escape(d.extension_note).replace("\n", "<br>")))
+        if d.is_declined:
+            decision = "、".join(
+                x
+                for x in (
+                    cn_date(d.declined_on or d.outcome_on) if (d.declined_on or d.outcome_on) else "",
+                    d.decline_category.label if d.decline_category else "",
+                    f"决定人：{d.declined_by}" if d.declined_by else "",
+                )
+                if x
+            )
+            parts.append(row("不予受理决定", escape(decision)))
         if d.declined_reason:
             parts.append(row("不予受理理由", escape(d.declined_reason)))
         if d.failure_reason:

@@ -21,7 +21,7 @@ from app.cases import performance, sessions, workflow
 from app.cases.detail import CaseDetail, TermInfo
 from app.domain.case_workflow import ACTION_LABELS, failure_reasons_for
 from app.domain.deadlines import term_item_name
-from app.domain.enums import CaseStatus, TermKind
+from app.domain.enums import CaseStatus, DeclineCategory, TermKind
 from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money, run_write
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
@@ -93,6 +93,13 @@ class TransitionDialog(_Dialog):
             for reason in failure_reasons_for(detail.status):
                 self.failure.addItem(reason.label, reason)
             self.form.add_field("终止原因：", self.failure, "终止原因")
+        self.category = None
+        if target == S.DECLINED:
+            self.category = QComboBox()
+            self.category.addItem("（请选择）", None)
+            for value, label in DeclineCategory.choices():
+                self.category.addItem(label, value)
+            self.form.add_field("原因类别：", self.category, "原因类别")
         self.archive_no = None
         if target == S.ARCHIVED:
             self.archive_no = self.form.add_field("档案号：", QLineEdit(), "档案号")
@@ -121,6 +128,7 @@ class TransitionDialog(_Dialog):
             reason=self.reason.toPlainText() if self.reason else None,
             failure_reason=self.failure.currentData() if self.failure else None,
             archive_no=self.archive_no.text() if self.archive_no else None,
+            decline_category=self.category.currentData() if self.category else None,
             today=self.today,
             expected_version=self.detail.version,
         )
@@ -145,7 +153,10 @@ class TransitionDialog(_Dialog):
 
 _EXPLAIN = {
     S.ACCEPTED: "经审查符合受理条件的，予以受理。",
-    S.DECLINED: "不属于劳动争议、已进入仲裁或诉讼程序等不予受理的，须写明理由。",
+    S.DECLINED: (
+        "不属于劳动争议、已由仲裁委员会或法院受理、被申请人不同意调解、不属于本组织受理范围的，"
+        "不予受理：选择原因类别并写明情况，通知书按类别告知申请人去向（17号令第二十二条：书面通知申请人）。"
+    ),
     S.IN_MEDIATION: "开始组织调解。记录第一次调解笔录时也会自动开始调解。",
     S.FAILED: "调解不成的，终止调解；当事人可以依法申请仲裁，请打印调解终止通知书交当事人。",
     S.WITHDRAWN: "申请人撤回调解申请的，写明撤回方式（书面或口头）和时间。",
