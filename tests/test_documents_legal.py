@@ -11,8 +11,8 @@ import pytest
 
 from app.cases import workflow
 from app.cases.arbitration import DEFAULT_NAME, load_commission, save_commission
-from app.cases.errors import FormInvalid, WorkflowRefused
 from app.cases.enterprises import EnterpriseInput
+from app.cases.errors import FormInvalid, WorkflowRefused
 from app.cases.intake import ClaimInput, EnterpriseChoice, employment_warnings
 from app.documents.case_documents import DocumentUnavailable, render
 from app.domain.enums import CaseStatus, FailureReason
@@ -143,7 +143,7 @@ def test_the_commission_setting_is_printed_on_notices_pointing_to_arbitration(st
 def test_no_termination_notice_while_mediation_goes_on(store):
     case_id = in_mediation(store)
     # Past day 15, extension or not: still in mediation, so no termination notice …
-    with pytest.raises(DocumentUnavailable, match="调解尚未终止.*调解期限届满告知书"):
+    with pytest.raises(DocumentUnavailable, match=r"调解尚未终止.*调解期限届满告知书"):
         render("termination", ctx_for(store, case_id, today=date(2026, 3, 18)))
     workflow.extend_mediation(
         store, case_id, date(2026, 3, 31), "双方于3月16日当面同意延长", today=date(2026, 3, 16)
