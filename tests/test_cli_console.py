@@ -23,7 +23,12 @@ DEMO_PASSWORD = "Demo-pass-2026"
 
 def run(args, encoding=None, password=None, *, timeout=240):
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
-    for name in ("LABOR_STATION_PASSWORD", "LABOR_STATION_NEW_PASSWORD", "PYTHONIOENCODING", "PYTHONUTF8"):
+    for name in (
+        "LABOR_STATION_PASSWORD",
+        "LABOR_STATION_NEW_PASSWORD",
+        "PYTHONIOENCODING",
+        "PYTHONUTF8",
+    ):
         env.pop(name, None)
     if encoding:
         env["PYTHONIOENCODING"] = encoding
@@ -56,7 +61,10 @@ def test_a_chinese_code_page_is_kept(tmp_path):
 def test_errors_and_help_on_cp1252(tmp_path):
     helped = run(["--help"], encoding="cp1252")
     assert helped.returncode == 0 and "图形界面" in helped.stdout.decode("utf-8")
-    failed = run(["init", "--station", "GUDONG", "--admin", "admin", "--data-dir", str(tmp_path / "d")], encoding="cp1252")
+    failed = run(
+        ["init", "--station", "GUDONG", "--admin", "admin", "--data-dir", str(tmp_path / "d")],
+        encoding="cp1252",
+    )
     assert failed.returncode == 1
     assert "需要密码" in failed.stderr.decode("utf-8")
     assert b"Traceback" not in failed.stderr
@@ -90,14 +98,18 @@ def test_a_station_in_a_folder_with_chinese_and_spaces(tmp_path):
     assert made.returncode == 0, made.stderr.decode("utf-8", "replace")
     assert str(data) in made.stdout.decode("utf-8")
 
-    listed = run(["cases", "--data-dir", str(data), "--status", "performing"], "cp1252", DEMO_PASSWORD)
+    listed = run(
+        ["cases", "--data-dir", str(data), "--status", "performing"], "cp1252", DEMO_PASSWORD
+    )
     assert listed.returncode == 0, listed.stderr.decode("utf-8", "replace")
     case_no = listed.stdout.decode("utf-8").split()[0]
     assert "劳调字" in case_no
 
     pdf = tmp_path / "张 三" / "调解 协议书.pdf"
     printed = run(
-        ["print", "agreement", case_no, "-o", str(pdf), "--data-dir", str(data)], "cp1252", DEMO_PASSWORD
+        ["print", "agreement", case_no, "-o", str(pdf), "--data-dir", str(data)],
+        "cp1252",
+        DEMO_PASSWORD,
     )
     assert printed.returncode == 0, printed.stderr.decode("utf-8", "replace")
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -25,7 +25,9 @@ def _app_and_credential(tmp_path_factory):
         code, _ = create_enrollment_code(s, "GUDONG")
         credential = redeem_enrollment_code(s, "GUDONG", code, None)
     engine.dispose()
-    return create_app(ServerConfig(database_url=url, secure_cookies=False, api_docs=True)), credential
+    return create_app(
+        ServerConfig(database_url=url, secure_cookies=False, api_docs=True)
+    ), credential
 
 
 class _Folders:

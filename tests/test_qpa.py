@@ -20,7 +20,9 @@ def fake_loader(missing: set[str]):
     def load(path: str) -> None:
         name = Path(path).name
         if name == "libqxcb.so" and missing:
-            raise OSError(f"{sorted(missing)[0]}: cannot open shared object file: No such file or directory")
+            raise OSError(
+                f"{sorted(missing)[0]}: cannot open shared object file: No such file or directory"
+            )
         if name in missing:
             raise OSError(f"{name}: cannot open shared object file")
 
@@ -75,24 +77,44 @@ def test_the_program_says_what_to_install_instead_of_aborting(tmp_path):
     build.mkdir()
     (build / "x.c").write_text("int x(void) { return 0; }\n")
     subprocess.run(
-        ["gcc", "-shared", "-fPIC", "-Wl,-soname,libxcb-labor-test.so.0", "-o",
-         str(build / "libxcb-labor-test.so.0"), str(build / "x.c")],
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libxcb-labor-test.so.0",
+            "-o",
+            str(build / "libxcb-labor-test.so.0"),
+            str(build / "x.c"),
+        ],
         check=True,
     )
     platforms = tmp_path / "plugins" / "platforms"
     platforms.mkdir(parents=True)
     subprocess.run(
-        ["gcc", "-shared", "-fPIC", "-o", str(platforms / "libqxcb.so"), str(build / "x.c"),
-         "-Wl,--no-as-needed", str(build / "libxcb-labor-test.so.0")],
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(platforms / "libqxcb.so"),
+            str(build / "x.c"),
+            "-Wl,--no-as-needed",
+            str(build / "libxcb-labor-test.so.0"),
+        ],
         check=True,
     )
     shutil.rmtree(build)  # now the plugin's dependency is missing
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DISPLAY=":77", QT_PLUGIN_PATH=str(tmp_path / "plugins"))
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), DISPLAY=":77", QT_PLUGIN_PATH=str(tmp_path / "plugins")
+    )
     for name in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
         env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-m", "app", "--data-dir", str(tmp_path / "data")],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 3, result.stderr
     assert "libxcb-labor-test.so.0" in result.stderr and "apt-file search" in result.stderr

@@ -34,15 +34,27 @@ def test_the_stand_in_dlls_never_reach_the_bundle():
 
 
 def test_windows_libraries_dropped_and_kept():
-    for dest in ("PySide6/opengl32sw.dll", "PySide6/plugins/platforms/qdirect2d.dll",
-                 "PySide6/plugins/platforms/qminimal.dll", "PySide6/plugins/imageformats/qtiff.dll",
-                 "PIL/_imagingft.cp311-win_amd64.pyd"):
+    for dest in (
+        "PySide6/opengl32sw.dll",
+        "PySide6/plugins/platforms/qdirect2d.dll",
+        "PySide6/plugins/platforms/qminimal.dll",
+        "PySide6/plugins/imageformats/qtiff.dll",
+        "PIL/_imagingft.cp311-win_amd64.pyd",
+    ):
         assert dropped(dest), dest
-    for dest in ("PySide6/Qt6Core.dll", "PySide6/Qt6Gui.dll", "PySide6/Qt6Pdf.dll",
-                 "PySide6/Qt6Charts.dll", "PySide6/plugins/platforms/qwindows.dll",
-                 "PySide6/plugins/platforms/qoffscreen.dll", "PySide6/plugins/imageformats/qjpeg.dll",
-                 "PySide6/plugins/styles/qmodernwindowsstyle.dll", "PIL/_imaging.cp311-win_amd64.pyd",
-                 "python311.dll", "sqlcipher3/_sqlite3.cp311-win_amd64.pyd"):
+    for dest in (
+        "PySide6/Qt6Core.dll",
+        "PySide6/Qt6Gui.dll",
+        "PySide6/Qt6Pdf.dll",
+        "PySide6/Qt6Charts.dll",
+        "PySide6/plugins/platforms/qwindows.dll",
+        "PySide6/plugins/platforms/qoffscreen.dll",
+        "PySide6/plugins/imageformats/qjpeg.dll",
+        "PySide6/plugins/styles/qmodernwindowsstyle.dll",
+        "PIL/_imaging.cp311-win_amd64.pyd",
+        "python311.dll",
+        "sqlcipher3/_sqlite3.cp311-win_amd64.pyd",
+    ):
         assert not dropped(dest), dest
 
 
@@ -52,7 +64,8 @@ def _name(requirement: str) -> str:
 
 def test_the_lock_pins_every_windows_dependency_by_version_and_hash():
     lines = [
-        line for line in (WIN / "requirements-windows.lock").read_text(encoding="utf-8").splitlines()
+        line
+        for line in (WIN / "requirements-windows.lock").read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     ]
     locked = {}

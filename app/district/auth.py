@@ -306,7 +306,10 @@ def login(
 ) -> tuple[str, AdminSession]:
     """Check an admin's password and open a session. Callers count the attempt first
     (:func:`login_throttled`); a success clears the account's count and refunds the address's."""
-    row = s.get(AdminUser, (name or "").strip()[:60])
+    name = (name or "").strip()[:60]
+    if any(ch < " " or ch == "\x7f" for ch in name):  # PostgreSQL refuses NUL in text: a 500
+        raise AuthError("用户名或密码不正确")
+    row = s.get(AdminUser, name)
     # run the KDF even for an unknown name, so that timing does not reveal which names exist
     ok = verify_password(row.password_hash if row else hash_password("x" * 12), password or "")
     if row is None or not row.active or not ok:

@@ -23,14 +23,32 @@ PRINCIPAL = "station_principal"
 _SIGNATURE = re.compile(rb"^\s*[0-9a-fA-F]{64}\s*$")
 
 
-async def _reply(send, status: int, message: str, headers: list | None = None) -> None:
-    body = json.dumps({"detail": message}, ensure_ascii=False).encode()
+#: the public pages (app/district/public.py) answer people in a browser: a page, not JSON
+PUBLIC_PAGES = "/apply"
+_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>提交失败</title>'
+    '</head><body style="font-family: sans-serif; padding: 16px; font-size: 16px">'
+    "<p>{message}</p><p>证据材料合计不超过7MB，请压缩或减少文件后，"
+    '<a href="/apply">返回重新填写</a>。</p></body></html>'
+)
+
+
+async def _reply(
+    send, status: int, message: str, headers: list | None = None, *, page: bool = False
+) -> None:
+    if page:
+        body = _PAGE.format(message=message).encode()
+        ctype = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"detail": message}, ensure_ascii=False).encode()
+        ctype = b"application/json; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-type", ctype),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 *(headers or []),
@@ -64,7 +82,12 @@ class BodyLimitMiddleware:
                 await _reply(send, 400, "Content-Length 不是有效的数字")
                 return
             if declared > self.max_body:
-                await _reply(send, 413, f"请求内容过大：上限 {self.max_body // (1024 * 1024)} MB")
+                await _reply(
+                    send,
+                    413,
+                    f"请求内容过大：上限 {self.max_body // (1024 * 1024)} MB",
+                    page=scope.get("path", "").startswith(PUBLIC_PAGES),
+                )
                 return
         encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").strip().lower()
         if encoding not in protocol.ENCODINGS:
@@ -87,7 +110,12 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self.max_body:
-                await _reply(send, 413, f"请求内容过大：上限 {self.max_body // (1024 * 1024)} MB")
+                await _reply(
+                    send,
+                    413,
+                    f"请求内容过大：上限 {self.max_body // (1024 * 1024)} MB",
+                    page=scope.get("path", "").startswith(PUBLIC_PAGES),
+                )
                 return
             chunks.append(chunk)
             if not message.get("more_body"):

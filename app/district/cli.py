@@ -4,7 +4,11 @@
     labor-district serve --cert server.pem --key server.key --host 0.0.0.0 --port 8443
     labor-district enroll GUDONG                prints a one-time, expiring enrollment code
     labor-district revoke GUDONG                the station's credential stops working at once
-    labor-district create-admin NAME            password from LABOR_DISTRICT_PASSWORD or a prompt
+    labor-district create-admin NAME [--role reviewer] [--street GUDONG]
+                                                password from LABOR_DISTRICT_PASSWORD or a prompt
+    labor-district set-role NAME viewer --street GUDONG --street GUXI
+    labor-district disable-admin NAME           its open sessions end at once
+    labor-district import-applications FILE     applications exported by an external platform
     labor-district make-certs --out DIR --host district.example --host 10.0.0.5
 
 The database is an SQLite file (``labor-district.sqlite`` in the working folder) unless
@@ -155,6 +159,9 @@ def cmd_enroll(args) -> int:
                 )
             except auth.AuthError as exc:
                 raise CliError(str(exc)) from None
+            _audit(
+                s, "station.enroll", f"生成登记码（{args.hours:g}小时有效）", args.station.upper()
+            )
     finally:
         engine.dispose()
     local = short_datetime(expires)
@@ -173,6 +180,7 @@ def cmd_revoke(args) -> int:
                 n = auth.revoke_station(s, args.station.upper())
             except auth.AuthError as exc:
                 raise CliError(str(exc)) from None
+            _audit(s, "station.revoke", f"撤销同步凭据 {n} 个", args.station.upper())
     finally:
         engine.dispose()
     print(f"已撤销站点 {args.station.upper()} 的同步凭据 {n} 个；该站需用新的登记码重新登记")
@@ -191,21 +199,123 @@ def _admin_password() -> str:
     return first
 
 
+def _audit(s, action: str, summary: str, station: str | None = None, target: str | None = None):
+    from app.district import roles
+
+    kind = "station" if station and not target else ("admin" if target else None)
+    roles.audit(
+        s,
+        roles.CLI_ACTOR,
+        action,
+        summary,
+        target_kind=kind,
+        target_id=target or station,
+        station_code=station,
+    )
+
+
+def _set_role(s, name: str, role: str | None, streets: list[str] | None, new: bool) -> str:
+    from app.district import roles
+    from app.district.models import AdminUser
+
+    row = s.get(AdminUser, name.strip())
+    if role is None and streets is None and not new:
+        role_now, streets_now = row.role, row.streets
+    else:
+        try:
+            row = roles.set_role(
+                s, name, role or (row.role if not new else "admin"), streets or None
+            )
+        except roles.RoleError as exc:
+            raise CliError(str(exc)) from None
+        role_now, streets_now = row.role, row.streets
+    where = "、".join(roles.station_name(c) for c in streets_now) if streets_now else "全部街镇"
+    return f"{roles.ROLES.get(role_now, role_now)}，{where}"
+
+
 def cmd_create_admin(args) -> int:
     from app.district import auth
+    from app.district.models import AdminUser
 
     password = _admin_password()
     engine = _engine(args)
     try:
         with _session(engine) as s, s.begin():
+            new = s.get(AdminUser, args.name.strip()) is None
             try:
                 auth.create_admin(s, args.name, password)
             except auth.AuthError as exc:
                 raise CliError(str(exc)) from None
+            s.flush()
+            label = _set_role(s, args.name, args.role, args.street, new)
+            _audit(
+                s,
+                "admin.set",
+                f"{'新增' if new else '重设密码：'}区级用户 {args.name.strip()}（{label}）",
+                target=args.name.strip(),
+            )
     finally:
         engine.dispose()
-    print(f"已设置区级管理员 {args.name}")
+    print(f"已设置区级用户 {args.name}（{label}）")
     return 0
+
+
+def cmd_set_role(args) -> int:
+    from app.district.models import AdminUser
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            if s.get(AdminUser, args.name.strip()) is None:
+                raise CliError(f"没有区级用户 {args.name}：请先用 create-admin 新增")
+            label = _set_role(s, args.name, args.role, args.street or [], False)
+            _audit(s, "admin.set", f"设置区级用户 {args.name.strip()}（{label}）", target=args.name)
+    finally:
+        engine.dispose()
+    print(f"已设置区级用户 {args.name}（{label}）")
+    return 0
+
+
+def cmd_disable_admin(args) -> int:
+    from sqlalchemy import delete
+
+    from app.district.models import AdminSession, AdminUser
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            row = s.get(AdminUser, args.name.strip())
+            if row is None:
+                raise CliError(f"没有区级用户 {args.name}")
+            row.active = False
+            # open sessions end at once (they are also refused at the next request)
+            s.execute(delete(AdminSession).where(AdminSession.admin_name == row.name))
+            _audit(s, "admin.disable", f"停用区级用户 {row.name}", target=row.name)
+    finally:
+        engine.dispose()
+    print(f"已停用区级用户 {args.name}（用 create-admin 重设密码可重新启用）")
+    return 0
+
+
+def cmd_import_applications(args) -> int:
+    from app.district.app_import import import_applications_file
+
+    engine = _engine(args)
+    try:
+        report = import_applications_file(engine, Path(args.file), actor=_cli_actor())
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line)
+    if report.problem:
+        return 1
+    return 3 if report.bad else 0
+
+
+def _cli_actor() -> str:
+    from app.district import roles
+
+    return roles.CLI_ACTOR
 
 
 def cmd_make_certs(args) -> int:
@@ -267,7 +377,32 @@ def build_parser() -> argparse.ArgumentParser:
         "create-admin", help=f"新增或重设区级管理员（密码取自 {PASSWORD_ENV} 或提示输入）"
     )
     p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--role",
+        choices=["admin", "reviewer", "viewer"],
+        help="角色：admin 管理员（全部操作）、reviewer 审核员（查看、发布通知、改派申请）、"
+        "viewer 查看员（只读）；新用户默认 admin",
+    )
+    p.add_argument(
+        "--street", action="append", metavar="STATION", help="只负责这些街镇（可重复；默认全部）"
+    )
     p.set_defaults(func=cmd_create_admin)
+    p = sub.add_parser("set-role", help="设置区级用户的角色和负责的街镇")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("role", choices=["admin", "reviewer", "viewer"])
+    p.add_argument(
+        "--street", action="append", metavar="STATION", help="只负责这些街镇（可重复；不写则全部）"
+    )
+    p.set_defaults(func=cmd_set_role)
+    p = sub.add_parser("disable-admin", help="停用区级用户（其已登录的会话立即失效）")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_disable_admin)
+    p = sub.add_parser(
+        "import-applications",
+        help="导入外部网上调解平台导出的申请表（.xlsx/.xls/.ods），按街镇分派到站点",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_import_applications)
     p = sub.add_parser("make-certs", help="生成区级 CA 和服务器证书")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.add_argument("--host", action="append", help="服务器的域名或 IP，可重复")

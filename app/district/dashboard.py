@@ -15,16 +15,17 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
-from app.district import auth
+from app.district import auth, roles
 from app.district.charts import PALETTE, bar_chart
 from app.district.export import workbook_bytes
 from app.district.metrics import FIELD_LABELS, merged_enterprises, station_rows, totals
 from app.district.models import Notice, ReferenceEntry
 from app.district.reference import KINDS, ReferenceError, publish_notice, upsert_item
+from app.domain import reference as domain_reference
 from app.domain.dates import short_datetime
 from app.domain.enums import FIVE_ONE
 
@@ -96,20 +97,27 @@ async def read_form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
-def admin_session(request: Request) -> auth.AdminSession:
+def admin_session(request: Request) -> roles.DistrictUser:
+    """The logged-in district user, with the role and streets as they are now in the database
+    (a disabled user's open session stops working at the next request)."""
     with request.app.state.sessions() as s:
         sess = auth.admin_session(s, request.cookies.get(SESSION_COOKIE))
-    if sess is None:
+        user = roles.user_for(s, sess.admin_name, sess.csrf_token) if sess else None
+    if user is None:
         raise LoginRequired()
-    return sess
+    return user
 
 
-def check_csrf(sess: auth.AdminSession, form: dict[str, str]) -> None:
+def check_csrf(sess: roles.DistrictUser, form: dict[str, str]) -> None:
     if not hmac.compare_digest(form.get("csrf_token", ""), sess.csrf_token):
         raise HTTPException(403, "页面已过期或请求来源不明，请刷新页面后重试")
 
 
-Admin = Annotated[auth.AdminSession, Depends(admin_session)]
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+Admin = Annotated[roles.DistrictUser, Depends(admin_session)]
 
 
 def install_dashboard(app: FastAPI) -> None:
@@ -121,8 +129,14 @@ def install_dashboard(app: FastAPI) -> None:
             )
         return RedirectResponse("/login", status_code=303)
 
-    def base_context(sess: auth.AdminSession, page: str) -> dict:
-        return {"admin": sess.admin_name, "csrf_token": sess.csrf_token, "page": page}
+    @app.exception_handler(roles.RoleError)
+    async def _forbidden(request: Request, exc: roles.RoleError):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=403)
+        return render("forbidden.html", status=403, title="无权操作", error=str(exc))
+
+    def base_context(sess: roles.DistrictUser, page: str) -> dict:
+        return base_context_for(sess, page)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -162,8 +176,17 @@ def install_dashboard(app: FastAPI) -> None:
 
         def go():
             auth.login_throttled(request.app.state.sessions, name, client)
-            with request.app.state.sessions() as s, s.begin():
-                return auth.login(s, name, form.get("password", ""), client)
+            try:
+                with request.app.state.sessions() as s, s.begin():
+                    token, sess = auth.login(s, name, form.get("password", ""), client)
+                    roles.audit(s, sess.admin_name, "login", "登录看板", client=client)
+                    return token, sess
+            except auth.AuthError:
+                with request.app.state.sessions() as s, s.begin():
+                    roles.audit(
+                        s, name.strip()[:60] or "?", "login.failed", "登录失败", client=client
+                    )
+                raise
 
         try:
             token, _sess = await run_in_threadpool(go)
@@ -192,6 +215,7 @@ def install_dashboard(app: FastAPI) -> None:
         check_csrf(sess, await read_form(request))
         with request.app.state.sessions() as s, s.begin():
             auth.logout(s, request.cookies.get(SESSION_COOKIE))
+            roles.audit(s, sess.admin_name, "logout", "退出登录", client=client_address(request))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -206,7 +230,10 @@ def install_dashboard(app: FastAPI) -> None:
         year = _year(year)
         cfg = request.app.state.config
         with request.app.state.sessions() as s:
-            rows = station_rows(s, year, stale_days=cfg.stale_days)
+            rows = [
+                r for r in station_rows(s, year, stale_days=cfg.stale_days) if sess.sees(r.code)
+            ]
+            waiting, oldest = _waiting_applications(s, sess)
         stale = {r.name for r in rows if r.stale}
         charts = [
             bar_chart("案件数", [(r.name, r.cases, str(r.cases)) for r in rows], color=PALETTE[0]),
@@ -248,6 +275,8 @@ def install_dashboard(app: FastAPI) -> None:
             short_five=SHORT_FIVE,
             charts=charts,
             stale_days=f"{cfg.stale_days:g}",
+            waiting=waiting,
+            oldest=oldest,
             now=_when(datetime.now(UTC)),
             **base_context(sess, "overview"),
         )
@@ -259,7 +288,8 @@ def install_dashboard(app: FastAPI) -> None:
         year = _year(year)
         with request.app.state.sessions() as s:
             rows = station_rows(s, year, stale_days=request.app.state.config.stale_days)
-            merged = merged_enterprises(s)
+            rows = [r for r in rows if sess.sees(r.code)]
+            merged = merged_enterprises(s, stations=sess.streets)
         data = workbook_bytes(year, rows, merged)
         name = f"district-{year}.xlsx"
         return Response(
@@ -275,7 +305,7 @@ def install_dashboard(app: FastAPI) -> None:
     @app.get("/dashboard/enterprises", include_in_schema=False)
     def enterprises(request: Request, sess: Admin) -> HTMLResponse:
         with request.app.state.sessions() as s:
-            merged = merged_enterprises(s)
+            merged = merged_enterprises(s, stations=sess.streets)
             names = {r.code: r.name for r in station_rows(s, date.today().year)}
         return render(
             "enterprises.html",
@@ -307,9 +337,21 @@ def install_dashboard(app: FastAPI) -> None:
     async def notices_submit(request: Request, sess: Admin) -> HTMLResponse:
         form = await read_form(request)
         check_csrf(sess, form)
+        roles.require(sess, "notice")
         try:
             with request.app.state.sessions() as s, s.begin():
-                publish_notice(s, form.get("title", ""), form.get("body", ""), sess.admin_name)
+                notice = publish_notice(
+                    s, form.get("title", ""), form.get("body", ""), sess.admin_name
+                )
+                roles.audit(
+                    s,
+                    sess.admin_name,
+                    "notice.publish",
+                    f"发布通知“{notice.title[:60]}”",
+                    target_kind="notice",
+                    target_id=notice.id,
+                    client=client_address(request),
+                )
         except ReferenceError as exc:
             return _notices_page(request, sess, error=str(exc))
         return _notices_page(request, sess, message="通知已发布，各站点下次同步时收到")
@@ -336,14 +378,25 @@ def install_dashboard(app: FastAPI) -> None:
     async def reference_submit(request: Request, sess: Admin) -> HTMLResponse:
         form = await read_form(request)
         check_csrf(sess, form)
+        roles.require(sess, "reference")
         try:
             with request.app.state.sessions() as s, s.begin():
-                upsert_item(
+                item = upsert_item(
                     s,
                     form.get("kind", ""),
                     form.get("code", ""),
                     form.get("name", ""),
                     active=form.get("active") == "1",
+                )
+                roles.audit(
+                    s,
+                    sess.admin_name,
+                    "reference.save",
+                    f"{KINDS.get(item.kind, item.kind)} {item.code}“{item.name[:60]}”"
+                    + ("" if item.active else "（停用）"),
+                    target_kind="reference",
+                    target_id=f"{item.kind}:{item.code}",
+                    client=client_address(request),
                 )
         except ReferenceError as exc:
             return _reference_page(request, sess, error=str(exc))
@@ -357,6 +410,7 @@ def install_dashboard(app: FastAPI) -> None:
         year = _year(year)
         with request.app.state.sessions() as s:
             rows = station_rows(s, year, stale_days=request.app.state.config.stale_days)
+        rows = [r for r in rows if sess.sees(r.code)]
         return [
             {
                 "station_code": r.code,
@@ -375,6 +429,37 @@ def install_dashboard(app: FastAPI) -> None:
             }
             for r in rows
         ]
+
+
+def _waiting_applications(s, sess: roles.DistrictUser) -> tuple[list[tuple[str, int]], str]:
+    """Online applications the stations have not decided yet, per station of the user's streets."""
+    from sqlalchemy import func
+
+    from app.district.models_work import Application
+    from app.domain.dates import iso_date
+
+    q = (
+        select(Application.station_code, func.count(), func.min(Application.received_on))
+        .where(Application.status == "received")
+        .group_by(Application.station_code)
+    )
+    counts = [(c, n, d) for c, n, d in s.execute(q) if sess.sees(c)]
+    order = {st.code: i for i, st in enumerate(domain_reference.stations())}
+    counts.sort(key=lambda r: order.get(r[0], 99))
+    oldest = min((d for _c, _n, d in counts), default=None)
+    return [(roles.station_name(c), n) for c, n, _d in counts], iso_date(oldest)
+
+
+def base_context_for(sess: roles.DistrictUser, page: str) -> dict:
+    """What every dashboard page needs: the user, their role and streets, the CSRF token."""
+    return {
+        "admin": sess.admin_name,
+        "role_label": sess.role_label,
+        "streets_label": sess.streets_label(),
+        "can": sess.can,
+        "csrf_token": sess.csrf_token,
+        "page": page,
+    }
 
 
 def _days_since(dt: datetime | None) -> float:

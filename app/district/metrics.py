@@ -240,9 +240,12 @@ class MergedEnterprise:
     conflicts: dict[str, dict[str, object]]
 
 
-def merged_enterprises(s: Session, only_shared: bool = True) -> list[MergedEnterprise]:
+def merged_enterprises(
+    s: Session, only_shared: bool = True, stations: frozenset[str] | None = None
+) -> list[MergedEnterprise]:
+    """``stations``: only these stations' records (a street-limited district user); None: all."""
     groups: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    result = s.execute(
+    query = (
         select(StationRecord.credit_code, StationRecord.station_code, StationRecord.data)
         .where(
             StationRecord.entity == "enterprise",
@@ -251,6 +254,9 @@ def merged_enterprises(s: Session, only_shared: bool = True) -> list[MergedEnter
         )
         .order_by(StationRecord.credit_code)
     )
+    if stations is not None:
+        query = query.where(StationRecord.station_code.in_(sorted(stations)))
+    result = s.execute(query)
     for credit_code, station_code, data in result:
         if isinstance(data, dict):
             groups[credit_code].append((station_code, data))

@@ -99,6 +99,10 @@ class AdminUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: admin | reviewer | viewer (app/district/roles.py)
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
+    #: the station codes this user is limited to; None: every street
+    streets: Mapped[list | None] = mapped_column(JSON)
 
 
 class AdminSession(Base):
@@ -208,3 +212,7 @@ class AuthThrottle(Base):
     scope: Mapped[str] = mapped_column(String(20))
     count: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# the tables of district roles, audit and online applications (their own module)
+from app.district import models_work  # noqa: E402, F401

@@ -352,6 +352,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     from app.district.dashboard import install_dashboard
 
     install_dashboard(app)
+    from app.district.admin_pages import install_admin_pages
+    from app.district.public import install_public
+
+    install_public(app)
+    install_admin_pages(app)
     _with_batch_schema(app)
     if not config.api_docs:
 

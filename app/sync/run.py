@@ -213,6 +213,9 @@ def sync_once(
                     )
                 batch = nxt if outcome.adopted else batches.next_batch(store, limit)
             result.received = _pull_reference(client, store)
+            from app.sync.applications import exchange_applications
+
+            exchange_applications(client, store)
         codelists.use_district_code_lists(store)
         result.ok = True
     except SyncProblem as problem:

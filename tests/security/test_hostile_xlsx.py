@@ -44,6 +44,7 @@ class Bomb:
 
     def deflated(self) -> tuple[bytes, int, int]:
         """(compressed bytes, crc32, uncompressed size)."""
+
         def piece(data: bytes) -> bytes:
             c = zlib.compressobj(9, zlib.DEFLATED, -15)
             return c.compress(data) + c.flush(zlib.Z_FULL_FLUSH)
@@ -194,8 +195,12 @@ def test_one_far_cell_behind_a_small_dimension_names_that_cell(store, tmp_path):
 def test_rows_without_r_and_a_far_cell(store, tmp_path):
     # rows without r (counted one after another), then a cell whose r spreads the range
     rows = "".join(f'<row><c t="inlineStr"><is><t>x{i}</t></is></c></row>' for i in range(20))
-    path = xlsx(tmp_path / "无行号.xlsx", sheet_xml(
-        f"<sheetData>{HEADER_ROW}{rows}<row><c r=\"KN400000\"><v>1</v></c></row></sheetData>"))
+    path = xlsx(
+        tmp_path / "无行号.xlsx",
+        sheet_xml(
+            f'<sheetData>{HEADER_ROW}{rows}<row><c r="KN400000"><v>1</v></c></row></sheetData>'
+        ),
+    )
     refused(store, path, "工作表“名录”", "KN400000", "第22行")
 
 

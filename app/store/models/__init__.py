@@ -20,6 +20,7 @@ from app.store.models.cases import (
     PerformanceRecord,
 )
 from app.store.models.enterprise import ROSTER_FIELDS, Attachment, CreditNote, Enterprise, Person
+from app.store.models.online import OnlineApplication, OnlineApplicationFile
 from app.store.models.system import (
     AuditEvent,
     BlobChunk,
@@ -94,6 +95,8 @@ __all__ = [
     "MediationSession",
     "ModelUnit",
     "Money",
+    "OnlineApplication",
+    "OnlineApplicationFile",
     "OutboxEntry",
     "PerformanceRecord",
     "Person",

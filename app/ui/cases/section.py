@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,7 @@ from app.ui.cases.case_page import CasePage
 from app.ui.cases.common import date_edit, from_qdate
 from app.ui.cases.intake_dialog import IntakeDialog
 from app.ui.cases.list_model import CaseListModel
+from app.ui.cases.online_tab import OnlineApplicationsTab
 from app.ui.context import AppContext
 from app.ui.sections import Section
 
@@ -264,7 +266,18 @@ class CasesSection(Section):
         col.addWidget(self.stack)
         self.list_page = CaseListPage(ctx, self._today, self)
         self.case_page = CasePage(ctx, self._today, self)
-        self.stack.addWidget(self.list_page)
+        # 案件列表 | 网上申请 (app/ui/cases/online_tab.py)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.list_page, "案件列表")
+        self.online_tab = OnlineApplicationsTab(ctx, self._today, self)
+        self.tabs.addTab(self.online_tab, "网上申请")
+        self.online_tab.waiting_changed.connect(
+            lambda n: self.tabs.setTabText(1, f"网上申请（{n}）" if n else "网上申请")
+        )
+        self.online_tab.case_registered.connect(
+            lambda case_id: (self.list_page.model.reload(), self.open_case(case_id))
+        )
+        self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.case_page)
         self.list_page.view.doubleClicked.connect(
             lambda index: self.open_case(self.list_page.model.row(index.row()).id)
@@ -285,8 +298,10 @@ class CasesSection(Section):
         if not self._started:
             self._started = True
             self.list_page.apply_filter()
-        elif self.stack.currentWidget() is self.list_page:
+            self.online_tab.reload()
+        elif self.stack.currentWidget() is self.tabs:
             self.list_page.model.reload()
+            self.online_tab.reload()
         else:
             self.case_page.reload()
 
@@ -300,7 +315,7 @@ class CasesSection(Section):
         self.stack.setCurrentWidget(self.case_page)
 
     def show_list(self) -> None:
-        self.stack.setCurrentWidget(self.list_page)
+        self.stack.setCurrentWidget(self.tabs)
 
     def new_case(self) -> IntakeDialog:
         self.intake = IntakeDialog(self.ctx, self, today=self._today())

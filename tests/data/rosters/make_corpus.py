@@ -86,7 +86,9 @@ def main() -> None:
             for layout in LAYOUTS:
                 shutil.copyfile(out / f"{layout.name}.{ext}", HERE / f"{layout.name}.lo.{ext}")
     files = sorted(p for p in HERE.iterdir() if p.suffix in (".xlsx", ".xls", ".ods"))
-    print(f"{len(LAYOUTS)} layouts, {len(files)} files, {sum(f.stat().st_size for f in files):,} bytes")
+    print(
+        f"{len(LAYOUTS)} layouts, {len(files)} files, {sum(f.stat().st_size for f in files):,} bytes"
+    )
 
 
 if __name__ == "__main__":
