@@ -159,16 +159,20 @@ def test_the_agreement_carries_every_field_published_formats_carry(store, rich_c
         "出具解除劳动合同证明",
         "12,000.50",
         "2026年4月10日前履行完毕",
-        "一式三份",
+        "各方当事人各执一份",
+        "（以下无正文）",
         "支付令",
         "第十六条",
         "第十四条",
-        "调解员（签名）",
+        "（签名）",
         "（盖章）",
         "福州市鼓楼区鼓东街道劳动争议调解委员会（印章）",
         "2026年3月5日",
     ):
         assert expected in text, expected
+    copies = len(d.applicants) + len(d.respondents) + 1
+    assert f"一式{'二三四五六七八九十'[copies - 2]}份" in text
+    assert "再无其他争议" not in text  # never added by the program
 
 
 def test_draft_and_superseded_versions_are_marked(store):

@@ -5,18 +5,28 @@ Each test reads the printed PDF's text (pypdf) and checks what a worker is told.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from pypdf import PdfReader
 
-from app.cases import workflow
+from app.cases import agreements, workflow
 from app.cases.arbitration import DEFAULT_NAME, load_commission, save_commission
 from app.cases.enterprises import EnterpriseInput
 from app.cases.errors import FormInvalid, WorkflowRefused
 from app.cases.intake import ClaimInput, EnterpriseChoice, employment_warnings
 from app.documents.case_documents import DocumentUnavailable, render
-from app.domain.enums import CaseStatus, FailureReason
-from tests.cases_support import RECEIVED, credit_code, in_mediation, register
+from app.domain.enums import CaseStatus, FailureReason, PartyRole
+from tests.cases_support import (
+    RECEIVED,
+    SIGNED_ON,
+    agreement_input,
+    credit_code,
+    in_mediation,
+    register,
+    signed,
+)
 from tests.test_documents_cases import ctx_for, pdf_text
 
 S = CaseStatus
@@ -33,12 +43,20 @@ def employer(n: int) -> EnterpriseChoice:
             address="福州市鼓楼区杨桥中路1号",
         )
     )
+
+
 ENDED = date(2026, 3, 6)
 
 
 def fail(store, case_id, on=ENDED, reason=FailureReason.NO_AGREEMENT):
     workflow.change_status(
-        store, case_id, S.FAILED, failure_reason=reason, reason="双方对金额分歧较大", on=on, today=on
+        store,
+        case_id,
+        S.FAILED,
+        failure_reason=reason,
+        reason="双方对金额分歧较大",
+        on=on,
+        today=on,
     )
 
 
@@ -54,7 +72,10 @@ def test_employment_status_is_required_and_an_end_needs_its_date(store):
     assert any(p.key == "employment_ended_on" for p in no_date.value.problems)
     # "ongoing" with a stray end date keeps no date.
     case = register(
-        store, employment_status="ongoing", employment_ended_on=date(2026, 2, 1), respondent=employer(4)
+        store,
+        employment_status="ongoing",
+        employment_ended_on=date(2026, 2, 1),
+        respondent=employer(4),
     )
     with store.read() as s:
         from app.cases.detail import load_case
@@ -123,7 +144,10 @@ def test_the_commission_setting_is_printed_on_notices_pointing_to_arbitration(st
     case_id = in_mediation(store)
     fail(store, case_id)
     text = pdf_text(render("termination", ctx_for(store, case_id)))
-    assert "福州市鼓楼区劳动人事争议仲裁委员会（地址：福州市鼓楼区温泉支路60号；电话：0591-87112345）" in text
+    assert (
+        "福州市鼓楼区劳动人事争议仲裁委员会（地址：福州市鼓楼区温泉支路60号；电话：0591-87112345）"
+        in text
+    )
     declined = register(store, respondent=employer(3))
     workflow.change_status(
         store,
@@ -207,7 +231,12 @@ def test_declining_needs_a_category(store):
 @pytest.mark.parametrize(
     ("n", "category", "expected", "absent"),
     [
-        (1, "not_labor_dispute", ["人民调解委员会", "人民法院提起诉讼"], ["第二十七条", DEFAULT_NAME]),
+        (
+            1,
+            "not_labor_dispute",
+            ["人民调解委员会", "人民法院提起诉讼"],
+            ["第二十七条", DEFAULT_NAME],
+        ),
         (2, "pending_elsewhere", ["继续在该机构参加处理"], ["第二十七条", "申请仲裁。本地"]),
         (3, "respondent_refused", ["第五条", "不愿调解的", "第二十七条", DEFAULT_NAME], []),
         (4, "out_of_scope", ["有管辖权的调解组织或者有关部门", "第二十七条", DEFAULT_NAME], []),
@@ -250,9 +279,73 @@ def test_three_working_days_to_accept(store):
         late = [a for a in deadline_alerts(s, date(2026, 3, 6)) if a.case_id == case.case_id]
     assert [a.kind for a in due] == ["acceptance_due"]
     assert [a.kind for a in late] == ["acceptance_overdue"] and "3个工作日" in late[0].message
-    workflow.change_status(store, case.case_id, S.ACCEPTED, on=date(2026, 3, 6), today=date(2026, 3, 6))
+    workflow.change_status(
+        store, case.case_id, S.ACCEPTED, on=date(2026, 3, 6), today=date(2026, 3, 6)
+    )
     with store.read() as s:
         assert not [
-            a for a in deadline_alerts(s, date(2026, 3, 6))
+            a
+            for a in deadline_alerts(s, date(2026, 3, 6))
             if a.case_id == case.case_id and a.kind.startswith("acceptance")
         ]
+
+
+# ---------------------------------------------------------------- point 4: enforceable agreements
+
+
+def test_a_contractor_paid_term_gets_its_own_route_not_a_payment_order(store):
+    case_id = in_mediation(
+        store,
+        is_construction=True,
+        project_name="鼓楼区某安置房项目",
+        general_contractor=EnterpriseChoice(
+            new=EnterpriseInput(
+                name="福建八闽建设工程有限公司", credit_code=credit_code("MA2BAM1N0")
+            )
+        ),
+    )
+    with store.read() as s:
+        from app.cases.detail import load_case
+
+        d = load_case(s, case_id)
+    contractor = next(p for p in d.respondents if p.role == PartyRole.GENERAL_CONTRACTOR)
+    data = agreement_input()
+    data.terms[
+        0
+    ].payer_enterprise_id = contractor.enterprise_id  # wages paid first by the contractor
+    agreement_id = agreements.save_draft(store, case_id, data)
+    agreements.sign(store, agreement_id, signed_on=SIGNED_ON, today=SIGNED_ON)
+    text = pdf_text(render("agreement", ctx_for(store, case_id)))
+    assert "福建八闽建设工程有限公司于2026年3月20日前以银行转账方式向申请人支付" in text
+    # Art. 16 (payment order) names only the employer's term two; term one goes to arbitration.
+    assert "本协议第二项系用人单位因支付" in text and "支付令" in text
+    assert "本协议第一项由施工总承包单位依照《保障农民工工资支付条例》第三十条先行清偿" in text
+
+
+def test_a_draft_with_half_sentences_is_not_printed(store):
+    case_id = in_mediation(store)
+    data = agreement_input(performance_deadline=None)
+    data.terms[0].method = ""
+    data.terms[1].due_on = None
+    agreements.save_draft(store, case_id, data)
+    with pytest.raises(DocumentUnavailable, match="第一项缺支付方式；第二项缺履行日期"):
+        render("agreement", ctx_for(store, case_id))
+
+
+def test_the_agreement_closes_with_copies_no_waiver_and_no_bare_signature_page(store):
+    case_id, _ = signed(store)
+    pdf = render("agreement", ctx_for(store, case_id))
+    text = pdf_text(pdf)
+    # one applicant, one employer: 2 parties + the organisation's copy
+    assert (
+        "本协议书一式三份，各方当事人各执一份，福州市鼓楼区鼓东街道劳动争议调解委员会存档一份"
+        in text
+    )
+    # The waiver is only the parties' own optional term (here typed in 其他条款 by the test data).
+    assert "双方当事人就本争议再无其他争议" not in text
+    assert text.index("（以下无正文）") < text.index("申请人（签名或按指印）")
+    assert f"调解员（{store.user.display_name}）" in text
+    # The last page with signatures also carries text of the agreement.
+    reader = PdfReader(io.BytesIO(pdf))
+    last = reader.pages[-1].extract_text()
+    assert "（以下无正文）" in last or "具有同等效力" in last

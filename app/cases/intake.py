@@ -162,10 +162,7 @@ def oral_record_template(form: IntakeForm, recorder: str, now: datetime) -> str:
     )
     lines.append(f"申请调解的争议事项：{matters or '（待补充）'}。")
     lines.append(f"理由：{form.facts or '（待补充）'}")
-    lines.append(
-        f"申请时间：{cn_datetime(now)}，"
-        f"以口头方式提出，由{recorder}当场记录。"
-    )
+    lines.append(f"申请时间：{cn_datetime(now)}，以口头方式提出，由{recorder}当场记录。")
     return "\n".join(lines)
 
 
@@ -198,7 +195,11 @@ def check_employment(
         return None, ended_on
     if value == EmploymentStatus.ENDED:
         if ended_on is None:
-            problems.add("employment_ended_on", "劳动关系解除或终止日期", "劳动关系已解除或终止的，请填写日期")
+            problems.add(
+                "employment_ended_on",
+                "劳动关系解除或终止日期",
+                "劳动关系已解除或终止的，请填写日期",
+            )
         return value, ended_on
     return value, None
 

@@ -377,7 +377,10 @@ def render_register(ctx: DocumentContext) -> bytes:
     ]
     wide = [3, 4, 5, 8, 9]
     if d.accepted_on:
-        rows.insert(8, ["受理决定", f"{cn_date(d.accepted_on)}予以受理", "受理期限", _acceptance_due_text(d)])
+        rows.insert(
+            8,
+            ["受理决定", f"{cn_date(d.accepted_on)}予以受理", "受理期限", _acceptance_due_text(d)],
+        )
         wide = [r + 1 if r >= 8 else r for r in wide]
     elif d.is_declined:
         category = d.decline_category.label if d.decline_category else "不予受理"
@@ -581,20 +584,36 @@ def agreement_content_for(
     return agreement_content(d, agreement, ctx.organisation), agreement.status
 
 
-def _term_sentence(t: dict) -> str:
+def term_gaps(t: dict) -> list[str]:
+    """What a term still lacks before it can be printed as a whole sentence."""
+    gaps = []
+    if t["kind"] == "payment":
+        if not t.get("amount"):
+            gaps.append("金额")
+        if not t.get("due_on"):
+            gaps.append("履行日期")
+        if not t.get("method"):
+            gaps.append("支付方式")
+    elif not (t.get("description") or "").strip():
+        gaps.append("内容")
+    return gaps
+
+
+def _term_sentence(t: dict, deadline: str | None = None) -> str:
+    due_on = t.get("due_on") or deadline
     if t["kind"] == "payment":
         payer = t.get("payer") or "被申请人"
         payee = t.get("payee") or "申请人"
-        due = cn_date(date.fromisoformat(t["due_on"])) + "前" if t.get("due_on") else ""
+        due = f"于{cn_date(date.fromisoformat(due_on))}前" if due_on else ""
         method = f"以{t['method']}方式" if t.get("method") else ""
         what = t.get("description") or t.get("item_name") or ""
         amount = t.get("amount")
         money_text = f"人民币{money(amount)}元（大写：{rmb_upper(amount)}）" if amount else ""
-        sentence = f"{payer}于{due}{method}向{payee}支付{t.get('item_name') or ''}{money_text}"
+        sentence = f"{payer}{due}{method}向{payee}支付{t.get('item_name') or ''}{money_text}"
         if what and what not in (t.get("item_name"), f"被申请人支付申请人{t.get('item_name')}"):
             sentence += f"（{what}）"
         return sentence + "。"
-    due = f"（于{cn_date(date.fromisoformat(t['due_on']))}前履行）" if t.get("due_on") else ""
+    due = f"（于{cn_date(date.fromisoformat(due_on))}前履行）" if due_on else ""
     return f"{t.get('description') or ''}{due}"
 
 
@@ -610,8 +629,30 @@ def _cn_seq(n: int) -> str:
     return _CN_NUM[tens - 1] + "十" + (_CN_NUM[ones - 1] if ones else "")
 
 
+def draft_refusal(c: dict) -> str | None:
+    """A draft is printed only once every term is a whole sentence (no "于向申请人支付")."""
+    missing = []
+    for t in c.get("terms", []):
+        gaps = term_gaps(t)
+        if t["kind"] == "payment" and "履行日期" in gaps and c.get("performance_deadline"):
+            gaps.remove("履行日期")
+        if gaps:
+            missing.append(f"第{_cn_seq(t['seq'])}项缺{'、'.join(gaps)}")
+    if not c.get("terms") and not c.get("other_terms"):
+        return "协议书草稿还没有条款，不能打印"
+    if missing:
+        return (
+            "协议书草稿尚不完整，不能打印：" + "；".join(missing) + "。请在协议书页面补全后再打印"
+        )
+    return None
+
+
 def render_agreement(ctx: DocumentContext, version_no: int | None = None) -> bytes:
     content, status = agreement_content_for(ctx, version_no)
+    if status == AgreementStatus.DRAFT:
+        refusal = draft_refusal(content)
+        if refusal:
+            raise DocumentUnavailable(refusal)
     return render_agreement_content(content, status)
 
 
@@ -651,13 +692,18 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
             st.body,
         )
     ]
-    art16_terms = []
+    art16_terms, contractor_terms = [], []
+    deadline = c.get("performance_deadline")
     for t in c["terms"]:
-        story.append(para(f"{_cn_seq(t['seq'])}、{_term_sentence(t)}", st.body))
-        if t.get("art16"):
+        story.append(para(f"{_cn_seq(t['seq'])}、{_term_sentence(t, deadline)}", st.body))
+        if t.get("art16") and t.get("payer_is_employer", True):
             art16_terms.append(t)
+        elif t["kind"] == "payment" and not t.get("payer_is_employer", True):
+            contractor_terms.append(t)
     n = len(c["terms"])
     if c.get("other_terms"):
+        # Any further term, such as a waiver of other claims, is the parties' own text:
+        # the program never adds one.
         n += 1
         story.append(para(f"{_cn_seq(n)}、{c['other_terms']}", st.body))
     if c.get("total") and c["total"] != "0.00":
@@ -667,48 +713,62 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
                 st.body,
             )
         )
-    deadline = c.get("performance_deadline")
-    story.append(
-        para(
-            f"本协议的履行期限：{cn_date(date.fromisoformat(deadline)) if deadline else '（未填写）'}前履行完毕。",
-            st.body,
+    if deadline:
+        story.append(
+            para(f"本协议的履行期限：{cn_date(date.fromisoformat(deadline))}前履行完毕。", st.body)
         )
-    )
-    story.append(para("双方当事人就本争议再无其他争议。", st.body))
-    story.append(
+    closing = [
         para(
-            f"本协议书自双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效，对双方当事人具有约束力，"
+            "本协议书自双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效，对双方当事人具有约束力，"
             f"当事人应当履行（{LAW}第十四条）。一方当事人在协议约定期限内不履行调解协议的，"
-            f"另一方当事人可以依法申请仲裁（第十五条）。",
+            "另一方当事人可以依法申请仲裁（第十五条）。",
             st.body,
         )
-    )
+    ]
     if art16_terms:
         seqs = "、".join(f"第{_cn_seq(t['seq'])}项" for t in art16_terms)
-        story.append(
+        closing.append(
             para(
-                f"本协议{seqs}系因支付拖欠劳动报酬、工伤医疗费、经济补偿或者赔偿金事项达成，用人单位在协议约定期限内"
-                f"不履行的，劳动者可以持本调解协议书依法向人民法院申请支付令（{LAW}第十六条）。",
+                f"本协议{seqs}系用人单位因支付拖欠劳动报酬、工伤医疗费、经济补偿或者赔偿金事项达成，用人单位在协议"
+                f"约定期限内不履行的，劳动者可以持本调解协议书依法向人民法院申请支付令（{LAW}第十六条）。",
                 st.body,
             )
         )
-    copies = int(c.get("copies") or 3)
-    story.append(
+    if contractor_terms:
+        seqs = "、".join(f"第{_cn_seq(t['seq'])}项" for t in contractor_terms)
+        closing.append(
+            para(
+                f"本协议{seqs}由施工总承包单位依照《保障农民工工资支付条例》第三十条先行清偿；"
+                f"逾期不履行的，劳动者可以依法向劳动人事争议仲裁委员会申请仲裁（{LAW}第十五条）。",
+                st.body,
+            )
+        )
+    parties = len(applicants) + len(c["respondents"])
+    copies = parties + 1
+    closing.append(
         para(
-            f"本协议书一式{_cn_seq(copies)}份，双方当事人各执一份，{c['organisation']}存档一份"
-            + ("，其余由当事人各方留存" if copies > len(c["respondents"]) + 2 else "")
-            + "，具有同等效力。",
+            f"本协议书一式{_cn_seq(copies)}份，各方当事人各执一份，{c['organisation']}存档一份，具有同等效力。",
             st.body,
         )
     )
+    closing.append(para("（以下无正文）", st.body))
     signers = [("申请人" if not c.get("is_collective") else "申请人（代表）", "签名或按指印")]
     for r in c["respondents"]:
         signers.append((r.get("role_label") or "被申请人", "盖章"))
     signers.append(("被申请人法定代表人或委托代理人", "签名"))
-    signers.append(("调解员", "签名"))
-    story.append(signature_block(signers, date_line=False))
+    signers.append(("调解员" + (f"（{c['mediators']}）" if c.get("mediators") else ""), "签名"))
     signed = c.get("signed_on")
-    story.append(seal_block(c["organisation"], date.fromisoformat(signed) if signed else None))
+    # The closing clauses, the signatures and the seal stay together: never a page of signatures
+    # without text.
+    story.append(
+        KeepTogether(
+            [
+                *closing,
+                signature_block(signers, date_line=False),
+                seal_block(c["organisation"], date.fromisoformat(signed) if signed else None),
+            ]
+        )
+    )
     if c.get("is_collective"):
         story += [
             PageBreak(),
@@ -772,7 +832,9 @@ def _arbitration_block(ctx: DocumentContext, ended_on: date | None) -> list:
     if limit.deadline:
         advice = f"为稳妥起见，建议于{cn_date(limit.deadline)}前申请仲裁"
         if limit.incomplete:
-            advice += "；因未登记知道或应当知道权利被侵害之日，该日期仅按收到调解申请之日推算，请尽早申请"
+            advice += (
+                "；因未登记知道或应当知道权利被侵害之日，该日期仅按收到调解申请之日推算，请尽早申请"
+            )
         out.append(para(advice + "。"))
     else:
         out.append(para("建议尽早申请仲裁。"))
@@ -822,9 +884,8 @@ def expiry_refusal(d: CaseDetail, today: date) -> str | None:
     """Why the 调解期限届满告知书 cannot be printed now (None: it can): it serves a case still in
     mediation whose 15 days of Art. 14 have run."""
     if d.status not in ACTIVE:
-        return (
-            f"案件当前为“{d.status.label}”，调解已结束，不需要调解期限届满告知书"
-            + ("：请打印调解终止通知书" if _ended_without_agreement(d) else "")
+        return f"案件当前为“{d.status.label}”，调解已结束，不需要调解期限届满告知书" + (
+            "：请打印调解终止通知书" if _ended_without_agreement(d) else ""
         )
     if not d.clock.may_apply_for_arbitration(today):
         return (
@@ -915,7 +976,11 @@ def render_termination(ctx: DocumentContext) -> bytes:
         *_head("调解终止记录", d.case_no),
         para(
             f"案由：{applicants}与{respondent}劳动争议。收到调解申请：{cn_date(d.received_on)}。"
-            + (f"调解经过：共调解{len(d.sessions)}次（{sessions}）。" if d.sessions else "未进行调解会议。")
+            + (
+                f"调解经过：共调解{len(d.sessions)}次（{sessions}）。"
+                if d.sessions
+                else "未进行调解会议。"
+            )
         ),
         para(f"终止原因：{reason}。终止日期：{cn_date(day)}。"),
         para(

@@ -6,7 +6,7 @@ a recorded "ongoing" may print that wage claims are not bound by the year of Art
 The decline day of older declined cases is their ``outcome_on``.
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0011
 Create Date: 2026-12-07 15:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0005'
-down_revision: str | None = '0004'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

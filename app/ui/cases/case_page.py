@@ -409,7 +409,9 @@ class CasePage(QWidget):
             decision = "、".join(
                 x
                 for x in (
-                    cn_date(d.declined_on or d.outcome_on) if (d.declined_on or d.outcome_on) else "",
+                    cn_date(d.declined_on or d.outcome_on)
+                    if (d.declined_on or d.outcome_on)
+                    else "",
                     d.decline_category.label if d.decline_category else "",
                     f"决定人：{d.declined_by}" if d.declined_by else "",
                 )

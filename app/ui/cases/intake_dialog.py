@@ -660,6 +660,10 @@ class IntakeDialog(CaseFormParts, QDialog):
             "facts": form.facts,
             "requests": form.requests,
             "migrant": form.is_migrant_worker,
+            "employment_status": form.employment_status,
+            "employment_ended_on": form.employment_ended_on.isoformat()
+            if form.employment_ended_on
+            else None,
             "construction": form.is_construction,
             "project_name": self.project_name.text(),
             "co_mediators": form.co_mediators,
@@ -686,6 +690,12 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.facts.setPlainText(state.get("facts", ""))
         self.requests.setPlainText(state.get("requests", ""))
         self.migrant.setChecked(bool(state.get("migrant")))
+        index = self.employment_status.findData(state.get("employment_status"))
+        self.employment_status.setCurrentIndex(max(0, index))
+        if state.get("employment_ended_on"):
+            self.employment_ended_on.setDate(
+                to_qdate(date.fromisoformat(state["employment_ended_on"]))
+            )
         self.construction.setChecked(bool(state.get("construction")))
         self.project_name.setText(state.get("project_name", ""))
         self.co_mediators.setText(state.get("co_mediators", ""))
