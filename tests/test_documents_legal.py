@@ -349,3 +349,81 @@ def test_the_agreement_closes_with_copies_no_waiver_and_no_bare_signature_page(s
     reader = PdfReader(io.BytesIO(pdf))
     last = reader.pages[-1].extract_text()
     assert "（以下无正文）" in last or "具有同等效力" in last
+
+
+# ---------------------------------------------------------------- point 7: the session record
+
+
+def test_the_session_record_has_a_line_per_party_and_the_rights_and_recusal(store):
+    from app.cases import sessions
+    from tests.cases_support import noon
+
+    case_id = in_mediation(store)
+    sessions.add_session(
+        store,
+        case_id,
+        sessions.SessionInput(
+            held_at=noon(date(2026, 3, 5)),
+            place="鼓东街道劳动关系服务室",
+            mediators="陈调解",
+            attendees="申请人张伟；被申请人委托代理人李经理",
+            record="第二次调解。",
+            rights_explained=True,
+            recusal_note="被申请人申请调解员王某回避，已改由陈调解主持",
+        ),
+        today=date(2026, 3, 5),
+        now=noon(date(2026, 3, 5)),
+    )
+    text = pdf_text(render("session_record", ctx_for(store, case_id), session_no=2))
+    assert "调解员已告知当事人享有的权利和承担的义务，以及申请调解员回避的权利" in text
+    assert "被申请人申请调解员王某回避，已改由陈调解主持" in text
+    assert "申请人张伟（到场的签名）" in text
+    assert "被申请人福州闽江餐饮管理有限公司（到场的签名）" in text
+    first = pdf_text(render("session_record", ctx_for(store, case_id), session_no=1))
+    assert "（本次笔录未记录权利义务告知）" in first and "当事人未申请调解员回避" in first
+
+
+def test_a_collective_session_record_has_a_line_per_representative_not_one_for_all(store):
+    from tests.cases_support import worker
+
+    names = [
+        "赵一",
+        "钱二",
+        "孙三",
+        "李四",
+        "周五",
+        "吴六",
+        "郑七",
+        "王八",
+        "冯九",
+        "陈十",
+        "褚甲",
+        "卫乙",
+    ]
+    workers = [worker(n, seq=20 + i, is_representative=i < 2) for i, n in enumerate(names)]
+    case_id = in_mediation(store, workers=workers)
+    text = pdf_text(render("session_record", ctx_for(store, case_id)))
+    assert "申请人代表赵一（到场的签名）" in text and "申请人代表钱二（到场的签名）" in text
+    assert "孙三（到场的签名）" not in text
+    assert "申请人（签名）" not in text
+
+
+def test_the_acceptance_notice_tells_session_rights_recusal_absence_and_has_a_receipt(store):
+    case_id = in_mediation(
+        store,
+        is_construction=True,
+        project_name="鼓楼区某安置房项目",
+        general_contractor=EnterpriseChoice(
+            new=EnterpriseInput(
+                name="福建八闽建设工程有限公司", credit_code=credit_code("MA2BAM1N0")
+            )
+        ),
+    )
+    text = pdf_text(render("acceptance", ctx_for(store, case_id)))
+    head = text[: text.index("参加调解通知书")]  # the applicant's notice and the rights sheet
+    assert "工程项目：鼓楼区某安置房项目，施工总承包单位：福建八闽建设工程有限公司" in head
+    assert "首次调解：2026年3月4日" in head
+    assert "地点：鼓东街道劳动关系服务室，调解员：陈调解" in head
+    for expected in ("当事人权利义务告知书", "申请回避", "无正当理由未按时到场", "特别授权"):
+        assert expected in head, expected
+    assert "送达回证" in text

@@ -163,6 +163,8 @@ class SessionInfo:
     record: str | None
     outcome: str | None
     version: int
+    rights_explained: bool = False
+    recusal_note: str | None = None
 
 
 @dataclass
@@ -473,6 +475,8 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
                 m.record,
                 m.outcome,
                 m.version,
+                bool(m.rights_explained),
+                m.recusal_note,
             )
         )
     agreements = list(

@@ -443,8 +443,7 @@ def render_decline(ctx: DocumentContext) -> bytes:
     if route is None or route.arbitration:
         story += _arbitration_block(ctx, None)
     story += [
-        para("特此通知。"),
-        seal_block(ctx.organisation, day),
+        _notice_end(ctx.organisation, day),
         Spacer(1, 6 * mm),
         _delivery_receipt(d),
     ]
@@ -473,12 +472,17 @@ def render_acceptance(ctx: DocumentContext) -> bytes:
             f"依照{LAW}第十四条，自本委员会收到调解申请之日起十五日内（即{cn_date(clock.legal_end)}前）"
             f"未达成调解协议的，当事人可以依法申请仲裁。"
         ),
+        *_construction_lines(d),
+        para(_first_session_text(d)),
         para(
-            "请你（你们）按通知的时间到场参加调解，并携带身份证件、劳动合同、工资条、考勤记录等与争议有关的证据材料。"
-            "委托他人代理的，应提交授权委托书。"
+            "请你（你们）按时到场参加调解，并携带身份证件、劳动合同、工资条、考勤记录等与争议有关的证据材料。"
+            "委托他人代理的，应提交授权委托书；代为达成调解协议的，须有特别授权。"
         ),
-        para("特此通知。"),
-        seal_block(ctx.organisation, d.accepted_on),
+        para("附：当事人权利义务告知书。"),
+        _notice_end(ctx.organisation, d.accepted_on),
+        PageBreak(),
+        *_head("当事人权利义务告知书", d.case_no),
+        *_rights_sheet(),
     ]
     contact = "；".join(
         x
@@ -510,10 +514,79 @@ def render_acceptance(ctx: DocumentContext) -> bytes:
                     "再依法进行追偿。"
                 )
             )
+        story.append(para(_first_session_text(d)))
+        story.append(
+            para(
+                "你单位享有的权利、应当履行的义务、申请调解员回避的权利以及未按时到场的后果，"
+                "见所附当事人权利义务告知书。"
+            )
+        )
         if contact:
             story.append(para(contact, st.plain))
-        story += [para("特此通知。"), seal_block(ctx.organisation, d.accepted_on)]
+        story.append(_notice_end(ctx.organisation, d.accepted_on))
+    story += [Spacer(1, 6 * mm), _delivery_receipt(d)]
     return build_pdf(story, title=f"受理通知书 {d.case_no}", header=d.case_no)
+
+
+def _notice_end(organisation: str, day: date | None, words: str = "特此通知。") -> KeepTogether:
+    """The closing words kept on the page of the organisation and its seal (one flat group)."""
+    st = styles()
+    return KeepTogether(
+        [
+            para(words),
+            Spacer(1, 12 * mm),
+            para(f"{organisation}（印章）", st.right),
+            para(cn_date(day), st.right),
+        ]
+    )
+
+
+def _construction_lines(d: CaseDetail) -> list:
+    if not d.is_construction:
+        return []
+    gc = [p.name for p in d.respondents if p.role == PartyRole.GENERAL_CONTRACTOR]
+    return [
+        para(
+            f"本案涉及工程项目：{d.project_name or '（未登记）'}"
+            + (f"，施工总承包单位：{'、'.join(gc)}" if gc else "")
+            + "。依照《保障农民工工资支付条例》第三十条，分包单位拖欠农民工工资的，由施工总承包单位先行清偿，"
+            "再依法进行追偿；本委员会已通知施工总承包单位参加调解。"
+        )
+    ]
+
+
+def _first_session_text(d: CaseDetail) -> str:
+    mediators = "、".join(x for x in (d.mediator_name, d.co_mediators) if x) or "（待指定）"
+    if d.sessions:
+        m = min(d.sessions, key=lambda x: x.held_at)
+        at = m.held_at.astimezone()
+        return (
+            f"首次调解：{at.year}年{at.month}月{at.day}日{at.hour}时{at.minute:02d}分，"
+            f"地点：{m.place or ''}，调解员：{m.mediators or mediators}。"
+        )
+    return f"承办调解员：{mediators}。首次调解的时间和地点由本委员会以电话或短信另行通知，请保持联系电话畅通。"
+
+
+def _rights_sheet() -> list:
+    """当事人的权利和义务 (参照《中华人民共和国人民调解法》第二十三条、第二十四条), the right to ask a
+    mediator to step aside, and what follows from not attending."""
+    return [
+        para(
+            "（一）当事人享有下列权利：接受调解、拒绝调解或者要求终止调解；要求调解公开进行或者不公开进行；"
+            "自主表达意愿、自愿达成调解协议；自收到调解申请之日起十五日内未达成调解协议的，依法申请仲裁。"
+        ),
+        para(
+            "（二）当事人应当履行下列义务：如实陈述纠纷事实；遵守调解现场秩序，尊重调解员；尊重对方当事人行使权利；"
+            "达成调解协议的，自觉履行。"
+        ),
+        para(
+            "（三）申请回避：调解员是本案当事人或者当事人的近亲属，与本案有利害关系，或者与当事人有其他关系"
+            "可能影响公正调解的，你（你们）有权在调解开始前或者调解中申请其回避，本委员会将另行指定调解员。"
+        ),
+        para(
+            "（四）无正当理由未按时到场的，本委员会可以视为不愿调解并终止调解；当事人可以依法申请仲裁。"
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- session record
@@ -555,8 +628,25 @@ def render_session_record(ctx: DocumentContext, session_no: int | None = None) -
         ]
         if m.outcome:
             story += [para("调解结果：", st.heading), *paragraphs(m.outcome, st.plain)]
-        story.append(para("以上笔录经本人阅看（或已向本人宣读），记录属实。", st.plain))
-        signers = [("申请人", "签名")] * 1 + [("被申请人", "签名或盖章")]
+        story.append(
+            para(
+                "权利告知："
+                + (
+                    "调解员已告知当事人享有的权利和承担的义务，以及申请调解员回避的权利。"
+                    if m.rights_explained
+                    else "（本次笔录未记录权利义务告知）"
+                ),
+                st.plain,
+            )
+        )
+        story.append(
+            para(
+                "申请回避：" + (m.recusal_note or "当事人未申请调解员回避。"),
+                st.plain,
+            )
+        )
+        story.append(para("以上笔录经到场人员阅看（或已向其宣读），记录属实。", st.plain))
+        signers = [(name, "到场的签名") for name in _session_signers(d)]
         signers += [("调解员", "签名"), ("记录人", "签名")]
         story.append(signature_block(signers))
     title = f"调解笔录 {d.case_no}"
@@ -752,7 +842,16 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
         )
     )
     closing.append(para("（以下无正文）", st.body))
-    signers = [("申请人" if not c.get("is_collective") else "申请人（代表）", "签名或按指印")]
+    if c.get("is_collective"):
+        reps = [a for a in applicants if a.get("representative")]
+        signers = [(f"申请人代表{a['name']}", "签名或按指印") for a in reps] or [
+            ("申请人（代表）", "签名或按指印")
+        ]
+    elif len(applicants) > 1:
+        # One line per worker: each signs for their own claims.
+        signers = [(f"申请人{a['name']}", "签名或按指印") for a in applicants]
+    else:
+        signers = [("申请人", "签名或按指印")]
     for r in c["respondents"]:
         signers.append((r.get("role_label") or "被申请人", "盖章"))
     signers.append(("被申请人法定代表人或委托代理人", "签名"))
@@ -913,6 +1012,17 @@ def _delivery_receipt(d: CaseDetail, title: str = "送达回证") -> KeepTogethe
     )
 
 
+def _session_signers(d: CaseDetail) -> list[str]:
+    """A line for each party (a collective case: each elected representative; the others sign
+    the attendance list), each employer and each agent."""
+    people = d.representatives if d.is_collective and d.representatives else d.applicants
+    role = "申请人代表" if d.is_collective and d.representatives else "申请人"
+    out = [f"{role}{p.name}" for p in people]
+    out += [f"{r.role.label}{r.name}" for r in d.respondents]
+    out += [f"{p.role.label}{p.name}" for p in d.agents]
+    return out
+
+
 def _party_signers(d: CaseDetail) -> list[tuple[str, str]]:
     """One signature line per party (a collective case: each representative, the rest sign the
     list), each employer, and the mediator."""
@@ -964,8 +1074,7 @@ def render_termination(ctx: DocumentContext) -> bytes:
         para(f"依照{LAW}第五条、第十四条的规定，调解不成的，当事人可以依法申请仲裁。"),
         *_arbitration_block(ctx, day),
         para("申请仲裁时，请携带本通知书、身份证件及与争议有关的证据材料。"),
-        para("特此通知。"),
-        seal_block(ctx.organisation, day),
+        _notice_end(ctx.organisation, day),
         Spacer(1, 6 * mm),
         _delivery_receipt(d),
     ]
@@ -1035,8 +1144,7 @@ def render_expiry_notice(ctx: DocumentContext) -> bytes:
         )
     story += [
         *_arbitration_block(ctx, None),
-        para("特此告知。"),
-        seal_block(ctx.organisation, ctx.today),
+        _notice_end(ctx.organisation, ctx.today, "特此告知。"),
         Spacer(1, 6 * mm),
         _delivery_receipt(d),
     ]

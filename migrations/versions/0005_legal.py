@@ -1,4 +1,5 @@
-"""legal: employment status at intake, the decline decision (category, day, who decided)
+"""legal: employment status at intake, the decline decision (category, day, who decided), and in
+the session record whether rights were explained and any request for 回避
 
 ``employment_status`` of cases registered before: ``ended`` where a termination date was
 recorded, otherwise ``unknown`` (the old store could not tell "ongoing" from "not asked", and only
@@ -27,6 +28,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('declined_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('declined_by', sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column('employment_status', sa.String(length=32), nullable=True))
+    with op.batch_alter_table('mediation_session', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('rights_explained', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column('recusal_note', sa.Text(), nullable=True))
     op.execute(
         "UPDATE dispute_case SET employment_status = CASE WHEN employment_ended_on IS NOT NULL "
         "THEN 'ended' ELSE 'unknown' END"
@@ -38,6 +44,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('mediation_session', schema=None) as batch_op:
+        batch_op.drop_column('recusal_note')
+        batch_op.drop_column('rights_explained')
     with op.batch_alter_table('dispute_case', schema=None) as batch_op:
         batch_op.drop_column('employment_status')
         batch_op.drop_column('declined_by')

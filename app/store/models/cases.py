@@ -127,6 +127,10 @@ class MediationSession(Synced, Base):
     attendees: Mapped[str | None] = mapped_column(Text)
     record: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
+    #: the mediator explained the parties' rights and duties (and the right to ask for 回避)
+    rights_explained: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a party asked a mediator to step aside (回避): who, whom, and what was decided
+    recusal_note: Mapped[str | None] = mapped_column(Text)
 
 
 class MediationAgreement(Synced, Base):

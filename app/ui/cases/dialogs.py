@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -288,6 +289,14 @@ class SessionDialog(_Dialog):
         self.outcome = QPlainTextEdit(existing.outcome or "" if existing else "")
         self.outcome.setMaximumHeight(70)
         self.form.add_field("调解结果：", self.outcome, "outcome")
+        self.rights = QCheckBox("已告知当事人的权利义务，以及申请调解员回避的权利")
+        self.rights.setChecked(existing.rights_explained if existing else False)
+        self.form.add_field("权利告知：", self.rights, "rights_explained")
+        self.recusal = QLineEdit(existing.recusal_note or "" if existing else "")
+        self.recusal.setPlaceholderText(
+            "无人申请回避的留空；申请的，写明谁申请哪位调解员回避及处理结果"
+        )
+        self.form.add_field("申请回避：", self.recusal, "recusal_note")
         self.finish_layout()
         # A long record is typed during the session: keep it as an encrypted draft.
         key = f"case-session:{detail.id}:{existing.id if existing else 'new'}"
@@ -312,6 +321,8 @@ class SessionDialog(_Dialog):
             attendees=self.attendees.toPlainText(),
             record=self.record.toPlainText(),
             outcome=self.outcome.toPlainText(),
+            rights_explained=self.rights.isChecked(),
+            recusal_note=self.recusal.text(),
         )
 
     def submit(self) -> None:
