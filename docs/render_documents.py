@@ -102,6 +102,12 @@ def main() -> int:
                     {"name": "agreement-contractor"},
                     3,
                 ),
+                (
+                    "review_application",
+                    pick(store, lambda d: d.current_agreement is not None),
+                    {},
+                    2,
+                ),
             ]
             for kind, case_id, options, pages in jobs:
                 name = options.pop("name", kind)

@@ -427,3 +427,49 @@ def test_the_acceptance_notice_tells_session_rights_recusal_absence_and_has_a_re
     for expected in ("当事人权利义务告知书", "申请回避", "无正当理由未按时到场", "特别授权"):
         assert expected in head, expected
     assert "送达回证" in text
+
+
+# ---------------------------------------------------------------- point 4: arbitration review
+
+
+def test_the_joint_application_for_arbitration_review_and_its_deadline(store):
+    from app.cases.queries import deadline_alerts
+
+    case_id, _ = signed(store)  # signed 5 March 2026
+    agreement = pdf_text(render("agreement", ctx_for(store, case_id)))
+    assert (
+        "自本协议生效之日起十五日内，共同向有管辖权的劳动人事争议仲裁委员会提出仲裁审查申请"
+        in agreement
+    )
+    assert "第七十四条" in agreement
+    text = pdf_text(render("review_application", ctx_for(store, case_id)))
+    for expected in (
+        "仲裁审查申请书",
+        "2026年3月20日前",
+        "此致",
+        DEFAULT_NAME,
+        "张伟（到场的签名）",
+    ):
+        assert expected in text, expected
+    with store.read() as s:
+        due = [a for a in deadline_alerts(s, date(2026, 3, 18)) if a.kind == "review_due"]
+    assert [a.due_on for a in due] == [date(2026, 3, 20)]
+    with pytest.raises(FormInvalid):
+        workflow.record_confirmation(
+            store,
+            case_id,
+            review_applied_on=date(2026, 3, 1),
+            court_confirmation_on=None,
+            note="",
+            today=date(2026, 3, 18),
+        )
+    workflow.record_confirmation(
+        store,
+        case_id,
+        review_applied_on=date(2026, 3, 18),
+        court_confirmation_on=None,
+        note="鼓楼区仲裁委已收件",
+        today=date(2026, 3, 18),
+    )
+    with store.read() as s:
+        assert not [a for a in deadline_alerts(s, date(2026, 3, 18)) if a.kind == "review_due"]

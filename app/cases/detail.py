@@ -216,6 +216,9 @@ class CaseDetail:
     mediator_name: str | None
     co_mediators: str | None
     employment_status: EmploymentStatus | None
+    review_applied_on: date | None
+    court_confirmation_on: date | None
+    confirmation_note: str | None
     employment_ended_on: date | None
     infringement_known_on: date | None
     respondent_id: str | None
@@ -401,6 +404,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
         mediator_name=mediator.display_name if mediator else None,
         co_mediators=case.co_mediators,
         employment_status=case.employment_status,
+        review_applied_on=case.review_applied_on,
+        court_confirmation_on=case.court_confirmation_on,
+        confirmation_note=case.confirmation_note,
         employment_ended_on=case.employment_ended_on,
         infringement_known_on=case.infringement_known_on,
         respondent_id=case.respondent_id,

@@ -35,10 +35,12 @@ from app.domain.case_workflow import ACTIVE, AGREED
 from app.domain.deadlines import (
     MEDIATION_DAYS,
     MEDIATION_WARN_DAYS,
+    REVIEW_DAYS,
     TERM_WARN_DAYS,
     MediationClock,
     default_route,
     fmt,
+    review_deadline,
     term_item_name,
 )
 from app.domain.decline import acceptance_due
@@ -531,6 +533,34 @@ def deadline_alerts(session: Session, today: date) -> list[Alert]:
             kind = "acceptance_due"
             text_ = f"应于{fmt(due)}前决定是否受理（收到申请之日起3个工作日）"
         alerts.append(Alert(case_id, case_no, kind, due, left, text_))
+    # 办案规则 Art. 74: the joint application for arbitration review within 15 days of signing.
+    for case_id, case_no, signed_on in session.execute(
+        select(DisputeCase.id, DisputeCase.case_no, MediationAgreement.signed_on)
+        .join(MediationAgreement, MediationAgreement.case_id == DisputeCase.id)
+        .where(
+            DisputeCase.deleted.is_(False),
+            DisputeCase.status.in_([s.value for s in AGREED]),
+            DisputeCase.review_applied_on.is_(None),
+            DisputeCase.court_confirmation_on.is_(None),
+            MediationAgreement.deleted.is_(False),
+            MediationAgreement.status == AgreementStatus.SIGNED.value,
+            MediationAgreement.signed_on >= today - timedelta(days=REVIEW_DAYS),
+        )
+    ):
+        due = review_deadline(signed_on)
+        left = (due - today).days
+        if 0 <= left <= MEDIATION_WARN_DAYS:
+            alerts.append(
+                Alert(
+                    case_id,
+                    case_no,
+                    "review_due",
+                    due,
+                    left,
+                    f"双方如需申请仲裁审查确认，应于{fmt(due)}前共同向仲裁委员会提出"
+                    "（办案规则第七十四条）；已申请或申请司法确认的，请在案件页登记",
+                )
+            )
     for r in _term_rows(
         session,
         DisputeCase.status.in_([s.value for s in AGREED]),

@@ -20,7 +20,7 @@ from app.domain.case_workflow import (
     TransitionRefused,
     check_transition,
 )
-from app.domain.deadlines import DeadlineError, check_extension
+from app.domain.deadlines import DeadlineError, check_extension, fmt
 from app.domain.enums import CaseStatus, DeclineCategory, FailureReason
 from app.store.changes import soft_delete
 from app.store.errors import Conflict, NotFound
@@ -217,3 +217,42 @@ def update_details(
         for new in clean_claims[len(existing) :]:
             s.add(CaseClaim(case_id=case_id, **new))
         refresh_respondent_risk(s, case, today)
+
+
+def record_confirmation(
+    store,
+    case_id: str,
+    *,
+    review_applied_on: date | None,
+    court_confirmation_on: date | None,
+    note: str | None,
+    today: date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Record that the parties applied jointly for arbitration review (仲裁审查确认, 办案规则
+    Art. 74) or for court confirmation (司法确认) of the signed agreement."""
+    today = today or date.today()
+    with store.unit_of_work() as s:
+        case = _case_for_update(s, case_id, expected_version)
+        detail = load_case(s, case_id)
+        current = detail.current_agreement
+        if current is None or current.signed_on is None:
+            raise WorkflowRefused("本案没有已签署生效的调解协议书，不能登记仲裁审查确认或司法确认")
+        problems = Problems()
+        for key, label, day in (
+            ("review_applied_on", "申请仲裁审查日期", review_applied_on),
+            ("court_confirmation_on", "申请司法确认日期", court_confirmation_on),
+        ):
+            if day is None:
+                continue
+            if day < current.signed_on:
+                problems.add(key, label, f"不能早于协议签署之日{fmt(current.signed_on)}")
+            if day > today:
+                problems.add(key, label, "不能晚于今天")
+        note = (note or "").strip() or None
+        if note and len(note) > 500:
+            problems.add("confirmation_note", "情况说明", "不超过500个字符")
+        problems.raise_if_any()
+        case.review_applied_on = review_applied_on
+        case.court_confirmation_on = court_confirmation_on
+        case.confirmation_note = note

@@ -43,7 +43,7 @@ from app.documents.layout import (
     styles,
 )
 from app.domain.case_workflow import ACTIVE
-from app.domain.deadlines import fmt
+from app.domain.deadlines import fmt, review_deadline
 from app.domain.decline import acceptance_due, route_for
 from app.domain.enums import (
     AgreementStatus,
@@ -833,6 +833,13 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
                 st.body,
             )
         )
+    closing.append(
+        para(
+            "双方当事人可以自本协议生效之日起十五日内，共同向有管辖权的劳动人事争议仲裁委员会提出仲裁审查申请"
+            "（《劳动人事争议仲裁办案规则》第七十四条）。",
+            st.body,
+        )
+    )
     parties = len(applicants) + len(c["respondents"])
     copies = parties + 1
     closing.append(
@@ -1151,6 +1158,59 @@ def render_expiry_notice(ctx: DocumentContext) -> bytes:
     return build_pdf(story, title=f"调解期限届满告知书 {d.case_no}", header=d.case_no)
 
 
+# ---------------------------------------------------------------- arbitration review
+
+
+def review_refusal(d: CaseDetail) -> str | None:
+    current = d.current_agreement
+    if current is None or current.signed_on is None:
+        return "本案没有已签署生效的调解协议书，不能打印仲裁审查申请书"
+    return None
+
+
+def render_review_application(ctx: DocumentContext) -> bytes:
+    """仲裁审查申请书: the parties' joint application to the arbitration commission for review of
+    the signed agreement (劳动人事争议仲裁办案规则 Art. 74: jointly, within 15 days of the
+    agreement taking effect)."""
+    d, st = ctx.detail, styles()
+    refusal = review_refusal(d)
+    if refusal:
+        raise DocumentUnavailable(refusal)
+    current = d.current_agreement
+    deadline = review_deadline(current.signed_on)
+    story = _head("仲裁审查申请书", d.case_no)
+    story += _parties_block(d, current.signed_on)
+    story += [
+        para("申请事项：", st.heading),
+        para(
+            f"请求{ctx.commission.name}对双方当事人于{cn_date(current.signed_on)}在{ctx.organisation}主持下"
+            f"达成的调解协议（{d.case_no}，第{current.version_no}版）进行审查，依法制作调解书。"
+        ),
+        para("事实与理由：", st.heading),
+        para(
+            f"双方当事人之间的劳动争议，经{ctx.organisation}调解，于{cn_date(current.signed_on)}达成调解协议。"
+            "协议由双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效"
+            f"（{LAW}第十四条）。双方依照《劳动人事争议仲裁办案规则》第七十四条，"
+            f"自调解协议生效之日起十五日内（即{cn_date(deadline)}前）共同提出本申请。"
+        ),
+        para(
+            "附：调解协议书原件；双方当事人身份证明（营业执照副本复印件、身份证复印件）；"
+            "委托代理的，授权委托书。"
+        ),
+    ]
+    # The attachments line, the address and the signatures stay on one page.
+    story[-1] = KeepTogether(
+        [
+            story[-1],
+            Spacer(1, 3 * mm),
+            para("此致", st.plain),
+            para(ctx.commission.contact_line(), st.plain),
+            signature_block(_party_signers(d)[:-1]),
+        ]
+    )
+    return build_pdf(story, title=f"仲裁审查申请书 {d.case_no}", header=d.case_no)
+
+
 # ---------------------------------------------------------------- dispatch
 
 
@@ -1163,6 +1223,7 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "agreement": render_agreement,
     "termination": render_termination,
     "expiry_notice": render_expiry_notice,
+    "review_application": render_review_application,
 }
 
 
@@ -1196,6 +1257,8 @@ def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind,
             reason = termination_refusal(detail, today)
         elif k.code == "expiry_notice":
             reason = expiry_refusal(detail, today)
+        elif k.code == "review_application":
+            reason = review_refusal(detail)
         out.append((k, reason))
     return out
 

@@ -21,6 +21,7 @@ KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("agreement", "调解协议书", ("协议书",)),
     DocumentKind("termination", "调解终止通知书", ("终止通知书", "调解不成通知书")),
     DocumentKind("expiry_notice", "调解期限届满告知书", ("届满告知书", "expiry-notice")),
+    DocumentKind("review_application", "仲裁审查申请书", ("仲裁审查", "review-application")),
 )
 
 

@@ -251,6 +251,18 @@ def arbitration_limit(
     return ArbitrationLimit(earliest.deadline, earliest.basis, tuple(per_type), incomplete)
 
 
+# ---------------------------------------------------------------- arbitration review (办案规则 Art. 74)
+
+#: 劳动人事争议仲裁办案规则 Art. 74: the parties may jointly apply within 15 days of the agreement
+#: taking effect
+REVIEW_DAYS = 15
+
+
+def review_deadline(signed_on: date) -> date:
+    """Last day for the joint application for arbitration review (the signing day not counted)."""
+    return signed_on + timedelta(days=REVIEW_DAYS)
+
+
 # ---------------------------------------------------------------- agreement terms and Art. 16
 
 

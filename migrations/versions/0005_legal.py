@@ -28,6 +28,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('declined_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('declined_by', sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column('employment_status', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('review_applied_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('court_confirmation_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('confirmation_note', sa.Text(), nullable=True))
     with op.batch_alter_table('mediation_session', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('rights_explained', sa.Boolean(), nullable=False, server_default=sa.false())
@@ -48,6 +51,9 @@ def downgrade() -> None:
         batch_op.drop_column('recusal_note')
         batch_op.drop_column('rights_explained')
     with op.batch_alter_table('dispute_case', schema=None) as batch_op:
+        batch_op.drop_column('confirmation_note')
+        batch_op.drop_column('court_confirmation_on')
+        batch_op.drop_column('review_applied_on')
         batch_op.drop_column('employment_status')
         batch_op.drop_column('declined_by')
         batch_op.drop_column('declined_on')

@@ -69,6 +69,12 @@ class DisputeCase(Synced, Base):
     mediator_id: Mapped[str | None] = mapped_column(String(36), index=True)
     co_mediators: Mapped[str | None] = mapped_column(String(200))
 
+    #: the signed agreement taken further: the joint application for arbitration review
+    #: (仲裁审查确认, 办案规则 Art. 74, within 15 days of the agreement taking effect) and court
+    #: confirmation (司法确认), with a note (commission/court, case number, result)
+    review_applied_on: Mapped[date | None] = mapped_column(Date)
+    court_confirmation_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_note: Mapped[str | None] = mapped_column(Text)
     #: for the one-year arbitration limit of Art. 27; ``None`` only in cases registered before
     #: the status was asked at intake
     employment_status: Mapped[EmploymentStatus | None] = mapped_column(EnumText(EmploymentStatus))

@@ -38,6 +38,7 @@ from app.cases.queries import case_timeline
 from app.documents.case_documents import available_kinds, load_context, render
 from app.domain.case_workflow import (
     ACTIVE,
+    AGREED,
     AGREEMENT_ALLOWED,
     EDITABLE,
     PERFORMANCE_ALLOWED,
@@ -280,6 +281,12 @@ class CasePage(QWidget):
             b.clicked.connect(self.extend)
             self.actions_row.addWidget(b)
             self.action_buttons["extend"] = b
+        if d.current_agreement is not None and d.status in AGREED:
+            b = QPushButton("仲裁审查确认/司法确认…")
+            b.setEnabled(can_write)
+            b.clicked.connect(self.confirmation)
+            self.actions_row.addWidget(b)
+            self.action_buttons["confirmation"] = b
         if d.status in EDITABLE:
             for key, text, handler in (
                 ("edit_details", "修改登记信息…", self.edit_details),
@@ -424,6 +431,15 @@ class CasePage(QWidget):
             parts.append(row("终止原因", escape(d.failure_reason.label)))
         if d.outcome_note:
             parts.append(row("情况说明", escape(d.outcome_note).replace("\n", "<br>")))
+        if d.review_applied_on or d.court_confirmation_on:
+            bits = []
+            if d.review_applied_on:
+                bits.append(f"{cn_date(d.review_applied_on)}共同申请仲裁审查")
+            if d.court_confirmation_on:
+                bits.append(f"{cn_date(d.court_confirmation_on)}共同申请司法确认")
+            if d.confirmation_note:
+                bits.append(d.confirmation_note)
+            parts.append(row("审查确认", escape("；".join(bits))))
         if d.archive_no:
             parts.append(row("档案号", escape(d.archive_no)))
         parts.append("</table>")
@@ -529,6 +545,11 @@ class CasePage(QWidget):
 
     def transition(self, target: CaseStatus) -> None:
         self._after(TransitionDialog(self.ctx, self.detail, target, self.today(), self))
+
+    def confirmation(self) -> None:
+        from app.ui.cases.dialogs import ConfirmationDialog
+
+        self._after(ConfirmationDialog(self.ctx, self.detail, self.today(), self))
 
     def extend(self) -> None:
         self._after(ExtensionDialog(self.ctx, self.detail, self.today(), self))

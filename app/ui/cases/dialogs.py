@@ -418,3 +418,57 @@ class CommissionDialog(_Dialog):
             address=self.address.text(),
             phone=self.phone.text(),
         )
+
+
+class ConfirmationDialog(_Dialog):
+    """The signed agreement taken to the arbitration commission (仲裁审查确认) or the court
+    (司法确认): the day the parties applied, and a note."""
+
+    ok_text = "保存"
+
+    def __init__(self, ctx: AppContext, detail: CaseDetail, today: date, parent=None):
+        from app.domain.deadlines import review_deadline
+
+        super().__init__(ctx, f"仲裁审查确认 / 司法确认：{detail.case_no}", parent)
+        self.detail, self.today = detail, today
+        current = detail.current_agreement
+        due = review_deadline(current.signed_on) if current and current.signed_on else None
+        self.col.insertWidget(
+            0,
+            hint(
+                "双方当事人可以自调解协议生效之日起十五日内共同向仲裁委员会提出仲裁审查申请"
+                f"（办案规则第七十四条{'，本案应于' + cn_date(due) + '前' if due else ''}）；"
+                "也可以共同向人民法院申请司法确认。已申请的，登记申请日期和结果。"
+            ),
+        )
+        self.review = QCheckBox("已共同申请仲裁审查，日期：")
+        self.review_on = date_edit(detail.review_applied_on or today)
+        self.review.setChecked(detail.review_applied_on is not None)
+        self.form.add_field("仲裁审查：", self.review, "review_check")
+        self.form.add_field("", self.review_on, "review_applied_on")
+        self.court = QCheckBox("已共同申请司法确认，日期：")
+        self.court_on = date_edit(detail.court_confirmation_on or today)
+        self.court.setChecked(detail.court_confirmation_on is not None)
+        self.form.add_field("司法确认：", self.court, "court_check")
+        self.form.add_field("", self.court_on, "court_confirmation_on")
+        self.note = QPlainTextEdit(detail.confirmation_note or "")
+        self.note.setMaximumHeight(80)
+        self.note.setPlaceholderText("受理机构、案号、结果（如：已制作调解书）")
+        self.form.add_field("情况说明：", self.note, "confirmation_note")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        self.run(
+            workflow.record_confirmation,
+            self.ctx.store,
+            self.detail.id,
+            review_applied_on=from_qdate(self.review_on.date())
+            if self.review.isChecked()
+            else None,
+            court_confirmation_on=from_qdate(self.court_on.date())
+            if self.court.isChecked()
+            else None,
+            note=self.note.toPlainText(),
+            today=self.today,
+            expected_version=self.detail.version,
+        )
