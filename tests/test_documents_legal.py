@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
@@ -473,3 +474,31 @@ def test_the_joint_application_for_arbitration_review_and_its_deadline(store):
     )
     with store.read() as s:
         assert not [a for a in deadline_alerts(s, date(2026, 3, 18)) if a.kind == "review_due"]
+
+
+# ---------------------------------------------------------------- point 5: non-performance
+
+
+def test_the_nonperformance_notice_lists_each_overdue_term_its_balance_and_route(store):
+    from app.cases import performance
+
+    case_id, _ = signed(store)  # terms due 20 March (8000 wages), 10 April (4000.50), 10 March
+    with store.read() as s:
+        from app.cases.detail import load_case
+
+        d = load_case(s, case_id)
+    first = next(t for t in d.current_agreement.terms if t.seq == 1)
+    performance.record_performance(
+        store,
+        first.id,
+        performance.PerformanceInput(date(2026, 3, 18), Decimal("3000"), "银行转账", ""),
+        today=date(2026, 3, 18),
+    )
+    with pytest.raises(DocumentUnavailable, match="没有逾期"):
+        render("nonperformance", ctx_for(store, case_id, today=date(2026, 3, 9)))
+    text = pdf_text(render("nonperformance", ctx_for(store, case_id, today=date(2026, 3, 25))))
+    assert "调解协议履行情况告知书" in text
+    assert "第一项" in text and "5,000.00" in text  # 8000 - 3000 still owed
+    assert "申请支付令（第十六条）或申请仲裁" in text
+    assert "第三项" in text and "申请仲裁（第十五条）" in text  # an obligation: arbitration
+    assert "第二项" not in text.split("逾期未履行：")[1].split("依照")[0]  # not yet due

@@ -43,7 +43,14 @@ from app.documents.layout import (
     styles,
 )
 from app.domain.case_workflow import ACTIVE
-from app.domain.deadlines import fmt, review_deadline
+from app.domain.deadlines import (
+    Route,
+    default_route,
+    effective_due,
+    fmt,
+    review_deadline,
+    term_item_name,
+)
 from app.domain.decline import acceptance_due, route_for
 from app.domain.enums import (
     AgreementStatus,
@@ -1211,6 +1218,71 @@ def render_review_application(ctx: DocumentContext) -> bytes:
     return build_pdf(story, title=f"仲裁审查申请书 {d.case_no}", header=d.case_no)
 
 
+# ---------------------------------------------------------------- non-performance
+
+
+def nonperformance_refusal(d: CaseDetail, today: date) -> str | None:
+    if d.current_agreement is None:
+        return "本案没有已签署生效的调解协议书"
+    if not [1 for _, st in d.open_terms(today) if st.overdue]:
+        return "协议没有逾期未履行的条款"
+    return None
+
+
+def render_nonperformance(ctx: DocumentContext) -> bytes:
+    """调解协议履行情况告知书: each overdue term, what is still owed, and its route — a payment order
+    for Art. 16 terms the employer owes, arbitration (Art. 15) for the rest."""
+    d, st = ctx.detail, styles()
+    refusal = nonperformance_refusal(d, ctx.today)
+    if refusal:
+        raise DocumentUnavailable(refusal)
+    current = d.current_agreement
+    applicants = d.applicant_names(3)
+    rows = [["条款", "内容", "履行期限", "尚欠金额（元）", "救济途径"]]
+    for t, status in d.open_terms(ctx.today):
+        if not status.overdue:
+            continue
+        payer_is_employer = t.payer_enterprise_id in (None, d.respondent_id)
+        route = default_route(t.art16, payer_is_employer)
+        what = term_item_name(t.item) if t.kind.value == "payment" else t.description
+        due = effective_due(t.due_on, current.performance_deadline)
+        rows.append(
+            [
+                f"第{_cn_seq(t.seq)}项",
+                what,
+                cn_date(due),
+                money(status.outstanding) if status.outstanding is not None else "（未履行）",
+                "申请支付令（第十六条）或申请仲裁"
+                if route == Route.PAYMENT_ORDER
+                else "申请仲裁（第十五条）",
+            ]
+        )
+    story = _head("调解协议履行情况告知书", d.case_no)
+    story += [
+        para(f"{applicants}：", st.plain),
+        para(
+            f"你（你们）与{'、'.join(p.name for p in d.respondents)}于{cn_date(current.signed_on)}"
+            f"在本委员会主持下达成的调解协议，截至{cn_date(ctx.today)}，下列条款逾期未履行："
+        ),
+        grid(
+            rows,
+            [TEXT_W * 0.1, TEXT_W * 0.26, TEXT_W * 0.2, TEXT_W * 0.17, TEXT_W * 0.27],
+            label_cols=(),
+            header=True,
+        ),
+        Spacer(1, 3 * mm),
+        para(
+            f"依照{LAW}第十五条，一方当事人在协议约定期限内不履行调解协议的，另一方当事人可以依法申请仲裁。"
+            f"依照第十六条，因支付拖欠劳动报酬、工伤医疗费、经济补偿或者赔偿金事项达成调解协议，用人单位在协议约定"
+            "期限内不履行的，劳动者可以持调解协议书依法向人民法院申请支付令。由施工总承包单位先行清偿的款项，"
+            "不属于用人单位的支付义务，请申请仲裁。"
+        ),
+        *_arbitration_block(ctx, None),
+        _notice_end(ctx.organisation, ctx.today, "特此告知。"),
+    ]
+    return build_pdf(story, title=f"调解协议履行情况告知书 {d.case_no}", header=d.case_no)
+
+
 # ---------------------------------------------------------------- dispatch
 
 
@@ -1224,6 +1296,7 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "termination": render_termination,
     "expiry_notice": render_expiry_notice,
     "review_application": render_review_application,
+    "nonperformance": render_nonperformance,
 }
 
 
@@ -1259,6 +1332,8 @@ def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind,
             reason = expiry_refusal(detail, today)
         elif k.code == "review_application":
             reason = review_refusal(detail)
+        elif k.code == "nonperformance":
+            reason = nonperformance_refusal(detail, today)
         out.append((k, reason))
     return out
 
