@@ -51,7 +51,7 @@ def main() -> int:
             jobs = [
                 ("application", pick(store, lambda d: d.oral_application), {}, 2),
                 ("register", pick(store, lambda d: d.is_collective), {}, 1),
-                ("acceptance", pick(store, lambda d: d.is_construction), {}, 3),
+                ("acceptance", pick(store, lambda d: d.is_construction), {}, 6),
                 (
                     "session_record",
                     pick(
@@ -62,21 +62,67 @@ def main() -> int:
                     1,
                 ),
                 ("agreement", pick(store, lambda d: len(d.agreements) >= 2), {}, 2),
-                ("termination", pick(store, lambda d: d.status == CaseStatus.FAILED), {}, 1),
+                ("termination", pick(store, lambda d: d.status == CaseStatus.FAILED), {}, 2),
+                (
+                    "expiry_notice",
+                    pick(
+                        store,
+                        lambda d: d.status == CaseStatus.IN_MEDIATION and d.extended_until,
+                    ),
+                    {},
+                    2,
+                ),
+                *[
+                    (
+                        "decline",
+                        pick(store, lambda d, c=category: d.decline_category == c),
+                        {"name": f"decline-{category}"},
+                        1,
+                    )
+                    for category in (
+                        "not_labor_dispute",
+                        "pending_elsewhere",
+                        "respondent_refused",
+                        "out_of_scope",
+                    )
+                ],
+                (
+                    "agreement",
+                    pick(
+                        store,
+                        lambda d: (
+                            d.is_construction
+                            and d.current_agreement is not None
+                            and any(
+                                t.payer_enterprise_id not in (None, d.respondent_id)
+                                for t in d.current_agreement.terms
+                            )
+                        ),
+                    ),
+                    {"name": "agreement-contractor"},
+                    3,
+                ),
+                (
+                    "review_application",
+                    pick(store, lambda d: d.current_agreement is not None),
+                    {},
+                    2,
+                ),
             ]
             for kind, case_id, options, pages in jobs:
+                name = options.pop("name", kind)
                 pdf = render(kind, load_context(store, case_id), **options)
                 with tempfile.NamedTemporaryFile(suffix=".pdf", dir=tmp) as f:
                     f.write(pdf)
                     f.flush()
-                    prefix = out / kind
-                    for old in out.glob(f"{kind}-*.png"):
+                    prefix = out / name
+                    for old in out.glob(f"{name}-*.png"):
                         old.unlink()
                     subprocess.run(
                         ["pdftoppm", "-png", "-r", "70", "-l", str(pages), f.name, str(prefix)],
                         check=True,
                     )
-                print(kind, sorted(p.name for p in out.glob(f"{kind}-*.png")))
+                print(name, sorted(p.name for p in out.glob(f"{name}-*.png")))
         finally:
             store.close()
     return 0

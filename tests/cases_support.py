@@ -68,6 +68,8 @@ def form(**overrides) -> IntakeForm:
         requests="请求被申请人支付拖欠的工资及经济补偿。",
     )
     values.update(overrides)
+    if "employment_status" not in overrides:
+        values["employment_status"] = "ended" if values.get("employment_ended_on") else "ongoing"
     return IntakeForm(**values)
 
 

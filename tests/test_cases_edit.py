@@ -312,6 +312,10 @@ def test_details_and_a_phone_corrected_from_the_case_page(qtbot, store, page):
     assert dialog.mediator.currentData() == store.user.id and not dialog.known.isChecked()
     # A bad amount is refused under the claims table, nothing saved.
     dialog.claims.item(0, 1).setText("一万五")
+    # 经济补偿 with "劳动关系存续": the first save only shows the warning next to the field.
+    dialog.save_button.click()
+    assert dialog.employment_warning.isVisible()
+    assert "劳动关系存续" in dialog.employment_warning.text()
     dialog.save_button.click()
     problems = dialog.tables["claims"]
     qtbot.waitUntil(problems.isVisible, timeout=WAIT)

@@ -57,7 +57,14 @@ def test_store_refuses_a_transition_with_the_reason_and_changes_nothing(store):
 
 def test_decline_close_archive(store):
     case = register(store)
-    workflow.change_status(store, case.case_id, S.DECLINED, reason="已进入仲裁程序", today=RECEIVED)
+    workflow.change_status(
+        store,
+        case.case_id,
+        S.DECLINED,
+        reason="已进入仲裁程序",
+        decline_category="pending_elsewhere",
+        today=RECEIVED,
+    )
     workflow.change_status(store, case.case_id, S.CLOSED, today=date(2026, 3, 3))
     with pytest.raises(WorkflowRefused, match="档案号"):
         workflow.change_status(store, case.case_id, S.ARCHIVED, today=date(2026, 3, 3))

@@ -116,6 +116,12 @@ def test_intake_session_agreement_print_flow(qtbot, store, section, tmp_path, mo
     qtbot.waitUntil(lambda: problems.isVisible(), timeout=WAIT)
     assert "申请人1身份证号：身份证号校验位不符" in problems.text()
     assert "sex" not in problems.text()
+    # The employment status is required (Art. 27 depends on it).
+    status_form = next(f for f in intake.forms if f.widget_named("employment_status"))
+    status_error = status_form._errors[intake.employment_status]
+    assert status_error.isVisible() and "劳动关系存续" in status_error.text()
+    intake.employment_status.setCurrentIndex(intake.employment_status.findData("ongoing"))
+    assert not intake.employment_ended_on.isEnabled()
     with store.read() as s:
         assert not s.scalars(
             __import__("sqlalchemy").select(

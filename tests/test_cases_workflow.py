@@ -33,7 +33,11 @@ def facts(status: CaseStatus, **extra) -> CaseFacts:
 
 def given(target: CaseStatus, **extra) -> TransitionInput:
     values = dict(
-        on=TODAY, reason="说明", failure_reason=FailureReason.NO_AGREEMENT, archive_no="2026-档-001"
+        on=TODAY,
+        reason="说明",
+        failure_reason=FailureReason.NO_AGREEMENT,
+        archive_no="2026-档-001",
+        decline_category="respondent_refused",
     )
     values.update(extra)
     return TransitionInput(**values)
@@ -123,8 +127,9 @@ def test_accepting_needs_applicants_and_a_respondent():
     refused(S.REGISTERED, S.ACCEPTED, "没有被申请人", has_respondent=False)
 
 
-def test_declining_needs_a_reason():
+def test_declining_needs_a_reason_and_a_category():
     refused(S.REGISTERED, S.DECLINED, "须写明理由", reason="  ")
+    refused(S.REGISTERED, S.DECLINED, "原因类别", decline_category=None)
 
 
 def test_agreement_reached_needs_a_signed_agreement():

@@ -126,7 +126,8 @@ def test_every_kind_renders_with_the_parties_amounts_and_case_number(store, rich
         "鼓东街道劳动关系服务室" in session and "资金周转困难" in session and "第1次调解" in session
     )
     acceptance = render("acceptance", ctx)
-    assert "参加调解通知书" in pdf_text(acceptance) and page_count(acceptance) == 2
+    # notice, rights-and-duties sheet, the employer's notice (with the delivery receipt)
+    assert "参加调解通知书" in pdf_text(acceptance) and page_count(acceptance) >= 3
 
 
 def test_the_agreement_carries_every_field_published_formats_carry(store, rich_case, tmp_path):
@@ -159,16 +160,20 @@ def test_the_agreement_carries_every_field_published_formats_carry(store, rich_c
         "出具解除劳动合同证明",
         "12,000.50",
         "2026年4月10日前履行完毕",
-        "一式三份",
+        "各方当事人各执一份",
+        "（以下无正文）",
         "支付令",
         "第十六条",
         "第十四条",
-        "调解员（签名）",
+        "（签名）",
         "（盖章）",
         "福州市鼓楼区鼓东街道劳动争议调解委员会（印章）",
         "2026年3月5日",
     ):
         assert expected in text, expected
+    copies = len(d.applicants) + len(d.respondents) + 1
+    assert f"一式{'二三四五六七八九十'[copies - 2]}份" in text
+    assert "再无其他争议" not in text  # never added by the program
 
 
 def test_draft_and_superseded_versions_are_marked(store):
@@ -261,12 +266,15 @@ def test_termination_notice_states_the_right_to_arbitration_and_its_deadline(sto
         assert expected in text, expected
 
 
-def test_termination_after_fifteen_days_without_agreement(store):
+def test_after_fifteen_days_the_expiry_notice_not_the_termination_notice(store):
     case_id = in_mediation(store)
-    text = pdf_text(render("termination", ctx_for(store, case_id, today=date(2026, 3, 18))))
-    assert "十五日内" in text and "2026年3月17日" in text
-    # Wage arrears while employed: not bound by the year.
-    assert "不受该时效期间的限制" in text
+    ctx = ctx_for(store, case_id, today=date(2026, 3, 18))
+    with pytest.raises(DocumentUnavailable, match="调解尚未终止"):
+        render("termination", ctx)
+    text = pdf_text(render("expiry_notice", ctx))
+    assert "十五日" in text and "2026年3月17日" in text
+    # Wage arrears while employed (recorded as ongoing): not bound by the year.
+    assert "本案登记为劳动关系存续" in text and "不受一年时效期间的限制" in text
 
 
 def test_declined_case_gets_a_decline_notice(store):
@@ -274,7 +282,12 @@ def test_declined_case_gets_a_decline_notice(store):
     with pytest.raises(DocumentUnavailable, match="尚未受理"):
         render("acceptance", ctx_for(store, case.case_id))
     workflow.change_status(
-        store, case.case_id, CaseStatus.DECLINED, reason="该争议已由仲裁委员会受理", today=RECEIVED
+        store,
+        case.case_id,
+        CaseStatus.DECLINED,
+        reason="该争议已由仲裁委员会受理",
+        decline_category="pending_elsewhere",
+        today=RECEIVED,
     )
     text = pdf_text(render("acceptance", ctx_for(store, case.case_id)))
     assert "不予受理通知书" in text and "该争议已由仲裁委员会受理" in text

@@ -92,6 +92,8 @@ def test_accept_into_a_prefilled_registration_and_decline(qtbot, store, section)
     assert intake.channel_ref.text() == "WS2026-AAAA-BBB1"
     assert intake.respondent.value().new.name == "福州闽江餐饮管理有限公司"
     assert "三个月工资" in intake.facts.toPlainText()
+    # The application does not tell the employment status: the mediator asks and records it.
+    intake.employment_status.setCurrentIndex(intake.employment_status.findData("ongoing"))
     with qtbot.waitSignal(intake.registered, timeout=WAIT) as registered:
         intake.save_button.click()
     case_id, case_no = registered.args

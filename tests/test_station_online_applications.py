@@ -69,6 +69,9 @@ def test_applications_reach_the_right_station_and_the_decision_goes_back(
         assert form.workers[0].name == "林小明" and form.workers[0].id_number == GOOD["id_number"]
         assert form.respondent.new.name == GOOD["employer_name"]
         assert str(form.claims[0].amount) == "18000.50"
+        # The employment status is not in the application: the mediator asks it.
+        assert form.employment_status is None
+        form.employment_status = "ongoing"
         registered = register_case(station_a, form)
         assert mark_accepted(station_a, rows_a[0].id, registered.case_id, registered.case_no) == 1
         with station_a.read() as s:

@@ -157,6 +157,9 @@ def agreement_content(
                 "due_on": _day(t.due_on),
                 "method": t.method,
                 "payer": detail.name_of_enterprise(t.payer_enterprise_id),
+                # Art. 16 names the employer: a term the general contractor pays first
+                # (保障农民工工资支付条例 Art. 30) has the arbitration route, not a payment order
+                "payer_is_employer": t.payer_enterprise_id in (None, detail.respondent_id),
                 "payee": detail.name_of_person(t.payee_person_id),
                 "art16": t.art16,
             }

@@ -139,6 +139,11 @@ class _Builder:
             facts=facts,
             requests="请求被申请人依法支付上述款项。",
         )
+        if any(t in ("compensation", "termination") for t in types):
+            values["employment_status"] = "ended"
+            values["employment_ended_on"] = received - timedelta(days=rng.randrange(5, 40))
+        else:
+            values["employment_status"] = rng.choice(["ongoing", "ongoing", "unknown"])
         if values["channel"] in ("hotline_12345", "police_110", "petition"):
             values["channel_ref"] = f"{compact_date(received)}{rng.randrange(1000, 9999)}"
         values.update(extra)
@@ -185,7 +190,15 @@ class _Builder:
             now=self.now,
         )
 
-    def agree(self, case_id: str, signed_on: date, *, due: list[int], fraction: float = 0.9) -> str:
+    def agree(
+        self,
+        case_id: str,
+        signed_on: date,
+        *,
+        due: list[int],
+        fraction: float = 0.9,
+        contractor_pays_first: bool = False,
+    ) -> str:
         if self.recording:
             return ""
         with self.store.read() as s:
@@ -212,6 +225,10 @@ class _Builder:
                     method="银行转账",
                 )
             )
+        if contractor_pays_first:
+            # 保障农民工工资支付条例 Art. 30: the general contractor clears the arrears first
+            gc = next(p for p in d.respondents if p.role.value == "general_contractor")
+            terms[0].payer_enterprise_id = gc.enterprise_id
         terms.append(
             TermInput(
                 kind=TermKind.OBLIGATION,
@@ -226,7 +243,7 @@ class _Builder:
             AgreementInput(
                 facts=d.facts or "",
                 terms=terms,
-                other_terms="双方就本劳动争议再无其他纠纷。",
+                other_terms="双方就本劳动争议再无其他纠纷。",  # the parties' own term
                 performance_deadline=signed_on + timedelta(days=max(due)),
                 copies=3,
             ),
@@ -347,11 +364,41 @@ def _scenarios(b: _Builder, today: date) -> list[str]:
     made.append(case)
     # Declined (one closed), failed (one closed), withdrawn.
     case = b.register(T - d(12), types=("other",))
-    b.status(case, S.DECLINED, T - d(11), reason="该争议已由劳动人事争议仲裁委员会立案受理")
+    b.status(
+        case,
+        S.DECLINED,
+        T - d(11),
+        reason="该争议已由鼓楼区劳动人事争议仲裁委员会立案受理",
+        decline_category="pending_elsewhere",
+    )
     made.append(case)
     case = b.register(T - d(40), types=("other",))
-    b.status(case, S.DECLINED, T - d(39), reason="不属于劳动争议（承揽合同纠纷）")
+    b.status(
+        case,
+        S.DECLINED,
+        T - d(39),
+        reason="双方为承揽合同关系（承揽合同纠纷）",
+        decline_category="not_labor_dispute",
+    )
     b.status(case, S.CLOSED, T - d(38))
+    made.append(case)  # declined, then closed: the decline notice still prints
+    case = b.register(T - d(14), types=("wages",))
+    b.status(
+        case,
+        S.DECLINED,
+        T - d(13),
+        reason="被申请人书面表示不同意调解",
+        decline_category="respondent_refused",
+    )
+    made.append(case)
+    case = b.register(T - d(16), types=("wages",))
+    b.status(
+        case,
+        S.DECLINED,
+        T - d(15),
+        reason="用人单位及劳动合同履行地均在仓山区，应向仓山区有关街道调解组织申请",
+        decline_category="out_of_scope",
+    )
     made.append(case)
     case = b.register(T - d(25), types=("termination", "compensation"))
     b.accept(case, T - d(25))
@@ -379,6 +426,25 @@ def _scenarios(b: _Builder, today: date) -> list[str]:
     b.accept(case, T - d(10))
     b.session(case, T - d(8))
     b.status(case, S.WITHDRAWN, T - d(6), reason="被申请人已自行支付，申请人书面撤回调解申请")
+    made.append(case)
+    # Construction wage case: agreement whose first term the general contractor pays first.
+    case = b.register(
+        T - d(11),
+        workers=3,
+        is_construction=True,
+        is_migrant_worker=True,
+        project_name="鼓楼区某学校改扩建工程",
+        general_contractor=EnterpriseChoice(
+            new=EnterpriseInput(
+                name="福建闽都建工集团有限公司",
+                credit_code=b.demo.credit_code(rng),
+                legal_rep=b.demo.person_name(rng),
+            )
+        ),
+    )
+    b.accept(case, T - d(11))
+    b.session(case, T - d(9), "双方达成调解协议，工资由施工总承包单位先行清偿。")
+    b.agree(case, T - d(8), due=[10, 20], contractor_pays_first=True)
     made.append(case)
     # Agreement reached, terms still running.
     for offset in (6, 8):

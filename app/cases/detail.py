@@ -20,7 +20,15 @@ from app.domain.deadlines import (
     effective_due,
     term_status,
 )
-from app.domain.enums import AgreementStatus, CaseStatus, FailureReason, PartyRole, TermKind
+from app.domain.enums import (
+    AgreementStatus,
+    CaseStatus,
+    DeclineCategory,
+    EmploymentStatus,
+    FailureReason,
+    PartyRole,
+    TermKind,
+)
 from app.domain.validators import age_on
 from app.store.errors import NotFound
 from app.store.models import (
@@ -155,6 +163,8 @@ class SessionInfo:
     record: str | None
     outcome: str | None
     version: int
+    rights_explained: bool = False
+    recusal_note: str | None = None
 
 
 @dataclass
@@ -184,6 +194,9 @@ class CaseDetail:
     registered_at: datetime
     accepted_on: date | None
     declined_reason: str | None
+    decline_category: DeclineCategory | None
+    declined_on: date | None
+    declined_by: str | None
     mediation_started_on: date | None
     extended_until: date | None
     extension_note: str | None
@@ -202,6 +215,10 @@ class CaseDetail:
     mediator_id: str | None
     mediator_name: str | None
     co_mediators: str | None
+    employment_status: EmploymentStatus | None
+    review_applied_on: date | None
+    court_confirmation_on: date | None
+    confirmation_note: str | None
     employment_ended_on: date | None
     infringement_known_on: date | None
     respondent_id: str | None
@@ -284,6 +301,13 @@ class CaseDetail:
     # ---------------------------------------------------------- deadlines
 
     @property
+    def is_declined(self) -> bool:
+        """A decline decision was recorded (the case may since have been closed or archived)."""
+        return self.status == CaseStatus.DECLINED or bool(
+            self.decline_category or self.declined_on or self.declined_reason
+        )
+
+    @property
     def clock(self) -> MediationClock:
         return MediationClock(self.received_on, self.extended_until)
 
@@ -297,6 +321,7 @@ class CaseDetail:
             known_on=self.infringement_known_on,
             employment_ended_on=self.employment_ended_on,
             interruptions=stops,
+            employment_ongoing=self.employment_status == EmploymentStatus.ONGOING,
         )
 
     def open_terms(self, today: date) -> list[tuple[TermInfo, TermStatus]]:
@@ -357,6 +382,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
         registered_at=case.registered_at,
         accepted_on=case.accepted_on,
         declined_reason=case.declined_reason,
+        decline_category=case.decline_category,
+        declined_on=case.declined_on,
+        declined_by=case.declined_by,
         mediation_started_on=case.mediation_started_on,
         extended_until=case.extended_until,
         extension_note=case.extension_note,
@@ -375,6 +403,10 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
         mediator_id=case.mediator_id,
         mediator_name=mediator.display_name if mediator else None,
         co_mediators=case.co_mediators,
+        employment_status=case.employment_status,
+        review_applied_on=case.review_applied_on,
+        court_confirmation_on=case.court_confirmation_on,
+        confirmation_note=case.confirmation_note,
         employment_ended_on=case.employment_ended_on,
         infringement_known_on=case.infringement_known_on,
         respondent_id=case.respondent_id,
@@ -449,6 +481,8 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
                 m.record,
                 m.outcome,
                 m.version,
+                bool(m.rights_explained),
+                m.recusal_note,
             )
         )
     agreements = list(

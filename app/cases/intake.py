@@ -26,7 +26,7 @@ from app.domain import amounts, reference
 from app.domain.case_workflow import CaseFacts, TransitionInput, TransitionRefused, check_transition
 from app.domain.dates import cn_datetime
 from app.domain.deadlines import fmt
-from app.domain.enums import CaseStatus, PartyRole, Sex
+from app.domain.enums import CaseStatus, EmploymentStatus, PartyRole, Sex
 from app.domain.identity import IdDocType, check_identity
 from app.domain.validators import check_id_number, check_phone
 from app.store.models import (
@@ -112,6 +112,8 @@ class IntakeForm:
     facts: str = ""
     requests: str = ""
     is_migrant_worker: bool = False
+    #: required: 劳动关系存续 / 已解除或终止 (with the day) / 不清楚 (Art. 27 depends on it)
+    employment_status: EmploymentStatus | str | None = None
     employment_ended_on: date | None = None
     infringement_known_on: date | None = None
     agents: list[AgentInput] = field(default_factory=list)
@@ -166,6 +168,51 @@ def _check_dates(form: IntakeForm, today: date, problems: Problems) -> None:
         problems.add("employment_ended_on", "劳动关系解除或终止日期", "不能晚于今天")
     if form.infringement_known_on and form.infringement_known_on > form.received_on:
         problems.add("infringement_known_on", "知道权利被侵害之日", "不能晚于收到调解申请之日")
+
+
+def check_employment(
+    status, ended_on: date | None, problems: Problems
+) -> tuple[EmploymentStatus | None, date | None]:
+    """The employment status is required; an end date goes with "已解除或终止" and only with it."""
+    try:
+        value = EmploymentStatus(status) if status else None
+    except ValueError:
+        value = None
+    if value is None:
+        problems.add(
+            "employment_status",
+            "劳动关系状态",
+            "请选择劳动关系存续、已解除或终止、或不清楚（决定仲裁时效的计算，调解仲裁法第二十七条）",
+        )
+        return None, ended_on
+    if value == EmploymentStatus.ENDED:
+        if ended_on is None:
+            problems.add(
+                "employment_ended_on",
+                "劳动关系解除或终止日期",
+                "劳动关系已解除或终止的，请填写日期",
+            )
+        return value, ended_on
+    return value, None
+
+
+#: claims that presuppose the relationship has ended (经济补偿/赔偿金, 解除或终止劳动合同)
+ENDING_CLAIMS = frozenset({"compensation", "termination"})
+
+
+def employment_warnings(status, claim_types) -> list[str]:
+    """Warnings (not errors) about the employment status against the claims recorded."""
+    if not status or EmploymentStatus(status) != EmploymentStatus.ONGOING:
+        return []
+    ending = [t for t in dict.fromkeys(claim_types) if t in ENDING_CLAIMS]
+    if not ending:
+        return []
+    names = "、".join(reference.dispute_type_name(t) for t in ending)
+    return [
+        f"登记为“劳动关系存续”，但请求事项有{names}：这类请求通常以劳动关系已解除或终止为前提。"
+        "请核实劳动关系状态；如已解除或终止，请改为“已解除或终止”并填写日期，"
+        "否则通知书会按劳动关系存续告知时效"
+    ]
 
 
 def check_worker(
@@ -362,6 +409,9 @@ def validate_intake(
     problems = Problems()
     clean: dict = {}
     _check_dates(form, today, problems)
+    clean["employment_status"], clean["employment_ended_on"] = check_employment(
+        form.employment_status, form.employment_ended_on, problems
+    )
     channels = {c.code for c in reference.intake_channels()}
     if form.channel not in channels:
         problems.add("channel", "来源渠道", "请选择来源渠道")
@@ -488,7 +538,8 @@ def register_case(store, form: IntakeForm, *, today: date | None = None) -> Regi
             requests=(form.requests or "").strip() or None,
             mediator_id=form.mediator_id or store.user.id,
             co_mediators=(form.co_mediators or "").strip() or None,
-            employment_ended_on=form.employment_ended_on,
+            employment_status=clean["employment_status"],
+            employment_ended_on=clean["employment_ended_on"],
             infringement_known_on=form.infringement_known_on,
         )
         s.add(case)

@@ -35,12 +35,15 @@ from app.domain.case_workflow import ACTIVE, AGREED
 from app.domain.deadlines import (
     MEDIATION_DAYS,
     MEDIATION_WARN_DAYS,
+    REVIEW_DAYS,
     TERM_WARN_DAYS,
     MediationClock,
     default_route,
     fmt,
+    review_deadline,
     term_item_name,
 )
+from app.domain.decline import acceptance_due
 from app.domain.enums import AgreementStatus, CaseStatus, PartyRole, TermKind
 from app.domain.validators import mask_id_number
 from app.store.models import (
@@ -412,7 +415,8 @@ def _maintained_count(session: Session, f: CaseFilter) -> int:
 class Alert:
     case_id: str
     case_no: str
-    #: mediation_due_soon | mediation_expired | term_due_soon | term_overdue
+    #: mediation_due_soon | mediation_expired | acceptance_due | acceptance_overdue |
+    #: term_due_soon | term_overdue
     kind: str
     due_on: date
     days_left: int
@@ -550,6 +554,58 @@ def deadline_alerts(session: Session, today: date) -> list[Alert]:
         if left < 0:
             text_ += "：请尽快结束调解（达成协议或终止调解），当事人可依法申请仲裁"
         alerts.append(Alert(case_id, case_no, kind, clock.end, left, text_))
+    # 17号令 Art. 22: accept (or decline) within 3 working days of receipt.
+    for case_id, case_no, received_on in session.execute(
+        select(DisputeCase.id, DisputeCase.case_no, DisputeCase.received_on)
+        .where(
+            DisputeCase.deleted.is_(False),
+            DisputeCase.status == CaseStatus.REGISTERED.value,
+            DisputeCase.received_on >= today - timedelta(days=60),
+        )
+        .order_by(DisputeCase.received_on)
+    ):
+        due = acceptance_due(received_on)
+        left = (due - today).days
+        if left > 1:
+            continue
+        if left < 0:
+            kind = "acceptance_overdue"
+            text_ = (
+                f"收到申请已超过3个工作日（应于{fmt(due)}前决定）仍未受理或不予受理："
+                "请尽快作出决定并书面通知申请人"
+            )
+        else:
+            kind = "acceptance_due"
+            text_ = f"应于{fmt(due)}前决定是否受理（收到申请之日起3个工作日）"
+        alerts.append(Alert(case_id, case_no, kind, due, left, text_))
+    # 办案规则 Art. 74: the joint application for arbitration review within 15 days of signing.
+    for case_id, case_no, signed_on in session.execute(
+        select(DisputeCase.id, DisputeCase.case_no, MediationAgreement.signed_on)
+        .join(MediationAgreement, MediationAgreement.case_id == DisputeCase.id)
+        .where(
+            DisputeCase.deleted.is_(False),
+            DisputeCase.status.in_([s.value for s in AGREED]),
+            DisputeCase.review_applied_on.is_(None),
+            DisputeCase.court_confirmation_on.is_(None),
+            MediationAgreement.deleted.is_(False),
+            MediationAgreement.status == AgreementStatus.SIGNED.value,
+            MediationAgreement.signed_on >= today - timedelta(days=REVIEW_DAYS),
+        )
+    ):
+        due = review_deadline(signed_on)
+        left = (due - today).days
+        if 0 <= left <= MEDIATION_WARN_DAYS:
+            alerts.append(
+                Alert(
+                    case_id,
+                    case_no,
+                    "review_due",
+                    due,
+                    left,
+                    f"双方如需申请仲裁审查确认，应于{fmt(due)}前共同向仲裁委员会提出"
+                    "（办案规则第七十四条）；已申请或申请司法确认的，请在案件页登记",
+                )
+            )
     for r in _term_rows(
         session,
         DisputeCase.status.in_([s.value for s in AGREED]),

@@ -27,6 +27,10 @@ class SessionInput:
     attendees: str = ""
     record: str = ""
     outcome: str = ""
+    #: the mediator explained rights and duties, including the right to ask for 回避
+    rights_explained: bool = False
+    #: a request that a mediator step aside: who asked, whom, what was decided ("" = none)
+    recusal_note: str = ""
 
 
 def _validate(data: SessionInput, received_on: date, now: datetime) -> dict:
@@ -61,6 +65,8 @@ def _validate(data: SessionInput, received_on: date, now: datetime) -> dict:
         "attendees": data.attendees.strip(),
         "record": data.record.strip(),
         "outcome": (data.outcome or "").strip() or None,
+        "rights_explained": bool(data.rights_explained),
+        "recusal_note": (data.recusal_note or "").strip() or None,
     }
 
 

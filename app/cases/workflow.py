@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.detail import load_case
 from app.cases.errors import Problems, WorkflowRefused
-from app.cases.intake import ClaimInput, _check_claims
+from app.cases.intake import ClaimInput, _check_claims, check_employment
 from app.cases.risk import refresh_respondent_risk
 from app.domain.case_workflow import (
     ACTIVE,
@@ -20,8 +20,8 @@ from app.domain.case_workflow import (
     TransitionRefused,
     check_transition,
 )
-from app.domain.deadlines import DeadlineError, check_extension
-from app.domain.enums import CaseStatus, FailureReason
+from app.domain.deadlines import DeadlineError, check_extension, fmt
+from app.domain.enums import CaseStatus, DeclineCategory, FailureReason
 from app.store.changes import soft_delete
 from app.store.errors import Conflict, NotFound
 from app.store.models import CaseClaim, DisputeCase, UserAccount, utcnow
@@ -59,6 +59,9 @@ def apply_transition(
         case.accepted_on = given.on
     elif target == S.DECLINED:
         case.declined_reason = reason
+        case.decline_category = DeclineCategory(given.decline_category)
+        case.declined_on = given.on
+        case.declined_by = (given.decided_by or "").strip() or None
         case.outcome_on = given.on
     elif target == S.IN_MEDIATION:
         case.mediation_started_on = given.on
@@ -96,13 +99,20 @@ def change_status(
     reason: str | None = None,
     failure_reason: FailureReason | None = None,
     archive_no: str | None = None,
+    decline_category: DeclineCategory | str | None = None,
     today: date | None = None,
     expected_version: int | None = None,
 ) -> None:
     """Move a case to ``target``; refused with a Chinese reason unless the rules allow it."""
     today = today or date.today()
+    user = getattr(store, "user", None)
     given = TransitionInput(
-        on=on or today, reason=reason, failure_reason=failure_reason, archive_no=archive_no
+        on=on or today,
+        reason=reason,
+        failure_reason=failure_reason,
+        archive_no=archive_no,
+        decline_category=DeclineCategory(decline_category) if decline_category else None,
+        decided_by=getattr(user, "display_name", None),
     )
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
@@ -149,6 +159,7 @@ def update_details(
     is_migrant_worker: bool,
     employment_ended_on: date | None,
     infringement_known_on: date | None,
+    employment_status=None,
     today: date | None = None,
     expected_version: int | None = None,
 ) -> None:
@@ -166,6 +177,16 @@ def update_details(
         clean_claims = _check_claims(IntakeForm(claims=claims), problems)
         if employment_ended_on and employment_ended_on > today:
             problems.add("employment_ended_on", "劳动关系解除或终止日期", "不能晚于今天")
+        if employment_status is None and case.employment_status is not None:
+            employment_status = case.employment_status
+        if employment_status is None:
+            # A case registered before the status was asked: an end date still tells it.
+            employment_status = "ended" if employment_ended_on else None
+        status_value = None
+        if employment_status is not None:
+            status_value, employment_ended_on = check_employment(
+                employment_status, employment_ended_on, problems
+            )
         if infringement_known_on and infringement_known_on > case.received_on:
             problems.add("infringement_known_on", "知道权利被侵害之日", "不能晚于收到调解申请之日")
         if mediator_id:
@@ -178,6 +199,7 @@ def update_details(
         case.mediator_id = mediator_id or case.mediator_id
         case.co_mediators = (co_mediators or "").strip() or None
         case.is_migrant_worker = bool(is_migrant_worker)
+        case.employment_status = status_value
         case.employment_ended_on = employment_ended_on
         case.infringement_known_on = infringement_known_on
         existing = list(
@@ -195,3 +217,42 @@ def update_details(
         for new in clean_claims[len(existing) :]:
             s.add(CaseClaim(case_id=case_id, **new))
         refresh_respondent_risk(s, case, today)
+
+
+def record_confirmation(
+    store,
+    case_id: str,
+    *,
+    review_applied_on: date | None,
+    court_confirmation_on: date | None,
+    note: str | None,
+    today: date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Record that the parties applied jointly for arbitration review (仲裁审查确认, 办案规则
+    Art. 74) or for court confirmation (司法确认) of the signed agreement."""
+    today = today or date.today()
+    with store.unit_of_work() as s:
+        case = _case_for_update(s, case_id, expected_version)
+        detail = load_case(s, case_id)
+        current = detail.current_agreement
+        if current is None or current.signed_on is None:
+            raise WorkflowRefused("本案没有已签署生效的调解协议书，不能登记仲裁审查确认或司法确认")
+        problems = Problems()
+        for key, label, day in (
+            ("review_applied_on", "申请仲裁审查日期", review_applied_on),
+            ("court_confirmation_on", "申请司法确认日期", court_confirmation_on),
+        ):
+            if day is None:
+                continue
+            if day < current.signed_on:
+                problems.add(key, label, f"不能早于协议签署之日{fmt(current.signed_on)}")
+            if day > today:
+                problems.add(key, label, "不能晚于今天")
+        note = (note or "").strip() or None
+        if note and len(note) > 500:
+            problems.add("confirmation_note", "情况说明", "不超过500个字符")
+        problems.raise_if_any()
+        case.review_applied_on = review_applied_on
+        case.court_confirmation_on = court_confirmation_on
+        case.confirmation_note = note

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.deadlines import MediationClock, fmt
-from app.domain.enums import CaseStatus, FailureReason
+from app.domain.enums import CaseStatus, DeclineCategory, FailureReason
 
 S = CaseStatus
 
@@ -118,6 +118,9 @@ class TransitionInput:
     reason: str | None = None
     failure_reason: FailureReason | None = None
     archive_no: str | None = None
+    #: a decline: its category (each has its own route on the notice) and who decided
+    decline_category: DeclineCategory | None = None
+    decided_by: str | None = None
 
 
 def _refuse(reason: str, field: str | None = None) -> None:
@@ -149,6 +152,12 @@ def check_transition(
     elif target == S.DECLINED:
         if not reason:
             _refuse("不予受理须写明理由（例如不属于劳动争议、已进入仲裁或诉讼程序）", "理由")
+        if given.decline_category is None:
+            _refuse(
+                "请选择不予受理的原因类别（不属于劳动争议、已由仲裁委员会或法院受理、"
+                "被申请人不同意调解、不属于本组织受理范围）：通知书按类别告知申请人去向",
+                "原因类别",
+            )
     elif target == S.IN_MEDIATION:
         if facts.accepted_on and on < facts.accepted_on:
             _refuse(f"开始调解的日期不能早于受理日期{fmt(facts.accepted_on)}", "日期")
@@ -218,6 +227,7 @@ def allowed_targets(facts: CaseFacts, today: date) -> list[tuple[CaseStatus, str
                 else FailureReason.PARTY_REFUSED
             ),
             archive_no="（待填写）",
+            decline_category=DeclineCategory.RESPONDENT_REFUSED,
         )
         try:
             check_transition(facts, target, given, today)

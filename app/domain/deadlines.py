@@ -190,20 +190,25 @@ def arbitration_limit(
     known_on: date | None,
     employment_ended_on: date | None,
     interruptions: Iterable[date] = (),
+    employment_ongoing: bool | None = None,
 ) -> ArbitrationLimit:
     """Art. 27 for a case with the given claim types.
 
     ``known_on``: the day the worker knew or should have known of the infringement.
-    ``employment_ended_on``: ``None`` while the employment relationship continues.
+    ``employment_ended_on``: the day the relationship ended, if it did.
+    ``employment_ongoing``: True only when "劳动关系存续" was recorded; False when it ended or is
+    not known. ``None`` (older callers): ongoing exactly when no end date is given.
     ``interruptions``: days the period was interrupted (the application for mediation was received,
     an agreement was signed …); each restarts the year if it came before the year ran out.
     """
     stops = tuple(d for d in interruptions if d is not None)
+    if employment_ongoing is None:
+        employment_ongoing = employment_ended_on is None
     per_type: list[LimitForType] = []
     incomplete = False
     for code in dict.fromkeys(dispute_types):
-        if code in REMUNERATION_TYPES:
-            if employment_ended_on is None:
+        if code in REMUNERATION_TYPES and (employment_ongoing or employment_ended_on):
+            if employment_ongoing:
                 per_type.append(
                     LimitForType(
                         code, None, "劳动关系存续期间因拖欠劳动报酬发生争议，不受一年时效限制"
@@ -244,6 +249,18 @@ def arbitration_limit(
         return ArbitrationLimit(None, basis, tuple(per_type), incomplete)
     earliest = min(dated, key=lambda p: p.deadline)  # type: ignore[arg-type,return-value]
     return ArbitrationLimit(earliest.deadline, earliest.basis, tuple(per_type), incomplete)
+
+
+# ---------------------------------------------------------------- arbitration review (办案规则 Art. 74)
+
+#: 劳动人事争议仲裁办案规则 Art. 74: the parties may jointly apply within 15 days of the agreement
+#: taking effect
+REVIEW_DAYS = 15
+
+
+def review_deadline(signed_on: date) -> date:
+    """Last day for the joint application for arbitration review (the signing day not counted)."""
+    return signed_on + timedelta(days=REVIEW_DAYS)
 
 
 # ---------------------------------------------------------------- agreement terms and Art. 16

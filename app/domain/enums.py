@@ -72,6 +72,24 @@ class FailureReason(LabeledEnum):
     PARTY_REFUSED = ("party_refused", "一方拒绝调解")
 
 
+class EmploymentStatus(LabeledEnum):
+    """The employment relationship at intake: it decides which rule of Art. 27 applies."""
+
+    ONGOING = ("ongoing", "劳动关系存续")
+    ENDED = ("ended", "已解除或终止")
+    UNKNOWN = ("unknown", "不清楚")
+
+
+class DeclineCategory(LabeledEnum):
+    """Why an application for mediation is declined; each has its own route (see
+    ``app.domain.decline``)."""
+
+    NOT_LABOR_DISPUTE = ("not_labor_dispute", "不属于劳动争议")
+    PENDING_ELSEWHERE = ("pending_elsewhere", "已由仲裁委员会或人民法院受理")
+    RESPONDENT_REFUSED = ("respondent_refused", "被申请人不同意调解")
+    OUT_OF_SCOPE = ("out_of_scope", "不属于本调解组织受理范围")
+
+
 class PartyRole(LabeledEnum):
     APPLICANT = ("applicant", "申请人")
     RESPONDENT = ("respondent", "被申请人")

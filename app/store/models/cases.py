@@ -8,7 +8,15 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.enums import AgreementStatus, CaseStatus, FailureReason, PartyRole, TermKind
+from app.domain.enums import (
+    AgreementStatus,
+    CaseStatus,
+    DeclineCategory,
+    EmploymentStatus,
+    FailureReason,
+    PartyRole,
+    TermKind,
+)
 from app.store.models.base import Base, EnumText, Money, Synced, UTCDateTime
 
 
@@ -34,6 +42,10 @@ class DisputeCase(Synced, Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_on: Mapped[date | None] = mapped_column(Date)
     declined_reason: Mapped[str | None] = mapped_column(Text)
+    #: the decline decision (企业劳动争议协商调解规定 Art. 22): its category, day and who decided
+    decline_category: Mapped[DeclineCategory | None] = mapped_column(EnumText(DeclineCategory))
+    declined_on: Mapped[date | None] = mapped_column(Date)
+    declined_by: Mapped[str | None] = mapped_column(String(60))
     mediation_started_on: Mapped[date | None] = mapped_column(Date)
     #: an extension of the mediation period, recorded with both parties' consent
     extended_until: Mapped[date | None] = mapped_column(Date)
@@ -57,7 +69,15 @@ class DisputeCase(Synced, Base):
     mediator_id: Mapped[str | None] = mapped_column(String(36), index=True)
     co_mediators: Mapped[str | None] = mapped_column(String(200))
 
-    #: for the one-year arbitration limit of Art. 27
+    #: the signed agreement taken further: the joint application for arbitration review
+    #: (仲裁审查确认, 办案规则 Art. 74, within 15 days of the agreement taking effect) and court
+    #: confirmation (司法确认), with a note (commission/court, case number, result)
+    review_applied_on: Mapped[date | None] = mapped_column(Date)
+    court_confirmation_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_note: Mapped[str | None] = mapped_column(Text)
+    #: for the one-year arbitration limit of Art. 27; ``None`` only in cases registered before
+    #: the status was asked at intake
+    employment_status: Mapped[EmploymentStatus | None] = mapped_column(EnumText(EmploymentStatus))
     employment_ended_on: Mapped[date | None] = mapped_column(Date)
     infringement_known_on: Mapped[date | None] = mapped_column(Date)
 
@@ -113,6 +133,10 @@ class MediationSession(Synced, Base):
     attendees: Mapped[str | None] = mapped_column(Text)
     record: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
+    #: the mediator explained the parties' rights and duties (and the right to ask for 回避)
+    rights_explained: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a party asked a mediator to step aside (回避): who, whom, and what was decided
+    recusal_note: Mapped[str | None] = mapped_column(Text)
 
 
 class MediationAgreement(Synced, Base):

@@ -38,6 +38,7 @@ from app.cases.queries import case_timeline
 from app.documents.case_documents import available_kinds, load_context, render
 from app.domain.case_workflow import (
     ACTIVE,
+    AGREED,
     AGREEMENT_ALLOWED,
     EDITABLE,
     PERFORMANCE_ALLOWED,
@@ -280,6 +281,12 @@ class CasePage(QWidget):
             b.clicked.connect(self.extend)
             self.actions_row.addWidget(b)
             self.action_buttons["extend"] = b
+        if d.current_agreement is not None and d.status in AGREED:
+            b = QPushButton("仲裁审查确认/司法确认…")
+            b.setEnabled(can_write)
+            b.clicked.connect(self.confirmation)
+            self.actions_row.addWidget(b)
+            self.action_buttons["confirmation"] = b
         if d.status in EDITABLE:
             for key, text, handler in (
                 ("edit_details", "修改登记信息…", self.edit_details),
@@ -396,17 +403,43 @@ class CasePage(QWidget):
         parts.append(row("事实与理由", escape(d.facts or "").replace("\n", "<br>")))
         if d.oral_record:
             parts.append(row("口头申请记录", escape(d.oral_record).replace("\n", "<br>")))
+        employment = d.employment_status.label if d.employment_status else "（未登记）"
+        if d.employment_ended_on:
+            employment += f"（{cn_date(d.employment_ended_on)}）"
+        parts.append(row("劳动关系", escape(employment)))
         parts.append(
             row("承办调解员", escape("、".join(x for x in (d.mediator_name, d.co_mediators) if x)))
         )
         if d.extension_note:
             parts.append(row("延长期限", escape(d.extension_note).replace("\n", "<br>")))
+        if d.is_declined:
+            decision = "、".join(
+                x
+                for x in (
+                    cn_date(d.declined_on or d.outcome_on)
+                    if (d.declined_on or d.outcome_on)
+                    else "",
+                    d.decline_category.label if d.decline_category else "",
+                    f"决定人：{d.declined_by}" if d.declined_by else "",
+                )
+                if x
+            )
+            parts.append(row("不予受理决定", escape(decision)))
         if d.declined_reason:
             parts.append(row("不予受理理由", escape(d.declined_reason)))
         if d.failure_reason:
             parts.append(row("终止原因", escape(d.failure_reason.label)))
         if d.outcome_note:
             parts.append(row("情况说明", escape(d.outcome_note).replace("\n", "<br>")))
+        if d.review_applied_on or d.court_confirmation_on:
+            bits = []
+            if d.review_applied_on:
+                bits.append(f"{cn_date(d.review_applied_on)}共同申请仲裁审查")
+            if d.court_confirmation_on:
+                bits.append(f"{cn_date(d.court_confirmation_on)}共同申请司法确认")
+            if d.confirmation_note:
+                bits.append(d.confirmation_note)
+            parts.append(row("审查确认", escape("；".join(bits))))
         if d.archive_no:
             parts.append(row("档案号", escape(d.archive_no)))
         parts.append("</table>")
@@ -512,6 +545,11 @@ class CasePage(QWidget):
 
     def transition(self, target: CaseStatus) -> None:
         self._after(TransitionDialog(self.ctx, self.detail, target, self.today(), self))
+
+    def confirmation(self) -> None:
+        from app.ui.cases.dialogs import ConfirmationDialog
+
+        self._after(ConfirmationDialog(self.ctx, self.detail, self.today(), self))
 
     def extend(self) -> None:
         self._after(ExtensionDialog(self.ctx, self.detail, self.today(), self))

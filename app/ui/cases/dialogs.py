@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -21,7 +22,7 @@ from app.cases import performance, sessions, workflow
 from app.cases.detail import CaseDetail, TermInfo
 from app.domain.case_workflow import ACTION_LABELS, failure_reasons_for
 from app.domain.deadlines import term_item_name
-from app.domain.enums import CaseStatus, TermKind
+from app.domain.enums import CaseStatus, DeclineCategory, TermKind
 from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money, run_write
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
@@ -93,6 +94,13 @@ class TransitionDialog(_Dialog):
             for reason in failure_reasons_for(detail.status):
                 self.failure.addItem(reason.label, reason)
             self.form.add_field("终止原因：", self.failure, "终止原因")
+        self.category = None
+        if target == S.DECLINED:
+            self.category = QComboBox()
+            self.category.addItem("（请选择）", None)
+            for value, label in DeclineCategory.choices():
+                self.category.addItem(label, value)
+            self.form.add_field("原因类别：", self.category, "原因类别")
         self.archive_no = None
         if target == S.ARCHIVED:
             self.archive_no = self.form.add_field("档案号：", QLineEdit(), "档案号")
@@ -121,6 +129,7 @@ class TransitionDialog(_Dialog):
             reason=self.reason.toPlainText() if self.reason else None,
             failure_reason=self.failure.currentData() if self.failure else None,
             archive_no=self.archive_no.text() if self.archive_no else None,
+            decline_category=self.category.currentData() if self.category else None,
             today=self.today,
             expected_version=self.detail.version,
         )
@@ -145,7 +154,10 @@ class TransitionDialog(_Dialog):
 
 _EXPLAIN = {
     S.ACCEPTED: "经审查符合受理条件的，予以受理。",
-    S.DECLINED: "不属于劳动争议、已进入仲裁或诉讼程序等不予受理的，须写明理由。",
+    S.DECLINED: (
+        "不属于劳动争议、已由仲裁委员会或法院受理、被申请人不同意调解、不属于本组织受理范围的，"
+        "不予受理：选择原因类别并写明情况，通知书按类别告知申请人去向（17号令第二十二条：书面通知申请人）。"
+    ),
     S.IN_MEDIATION: "开始组织调解。记录第一次调解笔录时也会自动开始调解。",
     S.FAILED: "调解不成的，终止调解；当事人可以依法申请仲裁，请打印调解终止通知书交当事人。",
     S.WITHDRAWN: "申请人撤回调解申请的，写明撤回方式（书面或口头）和时间。",
@@ -277,6 +289,14 @@ class SessionDialog(_Dialog):
         self.outcome = QPlainTextEdit(existing.outcome or "" if existing else "")
         self.outcome.setMaximumHeight(70)
         self.form.add_field("调解结果：", self.outcome, "outcome")
+        self.rights = QCheckBox("已告知当事人的权利义务，以及申请调解员回避的权利")
+        self.rights.setChecked(existing.rights_explained if existing else False)
+        self.form.add_field("权利告知：", self.rights, "rights_explained")
+        self.recusal = QLineEdit(existing.recusal_note or "" if existing else "")
+        self.recusal.setPlaceholderText(
+            "无人申请回避的留空；申请的，写明谁申请哪位调解员回避及处理结果"
+        )
+        self.form.add_field("申请回避：", self.recusal, "recusal_note")
         self.finish_layout()
         # A long record is typed during the session: keep it as an encrypted draft.
         key = f"case-session:{detail.id}:{existing.id if existing else 'new'}"
@@ -301,6 +321,8 @@ class SessionDialog(_Dialog):
             attendees=self.attendees.toPlainText(),
             record=self.record.toPlainText(),
             outcome=self.outcome.toPlainText(),
+            rights_explained=self.rights.isChecked(),
+            recusal_note=self.recusal.text(),
         )
 
     def submit(self) -> None:
@@ -360,4 +382,93 @@ class PerformanceDialog(_Dialog):
                 note=self.note.text(),
             ),
             today=self.today,
+        )
+
+
+class CommissionDialog(_Dialog):
+    """The competent arbitration commission printed on every notice that points to arbitration."""
+
+    ok_text = "保存"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        from app.cases.arbitration import load_commission
+
+        super().__init__(ctx, "仲裁委员会信息", parent)
+        current = load_commission(ctx.store)
+        self.col.insertWidget(
+            0,
+            hint(
+                "调解终止通知书、调解期限届满告知书、不予受理通知书等告知当事人申请仲裁的文书，"
+                "都会印上这里的仲裁委员会名称、地址和电话（调解仲裁法第二十一条：劳动合同履行地或者"
+                "用人单位所在地的仲裁委员会管辖）。"
+            ),
+        )
+        self.name = self.form.add_field("名称：", QLineEdit(current.name), "name")
+        self.address = self.form.add_field("地址：", QLineEdit(current.address or ""), "address")
+        self.phone = self.form.add_field("电话：", QLineEdit(current.phone or ""), "phone")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        from app.cases.arbitration import save_commission
+
+        self.run(
+            save_commission,
+            self.ctx.store,
+            name=self.name.text(),
+            address=self.address.text(),
+            phone=self.phone.text(),
+        )
+
+
+class ConfirmationDialog(_Dialog):
+    """The signed agreement taken to the arbitration commission (仲裁审查确认) or the court
+    (司法确认): the day the parties applied, and a note."""
+
+    ok_text = "保存"
+
+    def __init__(self, ctx: AppContext, detail: CaseDetail, today: date, parent=None):
+        from app.domain.deadlines import review_deadline
+
+        super().__init__(ctx, f"仲裁审查确认 / 司法确认：{detail.case_no}", parent)
+        self.detail, self.today = detail, today
+        current = detail.current_agreement
+        due = review_deadline(current.signed_on) if current and current.signed_on else None
+        self.col.insertWidget(
+            0,
+            hint(
+                "双方当事人可以自调解协议生效之日起十五日内共同向仲裁委员会提出仲裁审查申请"
+                f"（办案规则第七十四条{'，本案应于' + cn_date(due) + '前' if due else ''}）；"
+                "也可以共同向人民法院申请司法确认。已申请的，登记申请日期和结果。"
+            ),
+        )
+        self.review = QCheckBox("已共同申请仲裁审查，日期：")
+        self.review_on = date_edit(detail.review_applied_on or today)
+        self.review.setChecked(detail.review_applied_on is not None)
+        self.form.add_field("仲裁审查：", self.review, "review_check")
+        self.form.add_field("", self.review_on, "review_applied_on")
+        self.court = QCheckBox("已共同申请司法确认，日期：")
+        self.court_on = date_edit(detail.court_confirmation_on or today)
+        self.court.setChecked(detail.court_confirmation_on is not None)
+        self.form.add_field("司法确认：", self.court, "court_check")
+        self.form.add_field("", self.court_on, "court_confirmation_on")
+        self.note = QPlainTextEdit(detail.confirmation_note or "")
+        self.note.setMaximumHeight(80)
+        self.note.setPlaceholderText("受理机构、案号、结果（如：已制作调解书）")
+        self.form.add_field("情况说明：", self.note, "confirmation_note")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        self.run(
+            workflow.record_confirmation,
+            self.ctx.store,
+            self.detail.id,
+            review_applied_on=from_qdate(self.review_on.date())
+            if self.review.isChecked()
+            else None,
+            court_confirmation_on=from_qdate(self.court_on.date())
+            if self.court.isChecked()
+            else None,
+            note=self.note.toPlainText(),
+            today=self.today,
+            expected_version=self.detail.version,
         )

@@ -30,7 +30,7 @@ from app.cases.parties import correct_party
 from app.domain.enums import PartyRole
 from app.domain.validators import check_id_number
 from app.ui.cases.common import ProblemLabel, from_qdate, hint, run_write, to_qdate
-from app.ui.cases.intake_dialog import CaseFormParts
+from app.ui.cases.intake_dialog import CaseFormParts, confirm_employment
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
 from app.ui.forms import ValidatedForm
@@ -79,7 +79,7 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
         self.requests.setPlainText(d.requests or "")
         self.facts.setPlainText(d.facts or "")
         self.migrant.setChecked(d.is_migrant_worker)
-        self._set_date(self.employment_ended, self.employment_ended_on, d.employment_ended_on)
+        self._set_employment(d.employment_status, d.employment_ended_on)
         self._set_date(self.known, self.known_on, d.infringement_known_on)
         index = self.mediator.findData(d.mediator_id)
         if index < 0:
@@ -88,6 +88,19 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
             index = 0
         self.mediator.setCurrentIndex(index)
         self.co_mediators.setText(d.co_mediators or "")
+
+    def _set_employment(self, status, ended_on: date | None) -> None:
+        if status is None and ended_on is not None:
+            status = "ended"
+        index = self.employment_status.findData(str(status) if status else None)
+        self.employment_status.setCurrentIndex(max(0, index))
+        if ended_on is not None:
+            self.employment_ended_on.setDate(to_qdate(ended_on))
+
+    def _employment_ended(self) -> date | None:
+        if self.employment_status.currentData() != "ended":
+            return None
+        return from_qdate(self.employment_ended_on.date())
 
     @staticmethod
     def _set_date(check: QCheckBox, edit, day: date | None) -> None:
@@ -106,11 +119,17 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
             mediator_id=self.mediator.currentData(),
             co_mediators=self.co_mediators.text(),
             is_migrant_worker=self.migrant.isChecked(),
-            employment_ended_on=self._date_of(self.employment_ended, self.employment_ended_on),
+            employment_status=self.employment_status.currentData(),
+            employment_ended_on=self._employment_ended(),
             infringement_known_on=self._date_of(self.known, self.known_on),
         )
 
     def save(self) -> None:
+        v = self.values()
+        if not confirm_employment(
+            self, v["employment_status"], [c.dispute_type for c in v["claims"]]
+        ):
+            return
         self.status.setText("正在保存…")
         run_write(
             self.ctx,
@@ -151,6 +170,7 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
             "migrant": v["is_migrant_worker"],
             "mediator_id": v["mediator_id"],
             "co_mediators": v["co_mediators"],
+            "employment_status": v["employment_status"],
             "employment_ended_on": _iso(v["employment_ended_on"]),
             "infringement_known_on": _iso(v["infringement_known_on"]),
         }
@@ -170,12 +190,12 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
         if index >= 0:
             self.mediator.setCurrentIndex(index)
         self.co_mediators.setText(state.get("co_mediators", ""))
-        for check, edit, key in (
-            (self.employment_ended, self.employment_ended_on, "employment_ended_on"),
-            (self.known, self.known_on, "infringement_known_on"),
-        ):
-            day = state.get(key)
-            self._set_date(check, edit, date.fromisoformat(day) if day else None)
+        ended = state.get("employment_ended_on")
+        self._set_employment(
+            state.get("employment_status"), date.fromisoformat(ended) if ended else None
+        )
+        day = state.get("infringement_known_on")
+        self._set_date(self.known, self.known_on, date.fromisoformat(day) if day else None)
         self.status.setText("已恢复草稿。")
         return True
 

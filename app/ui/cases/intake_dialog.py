@@ -42,17 +42,19 @@ from app.cases.intake import (
     EnterpriseChoice,
     IntakeForm,
     WorkerInput,
+    employment_warnings,
     oral_record_template,
     register_case,
 )
 from app.domain import reference
+from app.domain.enums import EmploymentStatus
 from app.domain.validators import check_id_number
 from app.store.models import utcnow
 from app.ui.cases.common import ProblemLabel, date_edit, from_qdate, hint, run_write, to_qdate
 from app.ui.cases.enterprise_dialog import NewEnterpriseDialog
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm
+from app.ui.forms import ValidatedForm, styled_label
 from app.ui.widgets.enterprise_picker import EnterprisePicker
 from app.ui.widgets.fit import fit_window
 
@@ -67,6 +69,28 @@ WORKER_COLUMNS = (
     "推举代表",
 )
 AGENT_COLUMNS = ("代理哪一方", "姓名", "单位", "联系电话", "代理权限", "被代理的申请人")
+
+
+def confirm_employment(dialog, status, claim_types) -> bool:
+    """The employment-status warnings of the core, shown next to the field (never a modal box).
+
+    The first save with a warning only shows it; saving again with the same content goes on.
+    True: save now.
+    """
+    warnings = employment_warnings(status, claim_types)
+    label = dialog.employment_warning
+    if not warnings:
+        label.hide()
+        dialog._employment_warned = None
+        return True
+    text = "\n".join(warnings) + "\n如确认无误，请再次点击保存。"
+    label.setText(text)
+    label.show()
+    if getattr(dialog, "_employment_warned", None) == warnings:
+        return True
+    dialog._employment_warned = warnings
+    dialog.employment_status.setFocus()
+    return False
 
 
 class EnterpriseField(QWidget):
@@ -204,17 +228,27 @@ class CaseFormParts:
             "申请人为农民工（保障农民工工资支付条例第四条：街道应及时调解欠薪纠纷）"
         )
         form.addRow("", self.migrant)
-        ended = QWidget()
-        ended_row = QHBoxLayout(ended)
-        ended_row.setContentsMargins(0, 0, 0, 0)
-        self.employment_ended = QCheckBox("劳动关系已解除或终止，日期：")
+        self.employment_status = QComboBox()
+        self.employment_status.addItem("（请选择）", None)
+        for value, label in EmploymentStatus.choices():
+            self.employment_status.addItem(label, value)
+        self.employment_status.setToolTip(
+            "决定仲裁时效的计算（调解仲裁法第二十七条）：只有登记为“劳动关系存续”时，"
+            "通知书才会告知拖欠劳动报酬的请求不受一年时效限制"
+        )
+        form.add_field("劳动关系：", self.employment_status, "employment_status")
         self.employment_ended_on = date_edit(self.today)
         self.employment_ended_on.setEnabled(False)
-        self.employment_ended.toggled.connect(self.employment_ended_on.setEnabled)
-        ended_row.addWidget(self.employment_ended)
-        ended_row.addWidget(self.employment_ended_on)
-        ended_row.addStretch(1)
-        form.add_field("劳动关系：", ended, "employment_ended_on")
+        self.employment_status.currentIndexChanged.connect(
+            lambda _i: self.employment_ended_on.setEnabled(
+                self.employment_status.currentData() == EmploymentStatus.ENDED.value
+            )
+        )
+        form.add_field("解除或终止日期：", self.employment_ended_on, "employment_ended_on")
+        self.employment_warning = styled_label("", "error")
+        self.employment_warning.setWordWrap(True)
+        self.employment_warning.hide()
+        form.addRow("", self.employment_warning)
         known = QWidget()
         known_row = QHBoxLayout(known)
         known_row.setContentsMargins(0, 0, 0, 0)
@@ -564,8 +598,9 @@ class IntakeDialog(CaseFormParts, QDialog):
             facts=self.facts.toPlainText(),
             requests=self.requests.toPlainText(),
             is_migrant_worker=self.migrant.isChecked(),
+            employment_status=self.employment_status.currentData(),
             employment_ended_on=from_qdate(self.employment_ended_on.date())
-            if self.employment_ended.isChecked()
+            if self.employment_status.currentData() == EmploymentStatus.ENDED.value
             else None,
             infringement_known_on=from_qdate(self.known_on.date())
             if self.known.isChecked()
@@ -577,13 +612,18 @@ class IntakeDialog(CaseFormParts, QDialog):
         )
 
     def save(self) -> None:
+        form = self.collect()
+        if not confirm_employment(
+            self, form.employment_status, [c.dispute_type for c in form.claims]
+        ):
+            return
         self.status.setText("正在登记…")
         run_write(
             self.ctx,
             self,
             register_case,
             self.ctx.store,
-            self.collect(),
+            form,
             today=self.today,
             on_done=self._saved,
             forms=self.forms,
@@ -621,6 +661,10 @@ class IntakeDialog(CaseFormParts, QDialog):
             "facts": form.facts,
             "requests": form.requests,
             "migrant": form.is_migrant_worker,
+            "employment_status": form.employment_status,
+            "employment_ended_on": form.employment_ended_on.isoformat()
+            if form.employment_ended_on
+            else None,
             "construction": form.is_construction,
             "project_name": self.project_name.text(),
             "co_mediators": form.co_mediators,
@@ -647,6 +691,12 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.facts.setPlainText(state.get("facts", ""))
         self.requests.setPlainText(state.get("requests", ""))
         self.migrant.setChecked(bool(state.get("migrant")))
+        index = self.employment_status.findData(state.get("employment_status"))
+        self.employment_status.setCurrentIndex(max(0, index))
+        if state.get("employment_ended_on"):
+            self.employment_ended_on.setDate(
+                to_qdate(date.fromisoformat(state["employment_ended_on"]))
+            )
         self.construction.setChecked(bool(state.get("construction")))
         self.project_name.setText(state.get("project_name", ""))
         self.co_mediators.setText(state.get("co_mediators", ""))

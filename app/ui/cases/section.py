@@ -87,6 +87,11 @@ class CaseListPage(QWidget):
         bar.addWidget(self.search, 1)
         self.batch_button = QPushButton("批量导出文书…")
         bar.addWidget(self.batch_button)
+        self.commission_button = QPushButton("仲裁委员会信息…")
+        self.commission_button.setToolTip("通知书上印的有管辖权的劳动人事争议仲裁委员会")
+        self.commission_button.setEnabled(ctx.user.can_write)
+        self.commission_button.clicked.connect(self.edit_commission)
+        bar.addWidget(self.commission_button)
         col.addLayout(bar)
         filters = QHBoxLayout()
         self.status = QComboBox()
@@ -157,6 +162,13 @@ class CaseListPage(QWidget):
         self.date_from.setEnabled(on)
         self.date_to.setEnabled(on)
         self.apply_filter()
+
+    def edit_commission(self):
+        from app.ui.cases.dialogs import CommissionDialog
+
+        dialog = CommissionDialog(self.ctx, self)
+        dialog.open()
+        return dialog
 
     def current_filter(self) -> CaseFilter:
         status = self.status.currentData()
