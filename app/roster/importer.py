@@ -35,7 +35,7 @@ from app.roster.reading import describe
 from app.roster.source import RosterSource
 from app.spreadsheet.client import ReaderCancelled
 from app.store import changes
-from app.store.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
+from app.store.bulk import BackgroundWriter, BulkAudit, RawTable, new_ids, outbox_statements
 from app.store.errors import PermissionDenied
 from app.store.models import ROSTER_FIELDS, Enterprise, utcnow
 from app.store.store import Store
@@ -803,6 +803,7 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
     done = 0
     mapped = set(plan.mapped)
     writer = BackgroundWriter(s)
+    audit = BulkAudit(entity, "import", insert_summary="名录导入新增", update_summary="名录导入更新")
     try:
         # --- new enterprises (ids sorted: the indexes on id then grow at one end)
         inserter = RawTable(s, Enterprise.__table__, _INSERT_COLUMNS)
@@ -836,11 +837,12 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
                 code = values[CODE]
                 rows.append((ids[start + offset], *head, code, yes_no[code in accepted_codes],
                              name_initials(values[NAME]), *fields, *tail))  # fmt: skip
+            chunk_ids = [r[0] for r in rows]
             writer.put([
                 (inserter.insert_sql, rows),
-                *audit_statements(s, entity, [(r[0], 1, ChangeOp.INSERT) for r in rows],
-                                  action="import", summary="名录导入新增"),
+                *outbox_statements(s, entity, [(i, 1, ChangeOp.INSERT) for i in chunk_ids]),
             ])  # fmt: skip
+            audit.inserted.extend(chunk_ids)
             done += len(chunk)
             if progress:
                 progress(done, total, f"正在写入：新增 {done:,} 家")
@@ -851,20 +853,15 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
         updater = RawTable(s, Enterprise.__table__, _UPDATE_COLUMNS)
         batch: list[tuple] = []
         records: list[tuple[str, int, ChangeOp]] = []
-        audit: list[dict] = []
         updated = 0
 
         def flush() -> None:
             if batch:
                 prepared = updater.for_update(updater.prepare(batch, cached=_CONSTANT_COLUMNS))
-                writer.put([
-                    (updater.update_sql, prepared),
-                    *audit_statements(s, entity, list(records), action="import",
-                                      summary="名录导入更新", changes=list(audit)),
-                ])  # fmt: skip
+                writer.put([(updater.update_sql, prepared),
+                            *outbox_statements(s, entity, list(records))])  # fmt: skip
                 batch.clear()
                 records.clear()
-                audit.clear()
 
         for item in diff.updates:
             outcome = _update_row(plan, item, mapped, accepted_all, accepted, now, stamp)
@@ -875,7 +872,7 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
                 continue
             batch.append(outcome.row)
             records.append((item.enterprise_id, item.version + 1, ChangeOp.UPDATE))
-            audit.append(outcome.audit)
+            audit.updated[item.enterprise_id] = outcome.audit or None
             if outcome.audit:
                 updated += 1
             else:
@@ -888,6 +885,10 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
                     progress(done, total, f"正在写入：更新 {updated:,} 家")
         _check_cancel(cancel)
         flush()
+        result.updated = updated
+        writer.put([audit.statement(s, f"名录导入：新增 {result.new:,} 家，更新 {updated:,} 家",
+                                    {"new": result.new, "updated": updated,
+                                     "invalid": result.invalid, "conflicts": result.conflicts})])  # fmt: skip
     except BaseException:
         writer.abort()
         raise
