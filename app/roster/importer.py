@@ -519,6 +519,7 @@ def read_rows(
 _EXISTING_COLUMNS = ("id", "version", "credit_code", "credit_code_accepted", "source",
                      "last_import_at", "local_edits", "updated_at", *ROSTER_FIELDS)  # fmt: skip
 _FIRST_FIELD = _EXISTING_COLUMNS.index(ROSTER_FIELDS[0])
+assert ROSTER_FIELDS[0] == "name"  # the import reads names (and initials) from the first field
 _BOOL_FIELDS = frozenset(k for k in ROSTER_FIELDS if FIELD_BY_KEY[k].kind == "bool")
 
 
@@ -806,40 +807,47 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
     audit = BulkAudit(entity, "import", insert_summary="名录导入新增", update_summary="名录导入更新")
     try:
         # --- new enterprises (ids sorted: the indexes on id then grow at one end)
-        inserter = RawTable(s, Enterprise.__table__, _INSERT_COLUMNS)
+        # Rows are made column by column (C loops); the values every row shares are literals
+        # of the statement, so a row binds only its own values.
+        inserter = RawTable(s, Enterprise.__table__,
+                            ("id", "credit_code", "credit_code_accepted", "name_initials",
+                             *ROSTER_FIELDS))  # fmt: skip
+        insert_sql = inserter.insert_sql_with({
+            "station_code": stamp["station_code"], "created_at": now,
+            "created_by": stamp["created_by"], "updated_at": now,
+            "updated_by": stamp["updated_by"], "version": 1, "deleted": False,
+            "risk_level": "none", "source": "import", "last_import_at": now, "local_edits": None,
+        })  # fmt: skip
         ids = sorted(new_ids(len(diff.new)))
         # in credit-code order, so that the unique code index also grows at one end
         diff.new.sort(key=lambda i: plan.rows[i][1][CODE])
-        bound = inserter.value
-        head = (bound("station_code", stamp["station_code"]), bound("created_at", now),
-                stamp["created_by"], bound("updated_at", now), stamp["updated_by"], 1,
-                bound("deleted", False))  # fmt: skip
-        tail = (bound("risk_level", "none"), "import", bound("last_import_at", now),
-                bound("local_edits", None))  # fmt: skip
         yes_no = inserter.value_map("credit_code_accepted", (None, True, False))
         # roster fields whose stored form differs from the Python value (yes/no, enums)
         converted = [
             (i, inserter.value_map(k, (None, True, False) if k in _BOOL_FIELDS else
-                                   (None, *(m.value for m in EnterpriseSize))))
+                                   (None, *(m.value for m in EnterpriseSize))).__getitem__)
             for i, k in enumerate(ROSTER_FIELDS) if k in _BOOL_FIELDS or k == "size_class"
         ]  # fmt: skip
         field_slots = operator.itemgetter(*[SLOT[k] for k in ROSTER_FIELDS])
         accepted_codes = diff.accepted_codes
+        all_rows = plan.rows
         for start in range(0, len(diff.new), BATCH):
             _check_cancel(cancel)
             chunk = diff.new[start : start + BATCH]
-            rows = []
-            for offset, index in enumerate(chunk):
-                values = plan.rows[index][1]
-                fields = list(field_slots(values))
-                for i, table in converted:
-                    fields[i] = table[fields[i]]
-                code = values[CODE]
-                rows.append((ids[start + offset], *head, code, yes_no[code in accepted_codes],
-                             name_initials(values[NAME]), *fields, *tail))  # fmt: skip
-            chunk_ids = [r[0] for r in rows]
+            values = [all_rows[index][1] for index in chunk]
+            columns = list(zip(*map(field_slots, values), strict=True))
+            for i, stored in converted:
+                columns[i] = map(stored, columns[i])
+            codes = [v[CODE] for v in values]
+            if accepted_codes:
+                accepted_column = [yes_no[c in accepted_codes] for c in codes]
+            else:
+                accepted_column = [yes_no[False]] * len(codes)
+            initials = map(name_initials, columns[0])  # ROSTER_FIELDS[0] is the name
+            chunk_ids = ids[start : start + len(chunk)]
+            rows = list(zip(chunk_ids, codes, accepted_column, initials, *columns))
             writer.put([
-                (inserter.insert_sql, rows),
+                (insert_sql, rows),
                 *outbox_statements(s, entity, [(i, 1, ChangeOp.INSERT) for i in chunk_ids]),
             ])  # fmt: skip
             audit.inserted.extend(chunk_ids)
