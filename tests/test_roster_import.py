@@ -376,3 +376,31 @@ def test_template_has_validation_and_its_example_row_is_skipped(store, tmp_path)
     wb.save(path)
     _plan, result = import_file(store, path)
     assert result.new == 1 and by_code(store, code(91)).street_code == "HUADA"
+
+
+def test_records_read_ahead_are_not_used_once_the_store_changed(store, tmp_path):
+    """import_file reads the stored enterprises in a thread while it reads the file; a change
+    made in between (here: an enterprise entered by hand) is seen by the write."""
+    from app.roster.importer import Preload
+
+    path = write_roster(tmp_path / "名录.xlsx",
+                        [[code(81), "福州乌山科技有限公司", "张三", "13900000081", "鼓东", 10]])  # fmt: skip
+    with RosterSource.open(path) as source:
+        plan = analyse(store, source, preview=False)
+    preload = Preload(store)
+    preload._thread.join()
+    EnterpriseService(store).create({"credit_code": code(81), "name": "福州乌山科技有限公司",
+                                     "phone": "13911110081"})  # fmt: skip
+    result = apply(store, plan, preload=preload)
+    assert (result.new, result.conflicts) == (0, 1)  # the hand-entered one, not a second record
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Enterprise)) == 1
+
+    # unchanged store: the records read ahead are used, with the same outcome as reading them
+    preload = Preload(store)
+    preload._thread.join()
+    assert preload.result is not None
+    with RosterSource.open(path) as source:
+        plan = analyse(store, source, preview=False)
+    assert apply(store, plan, preload=preload).conflicts == 1
+    assert preload.result is None  # taken

@@ -21,6 +21,7 @@ import contextlib
 import gc
 import logging
 import operator
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -523,6 +524,42 @@ assert ROSTER_FIELDS[0] == "name"  # the import reads names (and initials) from 
 _BOOL_FIELDS = frozenset(k for k in ROSTER_FIELDS if FIELD_BY_KEY[k].kind == "bool")
 
 
+def _fingerprint(session) -> tuple:
+    """Changes when any enterprise is added, changed or deleted: every write adds a row or bumps
+    a version (optimistic locking; synced records are never hard-deleted)."""
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        return tuple(cursor.execute(
+            f"SELECT count(*), total(version), max(updated_at) FROM {Enterprise.__tablename__}"
+        ).fetchone())  # fmt: skip
+    finally:
+        cursor.close()
+
+
+class Preload:
+    """The stored enterprises read in a thread while the file is read (SQLite releases the GIL
+    while it steps); :func:`apply` uses them if the store has not changed since, else reads again
+    inside its transaction."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.result: tuple | None = None
+        self._thread = threading.Thread(target=self._run, name="roster-preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(Exception), self.store.read() as s:  # only a head start
+            self.result = (_fingerprint(s), _load_existing(s))
+
+    def take(self, session) -> tuple[dict, dict] | None:
+        """The records read ahead when they are still those of ``session``'s store, else None."""
+        self._thread.join()
+        result, self.result = self.result, None
+        if result is None or result[0] != _fingerprint(session):
+            return None
+        return result[1]
+
+
 def _load_existing(session) -> tuple[dict[str, tuple], dict[str, tuple]]:
     """Live enterprises as stored (raw tuples), by credit code and, without a code, by name."""
     table = Enterprise.__table__
@@ -556,8 +593,8 @@ def _existing_dict(session, record: tuple) -> dict:
     return out
 
 
-def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
-    by_code, by_name = _load_existing(session)
+def compute_diff(session, plan: ImportPlan, *, allow_accept: bool, existing=None) -> Diff:
+    by_code, by_name = existing or _load_existing(session)
     diff = Diff()
     compare = [k for k in plan.mapped if k != "credit_code"]
     pick_new = operator.itemgetter(*[SLOT[k] for k in compare], CODE)
@@ -769,9 +806,11 @@ def apply(
     accept: bool | set[tuple[str, str]] = False,
     progress: Progress | None = None,
     cancel=None,
+    preload: Preload | None = None,
 ) -> ImportResult:
     """Write the plan in one transaction. ``accept``: True for every conflict, or the set of
-    ``(enterprise_id, field)`` whose imported value replaces the local one."""
+    ``(enterprise_id, field)`` whose imported value replaces the local one. ``preload``: the
+    stored enterprises read ahead (used only if the store is unchanged since)."""
     if plan.options.accept_check_digit and plan.overridable and not store.user.is_admin:
         raise PermissionDenied("只有站点管理员可以确认校验位不符的统一社会信用代码")
     result = ImportResult(invalid=len(plan.invalid), duplicates=len(plan.duplicates))
@@ -781,7 +820,9 @@ def apply(
         default_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         try:
-            _apply_in(s, plan, result, entity, accept, progress, cancel, store.user.is_admin)
+            existing = preload.take(s) if preload is not None else None
+            _apply_in(s, plan, result, entity, accept, progress, cancel, store.user.is_admin,
+                      existing)  # fmt: skip
         finally:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
     result.written = True
@@ -790,11 +831,11 @@ def apply(
     return result
 
 
-def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> None:
+def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin, existing) -> None:
     _check_cancel(cancel)
     if progress:
         progress(0, 0, "正在与已有企业比对…")
-    diff = compute_diff(s, plan, allow_accept=is_admin)
+    diff = compute_diff(s, plan, allow_accept=is_admin, existing=existing)
     result.invalid += len(diff.invalid)
     result.unchanged = diff.unchanged
     result.conflicts = len(diff.conflicts)
@@ -932,13 +973,16 @@ def import_file(
     progress: Progress | None = None,
     cancel=None,
 ) -> tuple[ImportPlan, ImportResult]:
-    """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path."""
+    """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path.
+    The stored enterprises are read in a thread meanwhile (:class:`Preload`)."""
+    preload = None if dry_run else Preload(store)
     with RosterSource.open(path, sheet, progress=progress) as source:
         plan = analyse(store, source, mapping, options, preview=dry_run, release=True,
                        progress=progress, cancel=cancel)  # fmt: skip
     if dry_run:
         return plan, dry_run_result(plan)
-    return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel)
+    return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel,
+                       preload=preload)  # fmt: skip
 
 
 def describe_value(key: str, value) -> str:
