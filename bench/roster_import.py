@@ -7,8 +7,11 @@ every row: the floor any import pays), the full import into a new encrypted stor
 normalise, validate, compare, write with audit and outbox in one transaction), their ratio, a
 re-import of the same file (all unchanged) and the peak memory of a full import measured in a
 fresh subprocess (VmHWM), and SQLite's own share: the same rows, already prepared, inserted and
-committed with no per-row Python work (the least any import can spend writing). Goals (issue 3): full import <= 2.0 s and <= 2x the bare read;
-peak memory <= 300 MB.
+committed with no per-row Python work (the least any import can spend writing), and the
+import's own reading alone (the reader child: spawn, open, every mapped column over the pipe).
+Ratios are taken run by run, then the median. Goals (issue 16): full import <= 2.0 s and <= 2x
+the bare read; re-import of the unchanged file <= 1.3x; peak memory <= 300 MB. A goal missed
+prints the floor it hits.
 
 The file is messy like real rosters: a merged title row and a note above the header, header
 aliases, blank rows, codes in full-width or lower case, phones and counts stored as numbers,
@@ -38,8 +41,8 @@ os.environ.setdefault("LABOR_STATION_TESTING", "1")  # the low KDF cost is allow
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.demo import BRANDS, GIVEN, ROADS, SURNAMES, TRADES  # noqa: E402
-from app.domain.validators import CREDIT_CODE_CHARS, credit_code_check_char  # noqa: E402
+# Nothing of the app at module level: the reader child is spawned, and a spawned child imports
+# the main module again (here: this script); app.demo would add a second to every import timed.
 
 HEADER = ["序号", "统一社会信用代码", "企业名称（全称）", "法定代表人", "联系电话", "注册地址",
           "从业人数", "所属街道", "行业", "企业规模", "是否规上", "是否建立工会", "调委会",
@@ -49,6 +52,8 @@ STREETS = ["鼓东街道", "鼓西街道", "温泉街道", "东街街道", "南�
 
 
 def _code(rng: random.Random, i: int) -> str:
+    from app.domain.validators import CREDIT_CODE_CHARS, credit_code_check_char
+
     body = f"{i:09d}"
     body = "".join(ch if rng.random() < 0.7 else rng.choice(CREDIT_CODE_CHARS) for ch in body)
     first17 = "91350102" + body
@@ -57,6 +62,8 @@ def _code(rng: random.Random, i: int) -> str:
 
 def roster_rows(count: int, seed: int = 2026):
     """The title, the header and ``count`` data rows (about 1% invalid, 0.5% duplicated)."""
+    from app.demo import BRANDS, GIVEN, ROADS, SURNAMES, TRADES
+
     rng = random.Random(seed)
     yield ["福州市鼓楼区企业名录（2026年第一季度）"]
     yield ["数据来源：区市场监管局；导出日期：2026-03-31"]
@@ -222,6 +229,23 @@ def bare_read(path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
+def child_read(path: Path) -> tuple[float, int]:
+    """The import's own reading, nothing else: the reader child (spawned, memory-limited: hostile
+    files are parsed there) opens the workbook, finds the header, and sends every mapped column
+    to this process (app/spreadsheet). No parsing, checking or writing: the floor of the import's
+    reading, to compare with the bare read in this process."""
+    from app.roster.source import RosterSource
+
+    start = time.perf_counter()
+    rows = 0
+    with RosterSource.open(path) as source:
+        for part in source.parts:
+            wanted = sorted(c - part.sheet.start_col for c in part.header.mapping) + [0]
+            skip = part.data_start - part.sheet.start_row - 1
+            rows += sum(n for n, _chunk in part.sheet.iter_columns(wanted, skip))
+    return time.perf_counter() - start, rows
+
+
 STAGES = (("正在读取工作表", "open"), ("正在检查数据", "rows read"), ("正在与已有企业比对", "checked"),
           ("正在写入", "compared"), ("正在保存", "written"))  # fmt: skip
 
@@ -255,7 +279,7 @@ def full_import(path: Path, workdir: Path, name: str):
 FLOOR_TABLES = ("enterprise", "audit_event", "outbox")
 
 
-def write_floor(source, data_dir: Path) -> tuple[float, float]:
+def write_floor(source, data_dir: Path) -> tuple[float, float, dict]:
     """SQLite's own share of an import: the rows the import wrote (enterprises, audit events,
     outbox entries), already in stored form, inserted into a new encrypted store in one
     transaction with the import's cache size. No Python work per row beyond the driver binding
@@ -277,6 +301,7 @@ def write_floor(source, data_dir: Path) -> tuple[float, float]:
             result = connection.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table}")
             rows[table] = (list(names), [tuple(v) for v in result.fetchall()])
     target, _ = Store.create(data_dir, "GUDONG", "admin", "站长", "Bench-pass-2026")
+    per_table: dict[str, tuple[int, float]] = {}
     try:
         with target.unit_of_work() as s:
             dbapi = s.connection().connection.dbapi_connection
@@ -291,12 +316,14 @@ def write_floor(source, data_dir: Path) -> tuple[float, float]:
                 cursor.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values
                 )
+                per_table[table] = (len(values), time.perf_counter() - start - sum(
+                    t for _n, t in per_table.values()))  # fmt: skip
             inserted = time.perf_counter()
         committed = time.perf_counter()
     finally:
         gc.enable()
         target.close()
-    return inserted - start, committed - inserted
+    return inserted - start, committed - inserted, per_table
 
 
 MEMORY_SCRIPT = """
@@ -350,36 +377,52 @@ def main() -> int:
         if args.keep:
             args.keep.write_bytes(path.read_bytes())
 
-        reads, imports, reimports, floors = [], [], [], []
+        reads, imports, reimports, floors, child = [], [], [], [], []
         result = again = None
         for run in range(args.runs):
             seconds, rows = bare_read(path)
             reads.append(seconds)
+            child.append(child_read(path)[0])
             first, result, second, again, marks, floor = full_import(path, workdir, f"store{run}")
             imports.append(first)
             reimports.append(second)
             floors.append(floor)
-        read_s, import_s, reimport_s = (statistics.median(x) for x in (reads, imports, reimports))
-        insert_s = statistics.median(f[0] for f in floors)
-        commit_s = statistics.median(f[1] for f in floors)
         base_mb, peak_mb = peak_memory(path, workdir)
+
+    med = statistics.median
+    read_s, import_s, reimport_s, child_s = (med(x) for x in (reads, imports, reimports, child))
+    # ratios run by run (the bare read and the import of the same run saw the same load), then
+    # the median: steadier than a ratio of medians on a shared machine
+    ratio = med(i / r for i, r in zip(imports, reads, strict=True))
+    re_ratio = med(i / r for i, r in zip(reimports, reads, strict=True))
+    child_ratio = med(c / r for c, r in zip(child, reads, strict=True))
+    insert_s = med(f[0] for f in floors)
+    commit_s = med(f[1] for f in floors)
+    tables = {t: (floors[-1][2][t][0], med(f[2][t][1] for f in floors)) for t in floors[-1][2]}
+    floor_ratio = med((c + f[0] + f[1]) / r for c, f, r in zip(child, floors, reads, strict=True))
+
+    def runs(xs):
+        return ", ".join(f"{x:.2f}" for x in xs)
 
     print(f"rows in sheet:           {rows:,}")
     print(f"import result:           {result.summary()}")
     print(f"re-import result:        {again.summary()}")
-    print(
-        f"bare read (calamine):    {read_s:.2f} s   (runs: {', '.join(f'{x:.2f}' for x in reads)})"
-    )
-    print(
-        f"full import (encrypted): {import_s:.2f} s   (runs: {', '.join(f'{x:.2f}' for x in imports)})"
-    )
-    print(f"ratio import/read:       {import_s / read_s:.2f}x   (goal <= 2.0x)")
-    print(f"re-import, all unchanged: {reimport_s:.2f} s")
+    print(f"bare read (calamine):    {read_s:.2f} s   (runs: {runs(reads)})")
+    print(f"full import (encrypted): {import_s:.2f} s   (runs: {runs(imports)})")
+    print(f"ratio import/read:       {ratio:.2f}x   (median of the runs' ratios; goal <= 2.0x)")
+    print(f"re-import, all unchanged: {reimport_s:.2f} s   (runs: {runs(reimports)})")
+    print(f"ratio re-import/read:    {re_ratio:.2f}x   (goal <= 1.3x)")
+    print(f"reading through the reader child alone: {child_s:.2f} s = {child_ratio:.2f}x the bare "
+          f"read (runs: {runs(child)}): spawn, open, header, every mapped column sent over the "
+          "pipe; no parsing")  # fmt: skip
     print(
         f"SQLite alone (same rows, prepared): {insert_s + commit_s:.2f} s "
-        f"(inserts {insert_s:.2f}, commit {commit_s:.2f}); "
-        f"bare read + SQLite alone = {read_s + insert_s + commit_s:.2f} s"
+        f"(inserts {insert_s:.2f}, commit {commit_s:.2f}; "
+        + ", ".join(f"{t} {n:,} rows {sec:.2f} s" for t, (n, sec) in tables.items())
+        + ")"
     )
+    print(f"floor = reading through the child + SQLite alone = {floor_ratio:.2f}x the bare read "
+          "(what an import pays with no Python work at all between them)")  # fmt: skip
     print(
         "last import's stages (s from start): "
         + ", ".join(f"{k} {v:.2f}" for k, v in marks.items())
@@ -387,8 +430,14 @@ def main() -> int:
     print(
         f"peak memory (VmHWM):    {peak_mb:.0f} MB   (process before import {base_mb:.0f} MB; goal <= 300 MB)"
     )
-    ok = import_s <= 2.0 and import_s / read_s <= 2.0 and peak_mb <= 300
+    ok = import_s <= 2.0 and ratio <= 2.0 and re_ratio <= 1.3 and peak_mb <= 300
     print("goals met" if ok else "goals NOT met")
+    if not ok and floor_ratio > 2.0:
+        print(f"floor hit: reading through the reader child and SQLite's own writing already cost "
+              f"{floor_ratio:.2f}x the bare read, above the 2.0x goal")  # fmt: skip
+    if not ok and child_ratio > 1.3:
+        print(f"floor hit: the re-import reads the file through the reader child, "
+              f"{child_ratio:.2f}x the bare read, above the 1.3x goal")  # fmt: skip
     return 0
 
 

@@ -12,6 +12,8 @@ from app.roster.export import export_enterprises, export_errors, write_template
 from app.roster.importer import ImportCancelled, analyse, apply, import_file
 from app.roster.service import EnterpriseFilter, EnterpriseService
 from app.roster.source import RosterSource
+from app.store import changes
+from app.store.bulk import read_detail
 from app.store.models import AuditEvent, Enterprise, ImportMapping, OutboxEntry
 from tests.roster_files import bad_check_digit, code, write_roster
 
@@ -74,11 +76,18 @@ def test_messy_openpyxl_roster_is_normalised_and_checked(store, tmp_path):
         "import",
     )
     assert by_code(store, code(1)).name_initials == "FZMJKJYXGS"
-    # one audit event and one outbox entry per new enterprise, in the same transaction
-    assert counts(store) == (before[0] + 3, before[1] + 3, before[2] + 3)
+    # one audit event for the import (holding each record's entry) and one outbox entry per new
+    # enterprise, in the same transaction
+    assert counts(store) == (before[0] + 3, before[1] + 1, before[2] + 3)
+    ids = {by_code(store, code(i)).id for i in (1, 2, 3)}
     with store.read() as s:
-        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "import")).all()
-        assert {ev.entity_id for ev in events} == {by_code(store, code(i)).id for i in (1, 2, 3)}
+        (event,) = s.scalars(select(AuditEvent).where(AuditEvent.action == "import")).all()
+        assert event.entity == "enterprise" and event.entity_id is None
+        assert event.summary == "名录导入：新增 3 家，更新 0 家"
+        assert set(read_detail(event.detail)["insert"]) == ids
+        for rid in ids:
+            (entry,) = changes.history(s, "enterprise", rid)
+            assert (entry.action, entry.summary, entry.changes) == ("import", "名录导入新增", None)
         assert s.get(ImportMapping, plan.header.layout_key) is not None
 
     _plan, again = import_file(store, path)
@@ -244,6 +253,24 @@ def test_local_edit_after_import_is_a_conflict_to_accept_or_skip(store, tmp_path
     final = by_code(store, code(61))
     assert final.employee_count == 15 and not final.local_edits
 
+    # each record's history: its own edits and its part of every import that wrote it
+    with store.read() as s:
+        h61 = changes.history(s, "enterprise", final.id)
+        h62 = changes.history(s, "enterprise", by_code(store, code(62)).id)
+    assert [(h.action, h.summary) for h in h61] == [
+        ("import", "名录导入新增"),
+        ("update", f"企业 {final.id[:8]}"),
+        ("import", "名录导入更新"),  # the phone accepted
+        ("import", "名录导入更新"),  # the count accepted
+    ]
+    assert h61[2].changes == {"phone": "changed"}  # personal: that it changed, not the values
+    assert h61[3].changes == {"employee_count": [12, 15]}
+    assert [(h.summary, h.changes) for h in h62] == [
+        ("名录导入新增", None), ("名录导入更新", {"street_code": ["GUDONG", "GUXI"]})]  # fmt: skip
+    with store.read() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "import")).all()
+    assert len(events) == 4  # one per import: v1, v2 skipped, v2 one accepted, v2 all accepted
+
 
 def test_enterprise_entered_by_hand_is_not_overwritten_silently(store, tmp_path):
     service = EnterpriseService(store)
@@ -349,3 +376,31 @@ def test_template_has_validation_and_its_example_row_is_skipped(store, tmp_path)
     wb.save(path)
     _plan, result = import_file(store, path)
     assert result.new == 1 and by_code(store, code(91)).street_code == "HUADA"
+
+
+def test_records_read_ahead_are_not_used_once_the_store_changed(store, tmp_path):
+    """import_file reads the stored enterprises in a thread while it reads the file; a change
+    made in between (here: an enterprise entered by hand) is seen by the write."""
+    from app.roster.importer import Preload
+
+    path = write_roster(tmp_path / "名录.xlsx",
+                        [[code(81), "福州乌山科技有限公司", "张三", "13900000081", "鼓东", 10]])  # fmt: skip
+    with RosterSource.open(path) as source:
+        plan = analyse(store, source, preview=False)
+    preload = Preload(store)
+    preload._thread.join()
+    EnterpriseService(store).create({"credit_code": code(81), "name": "福州乌山科技有限公司",
+                                     "phone": "13911110081"})  # fmt: skip
+    result = apply(store, plan, preload=preload)
+    assert (result.new, result.conflicts) == (0, 1)  # the hand-entered one, not a second record
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Enterprise)) == 1
+
+    # unchanged store: the records read ahead are used, with the same outcome as reading them
+    preload = Preload(store)
+    preload._thread.join()
+    assert preload.result is not None
+    with RosterSource.open(path) as source:
+        plan = analyse(store, source, preview=False)
+    assert apply(store, plan, preload=preload).conflicts == 1
+    assert preload.result is None  # taken

@@ -230,3 +230,32 @@ def test_cli_import_and_export(store, data_dir, tmp_path):
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     failed = run_cli(data_dir, "import-roster", str(bad))
     assert failed.returncode != 0 and "CSV" in failed.stderr
+
+
+def test_imported_rows_are_stored_as_the_orm_stores_them(store, tmp_path):
+    """The import binds only each row's own values (constants are literals of its statement):
+    every column, and its outbox entry, still stores what an ORM insert stores."""
+    from app.roster.importer import import_file
+    from app.store.models import utcnow
+
+    with store.unit_of_work() as s:
+        s.add(Enterprise(credit_code=code(901), name="经ORM写入的企业", legal_rep="李四",
+                         phone="13900000901", street_code="GUDONG", employee_count=12,
+                         source="import", last_import_at=utcnow()))  # fmt: skip
+    path = write_roster(tmp_path / "名录.xlsx",
+                        [[code(902), "福州导入写入有限公司", "张三", "13900000902", "鼓东", 12]])  # fmt: skip
+    import_file(store, path)
+    columns = [c.name for c in Enterprise.__table__.columns]
+    typed = ", ".join(f"typeof({c}), length({c})" for c in columns)
+    with store.read() as s:
+        connection = s.connection()
+        orm, imported = connection.exec_driver_sql(
+            f"SELECT {typed} FROM enterprise ORDER BY created_at").all()  # fmt: skip
+        outbox = connection.exec_driver_sql(
+            "SELECT entity, typeof(entity_id), version, op, length(created_at) FROM outbox "
+            "ORDER BY seq").all()  # fmt: skip
+    differ = {columns[i // 2] for i, (a, b) in enumerate(zip(orm, imported, strict=True))
+              if i % 2 == 0 and a != b}  # fmt: skip
+    assert not differ, differ
+    assert orm[columns.index("created_at") * 2 + 1] == imported[columns.index("created_at") * 2 + 1]
+    assert outbox[0] == outbox[1]

@@ -323,3 +323,38 @@ def test_import_dialog_says_what_is_wrong_with_a_hostile_file(ctx, store, qtbot,
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)
     assert "新增 1" in dialog.counts.text()
     dialog.reject()
+
+
+def test_history_tab_lists_edits_and_each_import_of_the_record(ctx, store, qtbot, tmp_path):
+    """One audit event per import, yet the enterprise's 修改记录 lists its own part of it."""
+    from app.roster.importer import import_file
+    from app.ui.roster.enterprise_page import EnterprisePage
+
+    rows = [[code(41), "福州冶山科技有限公司", "张三", "13900000041", "鼓东", 10],
+            [code(42), "福州屏山贸易有限公司", "李四", "13900000042", "鼓东", 20]]  # fmt: skip
+    import_file(store, write_roster(tmp_path / "v1.xlsx", rows))
+    rows[0][4], rows[0][3] = "鼓西", "13900000099"
+    import_file(store, write_roster(tmp_path / "v2.xlsx", rows))
+    e = EnterpriseService(store).find_by_code(code(41))
+    EnterpriseService(store).update(e.id, {"employee_count": 12})
+    page = EnterprisePage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 640)
+    page.show_enterprise(e.id)
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    tab = page.tabs.widget(titles.index("修改记录"))
+    table = tab.table
+    lines = [[table.item(r, c).text() for c in range(table.columnCount())]
+             for r in range(table.rowCount())]  # fmt: skip
+    assert [line[2] for line in lines] == ["修改", "名录导入更新", "名录导入新增"]  # newest first
+    assert lines[0][3] == "职工人数：10 → 12"
+    assert "所属街道：鼓东街道 → 鼓西街道" in lines[1][3]
+    assert "联系电话：已修改" in lines[1][3] and "13900000099" not in lines[1][3]
+    assert all(line[1] for line in lines)  # who
+    assert not tab.empty.isVisible()
+    # the other enterprise of the same imports: only its own entry
+    other = EnterpriseService(store).find_by_code(code(42))
+    page.show_enterprise(other.id)
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    table = page.tabs.widget(titles.index("修改记录")).table
+    assert table.rowCount() == 1 and table.item(0, 2).text() == "名录导入新增"

@@ -21,6 +21,7 @@ import contextlib
 import gc
 import logging
 import operator
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from app.roster.reading import describe
 from app.roster.source import RosterSource
 from app.spreadsheet.client import ReaderCancelled
 from app.store import changes
-from app.store.bulk import BackgroundWriter, RawTable, audit_statements, new_ids
+from app.store.bulk import BackgroundWriter, BulkAudit, RawTable, new_ids, outbox_statements
 from app.store.errors import PermissionDenied
 from app.store.models import ROSTER_FIELDS, Enterprise, utcnow
 from app.store.store import Store
@@ -519,7 +520,44 @@ def read_rows(
 _EXISTING_COLUMNS = ("id", "version", "credit_code", "credit_code_accepted", "source",
                      "last_import_at", "local_edits", "updated_at", *ROSTER_FIELDS)  # fmt: skip
 _FIRST_FIELD = _EXISTING_COLUMNS.index(ROSTER_FIELDS[0])
+assert ROSTER_FIELDS[0] == "name"  # the import reads names (and initials) from the first field
 _BOOL_FIELDS = frozenset(k for k in ROSTER_FIELDS if FIELD_BY_KEY[k].kind == "bool")
+
+
+def _fingerprint(session) -> tuple:
+    """Changes when any enterprise is added, changed or deleted: every write adds a row or bumps
+    a version (optimistic locking; synced records are never hard-deleted)."""
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        return tuple(cursor.execute(
+            f"SELECT count(*), total(version), max(updated_at) FROM {Enterprise.__tablename__}"
+        ).fetchone())  # fmt: skip
+    finally:
+        cursor.close()
+
+
+class Preload:
+    """The stored enterprises read in a thread while the file is read (SQLite releases the GIL
+    while it steps); :func:`apply` uses them if the store has not changed since, else reads again
+    inside its transaction."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.result: tuple | None = None
+        self._thread = threading.Thread(target=self._run, name="roster-preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(Exception), self.store.read() as s:  # only a head start
+            self.result = (_fingerprint(s), _load_existing(s))
+
+    def take(self, session) -> tuple[dict, dict] | None:
+        """The records read ahead when they are still those of ``session``'s store, else None."""
+        self._thread.join()
+        result, self.result = self.result, None
+        if result is None or result[0] != _fingerprint(session):
+            return None
+        return result[1]
 
 
 def _load_existing(session) -> tuple[dict[str, tuple], dict[str, tuple]]:
@@ -555,8 +593,8 @@ def _existing_dict(session, record: tuple) -> dict:
     return out
 
 
-def compute_diff(session, plan: ImportPlan, *, allow_accept: bool) -> Diff:
-    by_code, by_name = _load_existing(session)
+def compute_diff(session, plan: ImportPlan, *, allow_accept: bool, existing=None) -> Diff:
+    by_code, by_name = existing or _load_existing(session)
     diff = Diff()
     compare = [k for k in plan.mapped if k != "credit_code"]
     pick_new = operator.itemgetter(*[SLOT[k] for k in compare], CODE)
@@ -768,9 +806,11 @@ def apply(
     accept: bool | set[tuple[str, str]] = False,
     progress: Progress | None = None,
     cancel=None,
+    preload: Preload | None = None,
 ) -> ImportResult:
     """Write the plan in one transaction. ``accept``: True for every conflict, or the set of
-    ``(enterprise_id, field)`` whose imported value replaces the local one."""
+    ``(enterprise_id, field)`` whose imported value replaces the local one. ``preload``: the
+    stored enterprises read ahead (used only if the store is unchanged since)."""
     if plan.options.accept_check_digit and plan.overridable and not store.user.is_admin:
         raise PermissionDenied("只有站点管理员可以确认校验位不符的统一社会信用代码")
     result = ImportResult(invalid=len(plan.invalid), duplicates=len(plan.duplicates))
@@ -780,7 +820,9 @@ def apply(
         default_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         try:
-            _apply_in(s, plan, result, entity, accept, progress, cancel, store.user.is_admin)
+            existing = preload.take(s) if preload is not None else None
+            _apply_in(s, plan, result, entity, accept, progress, cancel, store.user.is_admin,
+                      existing)  # fmt: skip
         finally:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
     result.written = True
@@ -789,11 +831,11 @@ def apply(
     return result
 
 
-def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> None:
+def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin, existing) -> None:
     _check_cancel(cancel)
     if progress:
         progress(0, 0, "正在与已有企业比对…")
-    diff = compute_diff(s, plan, allow_accept=is_admin)
+    diff = compute_diff(s, plan, allow_accept=is_admin, existing=existing)
     result.invalid += len(diff.invalid)
     result.unchanged = diff.unchanged
     result.conflicts = len(diff.conflicts)
@@ -803,44 +845,53 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
     done = 0
     mapped = set(plan.mapped)
     writer = BackgroundWriter(s)
+    audit = BulkAudit(entity, "import", insert_summary="名录导入新增", update_summary="名录导入更新")
     try:
         # --- new enterprises (ids sorted: the indexes on id then grow at one end)
-        inserter = RawTable(s, Enterprise.__table__, _INSERT_COLUMNS)
+        # Rows are made column by column (C loops); the values every row shares are literals
+        # of the statement, so a row binds only its own values.
+        inserter = RawTable(s, Enterprise.__table__,
+                            ("id", "credit_code", "credit_code_accepted", "name_initials",
+                             *ROSTER_FIELDS))  # fmt: skip
+        insert_sql = inserter.insert_sql_with({
+            "station_code": stamp["station_code"], "created_at": now,
+            "created_by": stamp["created_by"], "updated_at": now,
+            "updated_by": stamp["updated_by"], "version": 1, "deleted": False,
+            "risk_level": "none", "source": "import", "last_import_at": now, "local_edits": None,
+        })  # fmt: skip
         ids = sorted(new_ids(len(diff.new)))
         # in credit-code order, so that the unique code index also grows at one end
         diff.new.sort(key=lambda i: plan.rows[i][1][CODE])
-        bound = inserter.value
-        head = (bound("station_code", stamp["station_code"]), bound("created_at", now),
-                stamp["created_by"], bound("updated_at", now), stamp["updated_by"], 1,
-                bound("deleted", False))  # fmt: skip
-        tail = (bound("risk_level", "none"), "import", bound("last_import_at", now),
-                bound("local_edits", None))  # fmt: skip
         yes_no = inserter.value_map("credit_code_accepted", (None, True, False))
         # roster fields whose stored form differs from the Python value (yes/no, enums)
         converted = [
             (i, inserter.value_map(k, (None, True, False) if k in _BOOL_FIELDS else
-                                   (None, *(m.value for m in EnterpriseSize))))
+                                   (None, *(m.value for m in EnterpriseSize))).__getitem__)
             for i, k in enumerate(ROSTER_FIELDS) if k in _BOOL_FIELDS or k == "size_class"
         ]  # fmt: skip
         field_slots = operator.itemgetter(*[SLOT[k] for k in ROSTER_FIELDS])
         accepted_codes = diff.accepted_codes
+        all_rows = plan.rows
         for start in range(0, len(diff.new), BATCH):
             _check_cancel(cancel)
             chunk = diff.new[start : start + BATCH]
-            rows = []
-            for offset, index in enumerate(chunk):
-                values = plan.rows[index][1]
-                fields = list(field_slots(values))
-                for i, table in converted:
-                    fields[i] = table[fields[i]]
-                code = values[CODE]
-                rows.append((ids[start + offset], *head, code, yes_no[code in accepted_codes],
-                             name_initials(values[NAME]), *fields, *tail))  # fmt: skip
+            values = [all_rows[index][1] for index in chunk]
+            columns = list(zip(*map(field_slots, values), strict=True))
+            for i, stored in converted:
+                columns[i] = map(stored, columns[i])
+            codes = [v[CODE] for v in values]
+            if accepted_codes:
+                accepted_column = [yes_no[c in accepted_codes] for c in codes]
+            else:
+                accepted_column = [yes_no[False]] * len(codes)
+            initials = map(name_initials, columns[0])  # ROSTER_FIELDS[0] is the name
+            chunk_ids = ids[start : start + len(chunk)]
+            rows = list(zip(chunk_ids, codes, accepted_column, initials, *columns))
             writer.put([
-                (inserter.insert_sql, rows),
-                *audit_statements(s, entity, [(r[0], 1, ChangeOp.INSERT) for r in rows],
-                                  action="import", summary="名录导入新增"),
+                (insert_sql, rows),
+                *outbox_statements(s, entity, [(i, 1, ChangeOp.INSERT) for i in chunk_ids]),
             ])  # fmt: skip
+            audit.inserted.extend(chunk_ids)
             done += len(chunk)
             if progress:
                 progress(done, total, f"正在写入：新增 {done:,} 家")
@@ -851,20 +902,15 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
         updater = RawTable(s, Enterprise.__table__, _UPDATE_COLUMNS)
         batch: list[tuple] = []
         records: list[tuple[str, int, ChangeOp]] = []
-        audit: list[dict] = []
         updated = 0
 
         def flush() -> None:
             if batch:
                 prepared = updater.for_update(updater.prepare(batch, cached=_CONSTANT_COLUMNS))
-                writer.put([
-                    (updater.update_sql, prepared),
-                    *audit_statements(s, entity, list(records), action="import",
-                                      summary="名录导入更新", changes=list(audit)),
-                ])  # fmt: skip
+                writer.put([(updater.update_sql, prepared),
+                            *outbox_statements(s, entity, list(records))])  # fmt: skip
                 batch.clear()
                 records.clear()
-                audit.clear()
 
         for item in diff.updates:
             outcome = _update_row(plan, item, mapped, accepted_all, accepted, now, stamp)
@@ -875,7 +921,7 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
                 continue
             batch.append(outcome.row)
             records.append((item.enterprise_id, item.version + 1, ChangeOp.UPDATE))
-            audit.append(outcome.audit)
+            audit.updated[item.enterprise_id] = outcome.audit or None
             if outcome.audit:
                 updated += 1
             else:
@@ -888,6 +934,10 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin) -> No
                     progress(done, total, f"正在写入：更新 {updated:,} 家")
         _check_cancel(cancel)
         flush()
+        result.updated = updated
+        writer.put([audit.statement(s, f"名录导入：新增 {result.new:,} 家，更新 {updated:,} 家",
+                                    {"new": result.new, "updated": updated,
+                                     "invalid": result.invalid, "conflicts": result.conflicts})])  # fmt: skip
     except BaseException:
         writer.abort()
         raise
@@ -923,13 +973,16 @@ def import_file(
     progress: Progress | None = None,
     cancel=None,
 ) -> tuple[ImportPlan, ImportResult]:
-    """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path."""
+    """Open, analyse and (unless ``dry_run``) apply: the command line's and the bench's path.
+    The stored enterprises are read in a thread meanwhile (:class:`Preload`)."""
+    preload = None if dry_run else Preload(store)
     with RosterSource.open(path, sheet, progress=progress) as source:
         plan = analyse(store, source, mapping, options, preview=dry_run, release=True,
                        progress=progress, cancel=cancel)  # fmt: skip
     if dry_run:
         return plan, dry_run_result(plan)
-    return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel)
+    return plan, apply(store, plan, accept=accept, progress=progress, cancel=cancel,
+                       preload=preload)  # fmt: skip
 
 
 def describe_value(key: str, value) -> str:

@@ -30,7 +30,7 @@ class RawTable:
         self.session = session
         self.table = table
         self.columns = tuple(columns)
-        dialect = session.get_bind().dialect
+        dialect = self._dialect = session.get_bind().dialect
         self._processors = [table.c[c].type._cached_bind_processor(dialect) for c in self.columns]
         self._caches: list[dict] = [{} for _ in self.columns]
 
@@ -69,6 +69,37 @@ class RawTable:
                         row[i] = proc(value)
             out.append(tuple(row))
         return out
+
+    def literal(self, column: str, value) -> str:
+        """The stored form of ``value`` as an SQL literal (for a constant written in the
+        statement's text instead of bound once per row); any column of the table. None is SQL
+        NULL, as an ORM insert leaves an unset column (a JSON column too, not JSON 'null')."""
+        if value is None:
+            return "NULL"
+        if column in self.columns:
+            stored = self.value(column, value)
+        else:
+            proc = self.table.c[column].type._cached_bind_processor(self._dialect)
+            stored = proc(value) if proc is not None else value
+        if stored is None:
+            return "NULL"
+        if isinstance(stored, bool):
+            return str(int(stored))
+        if isinstance(stored, int | float):
+            return repr(stored)
+        if isinstance(stored, bytes):
+            return f"X'{stored.hex()}'"
+        if isinstance(stored, str):
+            return "'" + stored.replace("'", "''") + "'"
+        raise TypeError(f"no SQL literal for {type(stored).__name__}")
+
+    def insert_sql_with(self, constants: dict) -> str:
+        """``INSERT`` of ``columns`` bound per row and ``constants`` (column -> value) written
+        as literals: each row binds only the values that differ."""
+        names = ", ".join((*self.columns, *constants))
+        values = ", ".join(("?",) * len(self.columns) + tuple(
+            self.literal(c, v) for c, v in constants.items()))  # fmt: skip
+        return f"INSERT INTO {self.table.name} ({names}) VALUES ({values})"
 
     @property
     def insert_sql(self) -> str:
@@ -187,6 +218,87 @@ def audit_statements(
         (entity, entity_id, version, ops[op], created) for entity_id, version, op in rows
     ]
     return [(audit.insert_sql, audit_rows), (outbox.insert_sql, outbox_rows)]
+
+
+def outbox_statements(
+    session: Session, entity: str, rows: Sequence[tuple[str, int, ChangeOp]]
+) -> list[Statement]:
+    """The outbox rows alone (one per record) of bulk-written records, prepared; their audit is
+    a :class:`BulkAudit`. The entity, the time and (when all share it) the version and
+    operation are literals of the statement: a row binds its record's id."""
+    if not rows:
+        return []
+    outbox = RawTable(session, OutboxEntry.__table__, ("entity_id",))
+    constants = {"entity": entity, "created_at": utcnow()}
+    versions = {r[1] for r in rows}
+    ops = {r[2] for r in rows}
+    out = []
+    for op in ops:
+        same = [r for r in rows if r[2] == op] if len(ops) > 1 else rows
+        if len(versions) == 1:
+            table = outbox
+            values = [(r[0],) for r in same]
+            fixed = {**constants, "version": next(iter(versions)), "op": op}
+        else:
+            table = RawTable(session, OutboxEntry.__table__, ("entity_id", "version"))
+            values = [(r[0], r[1]) for r in same]
+            fixed = {**constants, "op": op}
+        out.append((table.insert_sql_with(fixed), values))
+    return out
+
+
+#: the form of ``AuditEvent.detail``: zstandard-compressed JSON (see :class:`BulkAudit`)
+DETAIL_FORMAT = 1
+
+
+class BulkAudit:
+    """One audit event for many records written together (a roster import of 100,000 rows
+    writes one event instead of 100,000).
+
+    The event names no record (``entity_id`` NULL); its ``detail`` holds, compressed, the ids of
+    the records inserted and each updated record's changes (personal fields as "changed", as the
+    ORM hook writes them), with the summary each record's history shows. It is stored in the
+    encrypted store like every audit row; :func:`app.store.changes.history` reads it back record
+    by record.
+    """
+
+    def __init__(self, entity: str, action: str, *, insert_summary: str, update_summary: str):
+        self.entity = entity
+        self.action = action
+        self.summaries = {"insert": insert_summary, "update": update_summary}
+        self.inserted: list[str] = []
+        self.updated: dict[str, dict | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.inserted) + len(self.updated)
+
+    def statement(self, session: Session, summary: str, changes: dict | None = None) -> Statement:
+        """The event's INSERT, prepared (nothing when no record was written)."""
+        import orjson
+        import zstandard
+
+        if not len(self):
+            return ("", [])
+        payload = orjson.dumps({"format": DETAIL_FORMAT, "summaries": self.summaries,
+                                "insert": self.inserted, "update": self.updated})  # fmt: skip
+        detail = zstandard.ZstdCompressor(level=3).compress(payload)
+        audit = RawTable(session, AuditEvent.__table__,
+                         ("at", "user_id", "action", "entity", "entity_id", "summary", "changes",
+                          "detail"))  # fmt: skip
+        row = (audit.value("at", utcnow()), session.info.get("user_id"), self.action, self.entity,
+               None, summary[:200], audit.value("changes", changes), detail)  # fmt: skip
+        return (audit.insert_sql, [row])
+
+
+def read_detail(detail: bytes) -> dict:
+    """``AuditEvent.detail`` decoded: ``{"summaries", "insert": [ids], "update": {id: changes}}``."""
+    import orjson
+    import zstandard
+
+    data = orjson.loads(zstandard.ZstdDecompressor().decompress(detail))
+    if data.get("format") != DETAIL_FORMAT:
+        raise ValueError(f"unknown audit detail format {data.get('format')!r}")
+    return data
 
 
 def record_bulk(

@@ -6,21 +6,25 @@ Sessions made by the store carry the acting user and the station in ``session.in
 (optimistic locking). Synced records are never hard-deleted: :func:`soft_delete` marks them, and a
 hard delete is refused.
 
-Bulk paths (the roster import) that bypass the ORM call :func:`record_bulk`
-(:mod:`app.store.bulk`) with the same effect.
+Bulk paths that bypass the ORM call :func:`record_bulk` (:mod:`app.store.bulk`) with the same
+effect; the roster import writes its records' outbox entries and one audit event for the whole
+import (:class:`app.store.bulk.BulkAudit`). :func:`history` gives a record's audit trail with the
+bulk events' entries for that record included.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import Date, event, inspect
+from sqlalchemy import Date, and_, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import validators
 from app.domain.enums import ChangeOp
+from app.store.bulk import read_detail
 from app.store.bulk import record_bulk  # noqa: F401  (re-exported: the bulk path of this module)
 from app.store.errors import PermissionDenied, StoreError, ValidationError
 from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
@@ -219,3 +223,44 @@ def stamp_new(session: Session, now: datetime | None = None) -> dict:
         "version": 1,
         "deleted": False,
     }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of one record, as its history shows it."""
+
+    at: datetime
+    user_id: str | None
+    action: str
+    summary: str | None
+    #: field -> [old, new] (personal fields: "changed"), or None
+    changes: dict | None
+    #: the audit event it comes from (a bulk event holds many records' entries)
+    event_id: int
+
+
+def history(session: Session, entity: str, entity_id: str) -> list[HistoryEntry]:
+    """Every audit entry of one record, oldest first: its own events and its part of the bulk
+    events (roster imports) that wrote it."""
+    t = AuditEvent.__table__
+    query = (
+        select(t.c.id, t.c.at, t.c.user_id, t.c.action, t.c.summary, t.c.changes, t.c.detail)
+        .where(
+            t.c.entity == entity,
+            or_(t.c.entity_id == entity_id, and_(t.c.entity_id.is_(None), t.c.detail.is_not(None))),
+        )
+        .order_by(t.c.id)
+    )
+    out = []
+    for event_id, at, user_id, action, summary, changes, detail in session.execute(query):
+        if detail is None:
+            out.append(HistoryEntry(at, user_id, action, summary, changes, event_id))
+            continue
+        data = read_detail(detail)
+        if entity_id in data["update"]:
+            out.append(HistoryEntry(at, user_id, action, data["summaries"]["update"],
+                                    data["update"][entity_id] or None, event_id))  # fmt: skip
+        elif entity_id in set(data["insert"]):
+            out.append(HistoryEntry(at, user_id, action, data["summaries"]["insert"], None,
+                                    event_id))  # fmt: skip
+    return out

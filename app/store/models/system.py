@@ -55,8 +55,12 @@ class AuditEvent(Base):
     entity_id: Mapped[str | None] = mapped_column(String(36))
     summary: Mapped[str | None] = mapped_column(String(200))
     changes: Mapped[dict | None] = mapped_column(JSON)
-    # No (entity, id) index: the log is written far more than read (a bulk import writes one event
-    # per record); reading one record's history scans it, which is fine at station scale.
+    #: a bulk event (a roster import: ``entity_id`` is NULL) holds its records' own changes here,
+    #: compressed (see :mod:`app.store.bulk`, ``BulkAudit``); :func:`app.store.changes.history`
+    #: gives them back record by record
+    detail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # No (entity, id) index: the log is written far more than read; reading one record's history
+    # scans it, which is fine at station scale.
 
 
 class OutboxEntry(Base):

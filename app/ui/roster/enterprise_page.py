@@ -43,6 +43,7 @@ ENTERPRISE_TABS: list[str] = [
     "app.ui.cases.enterprise_tab:cases_tab",
     "app.ui.visits.enterprise_tab:make_visits_tab",
     "app.ui.visits.enterprise_tab:make_activities_tab",
+    "app.ui.roster.history_tab:make_history_tab",
 ]
 
 
