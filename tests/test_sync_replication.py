@@ -340,7 +340,11 @@ def test_restore_killed_mid_download_resumes_exactly_once(district, station_a, t
     half = Store.open(folder, ADMIN, ADMIN_PASSWORD)
     try:
         assert unfinished(half)  # never taken for a finished restore
-        assert 0 < sum(len(v) for v in synced_tables(half).values()) < 3000
+        # some pages and not necessarily fewer than all: under load the kill can land after the
+        # last page but before the restore is marked finished, which must be resumable too
+        assert 0 < sum(len(v) for v in synced_tables(half).values()) <= sum(
+            len(v) for v in before.values()
+        )
     finally:
         half.close()
     # the same command again resumes where it stopped (the code was used once, by the first run)
