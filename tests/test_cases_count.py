@@ -181,7 +181,12 @@ def test_count_follows_the_workflow_in_the_encrypted_store(store):
         assert count_cases(s, CaseFilter()) == 2
         assert count_cases(s, CaseFilter(statuses=(CaseStatus.REGISTERED,))) == 2
     workflow.change_status(
-        store, a.case_id, CaseStatus.DECLINED, reason="已进入仲裁程序", today=RECEIVED
+        store,
+        a.case_id,
+        CaseStatus.DECLINED,
+        reason="已进入仲裁程序",
+        decline_category="pending_elsewhere",
+        today=RECEIVED,
     )
     with store.read() as s:
         assert count_cases(s, CaseFilter(statuses=(CaseStatus.REGISTERED,))) == 1
