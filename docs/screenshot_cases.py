@@ -46,7 +46,7 @@ def case_id(tail: str) -> str:
 
 def later() -> None:
     if what == "intake":
-        dialog = section.new_case()
+        section.new_case()
     elif what in ("case", "agreement", "preview", "edit", "party"):
         section.open_case(case_id(suffix))
         page = section.case_page

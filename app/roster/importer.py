@@ -886,7 +886,7 @@ def _apply_in(s, plan, result, entity, accept, progress, cancel, is_admin, exist
                 accepted_column = [yes_no[False]] * len(codes)
             initials = map(name_initials, columns[0])  # ROSTER_FIELDS[0] is the name
             chunk_ids = ids[start : start + len(chunk)]
-            rows = list(zip(chunk_ids, codes, accepted_column, initials, *columns))
+            rows = list(zip(chunk_ids, codes, accepted_column, initials, *columns, strict=True))
             writer.put([
                 (insert_sql, rows),
                 *outbox_statements(s, entity, [(i, 1, ChangeOp.INSERT) for i in chunk_ids]),

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from app.domain import validators
 from app.domain.enums import ChangeOp
-from app.store.bulk import read_detail
-from app.store.bulk import record_bulk  # noqa: F401  (re-exported: the bulk path of this module)
+from app.store.bulk import (
+    read_detail,
+    record_bulk,  # noqa: F401  (re-exported: the bulk path of this module)
+)
 from app.store.errors import PermissionDenied, StoreError, ValidationError
 from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
 
