@@ -104,6 +104,16 @@ class TermKind(LabeledEnum):
     OBLIGATION = ("obligation", "其他义务")
 
 
+class SignCapacity(LabeledEnum):
+    """In what capacity someone signed the agreement for a party (recorded at signing)."""
+
+    SELF = ("self", "本人")
+    LEGAL_REP = ("legal_rep", "法定代表人")
+    PRINCIPAL = ("principal", "主要负责人")
+    AGENT_SPECIAL = ("agent_special", "委托代理人（特别授权）")
+    AGENT_GENERAL = ("agent_general", "委托代理人（一般授权）")
+
+
 class AgreementStatus(LabeledEnum):
     DRAFT = ("draft", "草稿")
     SIGNED = ("signed", "已签署")

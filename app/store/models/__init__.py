@@ -22,6 +22,7 @@ from app.store.models.cases import (
     DisputeCase,
     MediationAgreement,
     MediationSession,
+    PerformanceFollowUp,
     PerformanceRecord,
 )
 from app.store.models.enterprise import ROSTER_FIELDS, Attachment, CreditNote, Enterprise, Person
@@ -56,6 +57,7 @@ SYNCED_MODELS: tuple[type[Synced], ...] = (
     MediationSession,
     MediationAgreement,
     AgreementTerm,
+    PerformanceFollowUp,
     PerformanceRecord,
     AgreementSnapshot,
     EnterpriseVisit,
@@ -108,6 +110,7 @@ __all__ = [
     "OnlineApplication",
     "OnlineApplicationFile",
     "OutboxEntry",
+    "PerformanceFollowUp",
     "PerformanceRecord",
     "Person",
     "QuarantinedRecord",

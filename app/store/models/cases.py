@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import (
@@ -162,6 +162,9 @@ class MediationAgreement(Synced, Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("mediation_agreement.id"))
     change_reason: Mapped[str | None] = mapped_column(Text)
+    #: who signed for each party, in what capacity, and whether the seal was applied (set at
+    #: signing, fixed with the rest; see ``app.cases.signing``)
+    signatures: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("case_id", "version_no"),)
 
@@ -185,6 +188,10 @@ class AgreementTerm(Synced, Base):
     payee_person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
     #: covered by Art. 16: a missed deadline opens the payment-order (支付令) route
     art16: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: per-worker schedule of a payment term in a multi-worker case: a list of
+    #: {person_id, amount, due_on, method, account}; the amounts add up to ``amount``
+    #: (see ``app.cases.schedule``)
+    schedule: Mapped[list | None] = mapped_column(JSON)
 
 
 class PerformanceRecord(Synced, Base):
@@ -197,4 +204,23 @@ class PerformanceRecord(Synced, Base):
     performed_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     method: Mapped[str | None] = mapped_column(String(60))
+    note: Mapped[str | None] = mapped_column(Text)
+    #: the follow-up visit (回访) at which the payment was reported, if any
+    followup_id: Mapped[str | None] = mapped_column(ForeignKey("performance_followup.id"))
+
+
+class PerformanceFollowUp(Synced, Base):
+    """A follow-up (回访) on the performance of a signed agreement: when, how, whom the station
+    contacted, and what the worker said was received."""
+
+    __tablename__ = "performance_followup"
+    label = "履行回访"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("dispute_case.id"), index=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("mediation_agreement.id"))
+    followed_on: Mapped[date] = mapped_column(Date)
+    #: 电话 / 上门 / 微信或短信 / 来访 / 其他
+    method: Mapped[str] = mapped_column(String(20))
+    contact: Mapped[str] = mapped_column(String(100))
+    amount_received: Mapped[Decimal | None] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(Text)
