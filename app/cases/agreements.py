@@ -26,6 +26,14 @@ from sqlalchemy.exc import IntegrityError
 from app.cases.detail import AgreementInfo, CaseDetail, load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import MAX_AMOUNT, parse_amount
+from app.cases.schedule import (
+    ShareInput,
+    clean_schedule,
+    needs_payee,
+    schedule_content,
+    shares_from_json,
+)
+from app.cases.signing import SignatureInput, check_signatures, default_signatures
 from app.cases.workflow import _case_for_update, apply_transition
 from app.domain.case_workflow import AGREEMENT_ALLOWED, TransitionInput
 from app.domain.deadlines import (
@@ -60,6 +68,8 @@ class TermInput:
     method: str = ""
     payer_enterprise_id: str | None = None
     payee_person_id: str | None = None
+    #: per-worker schedule (multi-worker cases): each worker's amount, due date, method/account
+    schedule: list[ShareInput] = field(default_factory=list)
 
 
 @dataclass
@@ -162,6 +172,7 @@ def agreement_content(
                 "payer_is_employer": t.payer_enterprise_id in (None, detail.respondent_id),
                 "payee": detail.name_of_person(t.payee_person_id),
                 "art16": t.art16,
+                "schedule": schedule_content(detail, t.schedule),
             }
         )
     return {
@@ -215,7 +226,12 @@ def verify_signed(session, agreement_id: str) -> bool:
 
 
 def _clean_terms(
-    detail: CaseDetail, terms: list[TermInput], problems: Problems, *, strict: bool
+    detail: CaseDetail,
+    terms: list[TermInput],
+    problems: Problems,
+    *,
+    strict: bool,
+    performance_deadline: date | None = None,
 ) -> list[dict]:
     enterprise_ids = {p.enterprise_id for p in detail.respondents}
     person_ids = {p.person_id for p in detail.applicants}
@@ -250,6 +266,36 @@ def _clean_terms(
                 problems.add(
                     f"{key}.method", f"{label}支付方式", "须写明支付方式（如银行转账、现金）"
                 )
+        schedule = None
+        if kind == TermKind.PAYMENT:
+            shares = list(t.schedule or [])
+            if shares and t.payee_person_id:
+                problems.add(
+                    f"{key}.schedule",
+                    f"{label}分配明细",
+                    "已指定收款人的，不再填写分配明细：请二选一",
+                )
+            schedule = clean_schedule(
+                detail,
+                shares,
+                amount,
+                key=key,
+                label=label,
+                strict=strict,
+                term_due=t.due_on,
+                term_method=t.method,
+                performance_deadline=performance_deadline,
+                problems=problems,
+            )
+            # 调解仲裁法 Art. 16: a payment order is for the amount owed to the worker who
+            # applies, so in a case of several workers each payment names who is paid.
+            if strict and needs_payee(detail) and not t.payee_person_id and not shares:
+                problems.add(
+                    f"{key}.payee",
+                    f"{label}收款人",
+                    f"本案有{len(detail.applicants)}名申请人：须指定收款人，或填写每位劳动者的"
+                    "分配明细（姓名、身份证号、金额、履行日期、支付方式）",
+                )
         payer = t.payer_enterprise_id
         if kind == TermKind.PAYMENT and not payer and detail.respondent:
             payer = detail.respondent.enterprise_id
@@ -265,6 +311,7 @@ def _clean_terms(
                 "payer_enterprise_id": payer if kind == TermKind.PAYMENT else None,
                 "payee_person_id": t.payee_person_id,
                 "art16": art16_applies(t.item, kind == TermKind.PAYMENT),
+                "schedule": schedule,
             }
         )
     return out
@@ -301,6 +348,7 @@ def input_from(agreement: AgreementInfo) -> AgreementInput:
                 method=t.method or "",
                 payer_enterprise_id=t.payer_enterprise_id,
                 payee_person_id=t.payee_person_id,
+                schedule=shares_from_json(t.schedule),
             )
             for t in agreement.terms
         ],
@@ -335,7 +383,13 @@ def save_draft(
         detail = load_case(s, case_id)
         problems = Problems()
         _check_common(data, problems)
-        terms = _clean_terms(detail, data.terms, problems, strict=False)
+        terms = _clean_terms(
+            detail,
+            data.terms,
+            problems,
+            strict=False,
+            performance_deadline=data.performance_deadline,
+        )
         problems.raise_if_any()
         if agreement_id is None and detail.draft_agreement is not None:
             agreement_id = detail.draft_agreement.id
@@ -394,8 +448,13 @@ def save_draft(
 
 
 def validate_for_signing(
-    detail: CaseDetail, agreement: AgreementInfo, signed_on: date, today: date
-):
+    detail: CaseDetail,
+    agreement: AgreementInfo,
+    signed_on: date,
+    today: date,
+    signatures: list[SignatureInput] | None = None,
+) -> list[dict]:
+    """Raises FormInvalid with every problem; returns the signatures as recorded."""
     problems = Problems()
     if signed_on > today:
         problems.add("signed_on", "签署日期", "不能晚于今天")
@@ -414,14 +473,24 @@ def validate_for_signing(
     if not detail.applicants or detail.respondent is None:
         problems.add("parties", "当事人", "协议书须有申请人和被申请人")
     data = input_from(agreement)
-    _clean_terms(detail, data.terms, problems, strict=True)
+    _clean_terms(
+        detail,
+        data.terms,
+        problems,
+        strict=True,
+        performance_deadline=agreement.performance_deadline,
+    )
     # A new version may keep terms that fell due under the version it replaces.
     earliest = None if agreement.supersedes_id else signed_on
     for i, t in enumerate(agreement.terms):
         problem = check_term_dates(t.due_on, agreement.performance_deadline, earliest)
         if problem:
             problems.add(f"terms[{i}].due_on", f"第{i + 1}项履行日期", problem)
+    if signatures is None:
+        signatures = default_signatures(detail)
+    records = check_signatures(detail, signatures, problems)
     problems.raise_if_any()
+    return records
 
 
 def sign(
@@ -431,9 +500,14 @@ def sign(
     signed_on: date,
     today: date | None = None,
     expected_version: int | None = None,
+    signatures: list[SignatureInput] | None = None,
 ) -> str:
     """Sign a draft: fix its content (snapshot + hash), supersede the version it replaces, and move
-    a case in mediation to "agreement reached". Returns the content hash."""
+    a case in mediation to "agreement reached". Returns the content hash.
+
+    ``signatures``: who signed for each party and in what capacity (:mod:`app.cases.signing`);
+    None records each worker in person and each employer by its legal representative, sealed.
+    An agent with only general authority is refused."""
     today = today or date.today()
     organisation = store.station.organisation_name
     with store.unit_of_work() as s:
@@ -449,8 +523,9 @@ def sign(
             raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能签署调解协议书")
         detail = load_case(s, case.id)
         info = next(a for a in detail.agreements if a.id == agreement_id)
-        validate_for_signing(detail, info, signed_on, today)
+        records = validate_for_signing(detail, info, signed_on, today, signatures)
         content = agreement_content(detail, info, organisation, signed_on=signed_on)
+        content["signatures"] = records
         digest = content_hash(content)
         if info.supersedes_id:
             previous = s.get(MediationAgreement, info.supersedes_id)
@@ -458,6 +533,7 @@ def sign(
                 previous.status = AgreementStatus.SUPERSEDED
         agreement.status = AgreementStatus.SIGNED
         agreement.signed_on = signed_on
+        agreement.signatures = records
         agreement.content_hash = digest
         s.add(
             AgreementSnapshot(

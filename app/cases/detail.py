@@ -111,6 +111,8 @@ class TermInfo:
     payee_person_id: str | None
     art16: bool
     payments: list[PerformanceInfo] = field(default_factory=list)
+    #: per-worker schedule as stored (see ``app.cases.schedule``)
+    schedule: list | None = None
 
     @property
     def paid(self) -> Decimal:
@@ -141,6 +143,8 @@ class AgreementInfo:
     change_reason: str | None
     created_at: datetime
     terms: list[TermInfo] = field(default_factory=list)
+    #: who signed for each party (recorded at signing; see ``app.cases.signing``)
+    signatures: list | None = None
 
     @property
     def total(self) -> Decimal:
@@ -507,6 +511,7 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
             a.supersedes_id,
             a.change_reason,
             a.created_at,
+            signatures=a.signatures,
         )
         by_id[a.id] = info
         detail.agreements.append(info)
@@ -529,6 +534,7 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
                 t.payer_enterprise_id,
                 t.payee_person_id,
                 t.art16,
+                schedule=t.schedule,
             )
             terms[t.id] = info
             by_id[t.agreement_id].terms.append(info)

@@ -28,6 +28,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 from app.cases.agreements import agreement_content, party_content
 from app.cases.arbitration import ArbitrationCommission, load_commission
 from app.cases.detail import CaseDetail, load_case
+from app.documents.agreement_parts import schedule_block, schedule_payee, signature_record
 from app.documents.kinds import KINDS, DocumentKind, kind_by_name
 from app.documents.layout import (
     TEXT_W,
@@ -685,12 +686,15 @@ def term_gaps(t: dict) -> list[str]:
     """What a term still lacks before it can be printed as a whole sentence."""
     gaps = []
     if t["kind"] == "payment":
+        rows = t.get("schedule") or []
         if not t.get("amount"):
             gaps.append("金额")
-        if not t.get("due_on"):
+        if not t.get("due_on") and not (rows and all(r.get("due_on") for r in rows)):
             gaps.append("履行日期")
-        if not t.get("method"):
+        if not t.get("method") and not (rows and all(r.get("method") for r in rows)):
             gaps.append("支付方式")
+        if rows and not all(r.get("amount") for r in rows):
+            gaps.append("每人金额")
     elif not (t.get("description") or "").strip():
         gaps.append("内容")
     return gaps
@@ -700,7 +704,7 @@ def _term_sentence(t: dict, deadline: str | None = None) -> str:
     due_on = t.get("due_on") or deadline
     if t["kind"] == "payment":
         payer = t.get("payer") or "被申请人"
-        payee = t.get("payee") or "申请人"
+        payee = schedule_payee(t) or t.get("payee") or "申请人"
         due = f"于{cn_date(date.fromisoformat(due_on))}前" if due_on else ""
         method = f"以{t['method']}方式" if t.get("method") else ""
         what = t.get("description") or t.get("item_name") or ""
@@ -793,6 +797,7 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
     deadline = c.get("performance_deadline")
     for t in c["terms"]:
         story.append(para(f"{_cn_seq(t['seq'])}、{_term_sentence(t, deadline)}", st.body))
+        story += schedule_block(t, _cn_seq(t["seq"]), deadline)
         if t.get("art16") and t.get("payer_is_employer", True):
             art16_terms.append(t)
         elif t["kind"] == "payment" and not t.get("payer_is_employer", True):
@@ -882,6 +887,7 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
             ]
         )
     )
+    story += signature_record(c)
     if c.get("is_collective"):
         story += [
             PageBreak(),
