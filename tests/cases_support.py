@@ -142,7 +142,18 @@ SIGNED_ON = date(2026, 3, 5)
 def signed(store, **overrides) -> tuple[str, str]:
     """A case with a signed agreement: (case id, agreement id)."""
     case_id = in_mediation(store, **overrides)
-    agreement_id = agreements.save_draft(store, case_id, agreement_input())
+    data = agreement_input()
+    with store.read() as s:
+        from app.cases.detail import load_case
+        from app.cases.schedule import needs_payee
+
+        detail = load_case(s, case_id)
+    if needs_payee(detail):
+        # Several workers: each payment names its payee (issue 13 point 4); here the first.
+        for t in data.terms:
+            if t.kind == TermKind.PAYMENT:
+                t.payee_person_id = detail.applicants[0].person_id
+    agreement_id = agreements.save_draft(store, case_id, data)
     agreements.sign(store, agreement_id, signed_on=SIGNED_ON, today=SIGNED_ON)
     return case_id, agreement_id
 

@@ -231,6 +231,8 @@ class CaseDetail:
     sessions: list[SessionInfo] = field(default_factory=list)
     agreements: list[AgreementInfo] = field(default_factory=list)
     attachments: list[AttachmentInfo] = field(default_factory=list)
+    #: follow-up visits on performance (``app.cases.followup.FollowUpInfo``), oldest first
+    followups: list = field(default_factory=list)
 
     # ---------------------------------------------------------- parties
 
@@ -547,6 +549,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
             terms[r.term_id].payments.append(
                 PerformanceInfo(r.id, r.term_id, r.performed_on, r.amount, r.method, r.note)
             )
+    from app.cases.followup import followups_of
+
+    detail.followups = followups_of(session, case_id)
     owners = [case_id, *by_id]
     for a in session.scalars(
         select(Attachment)

@@ -416,7 +416,7 @@ class Alert:
     case_id: str
     case_no: str
     #: mediation_due_soon | mediation_expired | acceptance_due | acceptance_overdue |
-    #: term_due_soon | term_overdue
+    #: term_due_soon | term_overdue | review_due | followup_due
     kind: str
     due_on: date
     days_left: int
@@ -624,6 +624,10 @@ def deadline_alerts(session: Session, today: date) -> list[Alert]:
             message = f"第{r.seq}项（{what}）将于{fmt(due)}到期" + ("（今天）" if left == 0 else "")
             kind = "term_due_soon"
         alerts.append(Alert(r[0], r.case_no, kind, due, left, message))
+    # Issue 13 point 5: a follow-up (回访) after each due date.
+    from app.cases.followup import followup_alerts
+
+    alerts += followup_alerts(session, today, Alert)
     alerts.sort(key=lambda a: (a.days_left, a.case_no))
     return alerts
 

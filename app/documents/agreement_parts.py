@@ -95,3 +95,21 @@ def signature_record(c: dict) -> list:
             st.note,
         ),
     ]
+
+
+def followup_lines(d) -> list:
+    """履行回访情况: each follow-up of the case (date, method, contact, amount received)."""
+    if not d.followups:
+        return []
+    st = styles()
+    out = [para("履行回访情况：", st.plain)]
+    for f in d.followups:
+        if f.amount_received:
+            got = f"，反映已收到人民币{money(f.amount_received)}元"
+        elif f.amount_received is not None:
+            got = "，反映尚未收到款项"
+        else:
+            got = ""
+        note = f"（{f.note}）" if f.note else ""
+        out.append(para(f"{cn_date(f.followed_on)}，{f.method}回访{f.contact}{got}{note}。", st.plain))
+    return out

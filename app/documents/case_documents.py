@@ -28,7 +28,12 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 from app.cases.agreements import agreement_content, party_content
 from app.cases.arbitration import ArbitrationCommission, load_commission
 from app.cases.detail import CaseDetail, load_case
-from app.documents.agreement_parts import schedule_block, schedule_payee, signature_record
+from app.documents.agreement_parts import (
+    followup_lines,
+    schedule_block,
+    schedule_payee,
+    signature_record,
+)
 from app.documents.kinds import KINDS, DocumentKind, kind_by_name
 from app.documents.layout import (
     TEXT_W,
@@ -1277,6 +1282,7 @@ def render_nonperformance(ctx: DocumentContext) -> bytes:
             header=True,
         ),
         Spacer(1, 3 * mm),
+        *followup_lines(d),
         para(
             f"依照{LAW}第十五条，一方当事人在协议约定期限内不履行调解协议的，另一方当事人可以依法申请仲裁。"
             f"依照第十六条，因支付拖欠劳动报酬、工伤医疗费、经济补偿或者赔偿金事项达成调解协议，用人单位在协议约定"
