@@ -183,3 +183,162 @@ def test_a_draft_with_a_schedule_row_without_amount_is_not_printed(store):
     assert "第1项分配明细第2行金额" in problems_of(missing)
     with pytest.raises(DocumentUnavailable):
         render("agreement", load_context(store, case_id))
+
+
+# ---------------------------------------------------------------- signing
+
+
+def agents_case(store, authority="一般授权"):
+    from tests.test_documents_legal import employer
+
+    return in_mediation(
+        store,
+        respondent=employer(31),
+        agents=[
+            AgentInput(
+                side="respondent",
+                name="李经理",
+                organisation="福州第31号商贸有限公司人事部",
+                phone="13800000031",
+                authority=authority,
+            ),
+            AgentInput(
+                side="applicant",
+                name="赵律师",
+                organisation="福建某律师事务所",
+                phone="13800000032",
+                authority="特别授权",
+                for_worker=0,
+            ),
+        ],
+    )
+
+
+def test_an_agent_with_only_general_authority_cannot_sign(store):
+    case_id = agents_case(store, "一般授权")
+    draft = agreements.save_draft(store, case_id, agreement_input())
+    d = load(store, case_id)
+    worker_party, employer_party = d.applicants[0], d.respondent
+    agent = next(a for a in d.agents if a.name == "李经理")
+    for capacity in (SignCapacity.AGENT_GENERAL, SignCapacity.AGENT_SPECIAL):
+        with pytest.raises(FormInvalid) as refused:
+            agreements.sign(
+                store,
+                draft,
+                signed_on=SIGNED_ON,
+                today=SIGNED_ON,
+                signatures=[
+                    SignatureInput(worker_party.id, SignCapacity.SELF),
+                    SignatureInput(
+                        employer_party.id, capacity, agent_party_id=agent.id, seal_applied=True
+                    ),
+                ],
+            )
+        text = problems_of(refused)
+        assert "委托代理人李经理的代理权限为“一般授权”，不能代为签署" in text
+        assert "须有委托人的特别授权（《中华人民共和国民事诉讼法》第六十二条）" in text
+    assert load(store, case_id).current_agreement is None  # nothing signed
+    # An agent not recorded on the case, a missing party, a capacity that does not fit.
+    with pytest.raises(FormInvalid) as wrong:
+        agreements.sign(
+            store,
+            draft,
+            signed_on=SIGNED_ON,
+            today=SIGNED_ON,
+            signatures=[SignatureInput(worker_party.id, SignCapacity.LEGAL_REP, "张伟")],
+        )
+    text = problems_of(wrong)
+    assert "劳动者不能以“法定代表人”身份签署" in text
+    assert "未登记该当事人的签署情况" in text
+    with pytest.raises(FormInvalid) as nobody:
+        agreements.sign(
+            store,
+            draft,
+            signed_on=SIGNED_ON,
+            today=SIGNED_ON,
+            signatures=[
+                SignatureInput(worker_party.id, SignCapacity.SELF),
+                SignatureInput(employer_party.id, SignCapacity.LEGAL_REP, "", seal_applied=False),
+            ],
+        )
+    assert "或者加盖单位印章" in problems_of(nobody)
+
+
+def test_who_signed_and_in_what_capacity_is_printed_and_fixed(store, tmp_path):
+    case_id = agents_case(store, "特别授权")
+    draft = agreements.save_draft(store, case_id, agreement_input())
+    d = load(store, case_id)
+    lawyer = next(a for a in d.agents if a.name == "赵律师")
+    manager = next(a for a in d.agents if a.name == "李经理")
+    agreements.sign(
+        store,
+        draft,
+        signed_on=SIGNED_ON,
+        today=SIGNED_ON,
+        signatures=[
+            SignatureInput(d.applicants[0].id, SignCapacity.AGENT_SPECIAL, agent_party_id=lawyer.id),
+            SignatureInput(
+                d.respondent.id,
+                SignCapacity.AGENT_SPECIAL,
+                agent_party_id=manager.id,
+                seal_applied=True,
+            ),
+        ],
+    )
+    text = pdftotext(render("agreement", load_context(store, case_id)), tmp_path)
+    assert "签署情况（签署时登记）" in text
+    assert "申请人张伟赵律师委托代理人（特别授权）—" in text
+    assert "福州第31号商贸有限公司李经理委托代理人（特别授权）已加盖印章" in text
+    with store.read() as s:
+        content = agreements.signed_content(s, draft)
+        assert agreements.verify_signed(s, draft)
+    assert [x["capacity"] for x in content["signatures"]] == ["agent_special", "agent_special"]
+    assert load(store, case_id).current_agreement.signatures == content["signatures"]
+
+
+def test_signing_by_default_records_each_worker_in_person_and_the_employer_sealed(store, tmp_path):
+    from tests.cases_support import signed
+
+    case_id, agreement_id = signed(store)
+    text = pdftotext(render("agreement", load_context(store, case_id)), tmp_path)
+    assert "申请人张伟张伟本人—" in text
+    assert "福州闽江餐饮管理有限公司林建国法定代表人已加盖印章" in text
+
+
+def test_the_signature_record_cannot_be_changed_after_signing(store):
+    from sqlalchemy import text as sql
+
+    from tests.cases_support import signed
+
+    case_id, agreement_id = signed(store)
+    import sqlalchemy.exc
+
+    with pytest.raises(sqlalchemy.exc.IntegrityError), store.unit_of_work() as s:
+        s.execute(
+            sql("UPDATE mediation_agreement SET signatures = '[]' WHERE id = :id"),
+            {"id": agreement_id},
+        )
+
+
+def test_the_power_of_attorney_lists_the_special_authority_items(store, tmp_path):
+    case_id = agents_case(store, "一般授权")
+    text = pdftotext(render("authorization", load_context(store, case_id)), tmp_path)
+    assert text.count("授权委托书") >= 2  # a page per recorded agent
+    for expected in (
+        "委托人",
+        "受托人（委托代理人）",
+        "李经理",
+        "赵律师",
+        "代为签署调解协议书",
+        "代为承认、放弃、变更调解请求",
+        "第二十四条",
+        "第六十二条",
+        "仅有一般授权的代理人不能代为签署调解协议书",
+    ):
+        assert expected in text, expected
+    # Without agents: a blank form per party.
+    from tests.test_documents_legal import employer
+
+    plain = in_mediation(store, respondent=employer(32))
+    blank = pdftotext(render("authorization", load_context(store, plain)), tmp_path)
+    assert "张伟" in blank and "福州第32号商贸有限公司" in blank

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.cases import agreements, performance, sessions, workflow
+from app.cases import agreements, followup, performance, sessions, workflow
 from app.cases.agreements import AgreementInput, TermInput
+from app.cases.schedule import ShareInput
 from app.cases.detail import load_case
 from app.cases.enterprises import EnterpriseInput
 from app.cases.intake import (
@@ -225,6 +226,10 @@ class _Builder:
                     method="银行转账",
                 )
             )
+        if len(d.applicants) > 1:
+            # Several workers: each payment carries each worker's share (issue 13 point 4).
+            for t in terms:
+                t.schedule = self.shares(d, t.amount)
         if contractor_pays_first:
             # 保障农民工工资支付条例 Art. 30: the general contractor clears the arrears first
             gc = next(p for p in d.respondents if p.role.value == "general_contractor")
@@ -250,6 +255,49 @@ class _Builder:
         )
         agreements.sign(self.store, draft, signed_on=signed_on, today=signed_on)
         return draft
+
+    def shares(self, d, amount: Decimal) -> list[ShareInput]:
+        """Each worker's share of ``amount`` (uneven, as real wage arrears are), paid to an
+        invented bank account; the shares add up to the amount."""
+        weights = [self.rng.randrange(8, 13) for _ in d.applicants]
+        out, left = [], amount
+        for i, p in enumerate(d.applicants):
+            if i < len(d.applicants) - 1:
+                part = (amount * weights[i] / sum(weights)).quantize(Decimal("0.01"))
+                left -= part
+            else:
+                part = left
+            account = "6217" + "".join(str(self.rng.randrange(10)) for _ in range(15))
+            out.append(ShareInput(p.person_id, part, method="银行转账", account=account))
+        return out
+
+    def follow_up(
+        self,
+        case_id: str,
+        on: date,
+        method: str,
+        received: Decimal | None = None,
+        note: str = "",
+        *,
+        term_paid: int | None = None,
+    ) -> None:
+        """A follow-up visit; ``term_paid``: the worker reports that term paid in full."""
+        if self.recording:
+            return
+        with self.store.read() as s:
+            d = load_case(s, case_id)
+        first = d.applicants[0]
+        if term_paid is not None:
+            t = next(t for t in d.current_agreement.terms if t.seq == term_paid)
+            received = t.amount - t.paid
+        followup.record_followup(
+            self.store,
+            case_id,
+            followup.FollowUpInput(
+                on, method, f"申请人{first.name} {first.phone or ''}".strip(), received, note=note
+            ),
+            today=on,
+        )
 
     def pay(self, case_id: str, seq: int, on: date, fraction: float = 1.0) -> None:
         if self.recording:
@@ -468,7 +516,9 @@ def _scenarios(b: _Builder, today: date) -> list[str]:
     b.agree(case, T - d(42), due=[12, 20])
     b.status(case, S.PERFORMING, T - d(41))
     b.pay(case, 1, T - d(29), 0.5)
-    made.append(case)  # first instalment half paid, both overdue: payment-order route
+    b.follow_up(case, T - d(27), "上门", Decimal(0), "被申请人称资金周转困难，余款尚未支付")
+    made.append(case)  # first instalment half paid, both overdue: payment-order route; the
+    # second due date has no follow-up yet: the workbench reminds
     case = b.register(T - d(35), types=("wages", "compensation"))
     b.accept(case, T - d(35))
     b.session(case, T - d(33), "双方达成调解协议。")
@@ -490,6 +540,15 @@ def _scenarios(b: _Builder, today: date) -> list[str]:
     b.status(case, S.PERFORMING, T - d(19))
     b.pay(case, 2, T - d(16))
     made.append(case)  # version 1 superseded
+    # Collective wage case (11 workers): agreement with each worker's share, being performed;
+    # a follow-up found the first instalment paid, the second is not yet due.
+    case = b.register(T - d(26), workers=11, types=("wages",), is_migrant_worker=True)
+    b.accept(case, T - d(26))
+    b.session(case, T - d(24), "双方达成调解协议，按每人拖欠金额分两期支付。")
+    b.agree(case, T - d(23), due=[10, 30])
+    b.status(case, S.PERFORMING, T - d(22))
+    b.follow_up(case, T - d(12), "电话", note="推举代表确认第一期已按明细到账", term_paid=1)
+    made.append(case)
     # Closed after full performance, and archived.
     for offset, archived in ((60, False), (90, True), (120, True)):
         case = b.register(T - d(offset))

@@ -34,6 +34,7 @@ from app.documents.agreement_parts import (
     schedule_payee,
     signature_record,
 )
+from app.documents.authorization import render_authorization
 from app.documents.kinds import KINDS, DocumentKind, kind_by_name
 from app.documents.layout import (
     TEXT_W,
@@ -1309,6 +1310,7 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "expiry_notice": render_expiry_notice,
     "review_application": render_review_application,
     "nonperformance": render_nonperformance,
+    "authorization": render_authorization,
 }
 
 

@@ -23,6 +23,7 @@ KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("expiry_notice", "调解期限届满告知书", ("届满告知书", "expiry-notice")),
     DocumentKind("review_application", "仲裁审查申请书", ("仲裁审查", "review-application")),
     DocumentKind("nonperformance", "协议履行情况告知书", ("履行情况告知书", "不履行告知书")),
+    DocumentKind("authorization", "授权委托书", ("委托书",)),
 )
 
 
