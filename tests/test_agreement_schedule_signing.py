@@ -276,7 +276,9 @@ def test_who_signed_and_in_what_capacity_is_printed_and_fixed(store, tmp_path):
         signed_on=SIGNED_ON,
         today=SIGNED_ON,
         signatures=[
-            SignatureInput(d.applicants[0].id, SignCapacity.AGENT_SPECIAL, agent_party_id=lawyer.id),
+            SignatureInput(
+                d.applicants[0].id, SignCapacity.AGENT_SPECIAL, agent_party_id=lawyer.id
+            ),
             SignatureInput(
                 d.respondent.id,
                 SignCapacity.AGENT_SPECIAL,
@@ -299,7 +301,7 @@ def test_who_signed_and_in_what_capacity_is_printed_and_fixed(store, tmp_path):
 def test_signing_by_default_records_each_worker_in_person_and_the_employer_sealed(store, tmp_path):
     from tests.cases_support import signed
 
-    case_id, agreement_id = signed(store)
+    case_id, _agreement_id = signed(store)
     text = pdftotext(render("agreement", load_context(store, case_id)), tmp_path)
     assert "申请人张伟张伟本人—" in text
     assert "福州闽江餐饮管理有限公司林建国法定代表人已加盖印章" in text
@@ -310,7 +312,7 @@ def test_the_signature_record_cannot_be_changed_after_signing(store):
 
     from tests.cases_support import signed
 
-    case_id, agreement_id = signed(store)
+    _case_id, agreement_id = signed(store)
     import sqlalchemy.exc
 
     with pytest.raises(sqlalchemy.exc.IntegrityError), store.unit_of_work() as s:

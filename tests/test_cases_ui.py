@@ -255,15 +255,22 @@ def test_intake_session_agreement_print_flow(qtbot, store, section, tmp_path, mo
     )
 
 
-def test_sign_dialog_needs_the_formalities_confirmed(qtbot):
-    dialog = SignDialog(TODAY)
+def test_sign_dialog_needs_the_formalities_confirmed(qtbot, store):
+    case_id = in_mediation(store)
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    dialog = SignDialog(detail, TODAY)
     qtbot.addWidget(dialog)
     assert not dialog.ok.isEnabled()
-    for check in dialog.checks[:-1]:
-        check.setChecked(True)
-    assert not dialog.ok.isEnabled()
-    dialog.checks[-1].setChecked(True)
+    # Each party has a row, prefilled: the worker in person, the employer by its legal
+    # representative, sealed.
+    assert dialog.table.rowCount() == 2
+    assert dialog.table.cellWidget(0, 2).text() == "张伟"
+    assert dialog.table.cellWidget(1, 2).text() == "林建国"
+    assert dialog.table.cellWidget(1, 3).isChecked()
+    dialog.mediator_check.setChecked(True)
     assert dialog.ok.isEnabled() and dialog.signed_on() == TODAY
+    assert [s.capacity.value for s in dialog.signatures()] == ["self", "legal_rep"]
 
 
 def test_read_only_user_sees_but_cannot_change(qtbot, store, data_dir):

@@ -65,12 +65,19 @@ def test_an_amount_received_is_booked_against_the_earliest_open_payment(store, t
     d = load(store, case_id)
     paid = {t.seq: t.paid for t in d.current_agreement.terms}
     assert paid[1] == Decimal("8000.00") and paid[2] == Decimal("1000.00")
-    assert all(p.performed_on == date(2026, 3, 22) for t in d.current_agreement.terms for p in t.payments)
+    assert all(
+        p.performed_on == date(2026, 3, 22) for t in d.current_agreement.terms for p in t.payments
+    )
     # The notice of non-performance shows what is still owed and the follow-up.
-    text = pdftotext(render("nonperformance", load_context(store, case_id, today=date(2026, 4, 15))), tmp_path)
+    text = pdftotext(
+        render("nonperformance", load_context(store, case_id, today=date(2026, 4, 15))), tmp_path
+    )
     assert "第二项" in text and "3,000.50" in text
     assert "第一项" not in text.split("逾期未履行：")[1].split("履行回访情况")[0]
-    assert "2026年3月22日，上门回访申请人张伟，反映已收到人民币9,000.00元（申请人出示转账记录）。" in text
+    assert (
+        "2026年3月22日，上门回访申请人张伟，反映已收到人民币9,000.00元（申请人出示转账记录）。"
+        in text
+    )
     # Withdrawing the follow-up withdraws its payments.
     followup.remove_followup(store, d.followups[0].id)
     d = load(store, case_id)
@@ -85,7 +92,10 @@ def test_bad_followups_are_refused_and_nothing_is_stored(store):
         (followup.FollowUpInput(date(2026, 3, 1), "电话", "张伟"), "不能早于协议签署日期"),
         (followup.FollowUpInput(date(2026, 3, 9), "飞鸽", "张伟"), "回访方式"),
         (followup.FollowUpInput(date(2026, 3, 9), "电话", " "), "回访对象"),
-        (followup.FollowUpInput(date(2026, 3, 9), "电话", "张伟", "12001"), "超过尚未支付的金额12000.50元"),
+        (
+            followup.FollowUpInput(date(2026, 3, 9), "电话", "张伟", "12001"),
+            "超过尚未支付的金额12000.50元",
+        ),
         (followup.FollowUpInput(date(2026, 3, 9), "电话", "张伟", "abc"), "已收到金额"),
     ]
     for data, expected in cases:
@@ -99,7 +109,10 @@ def test_bad_followups_are_refused_and_nothing_is_stored(store):
     other = in_mediation(store, respondent=employer(7))
     with pytest.raises(WorkflowRefused):
         followup.record_followup(
-            store, other, followup.FollowUpInput(date(2026, 3, 9), "电话", "张伟"), today=date(2026, 3, 9)
+            store,
+            other,
+            followup.FollowUpInput(date(2026, 3, 9), "电话", "张伟"),
+            today=date(2026, 3, 9),
         )
 
 

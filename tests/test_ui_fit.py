@@ -222,8 +222,10 @@ def test_fit_case_dialogs(qtbot, store, ctx):
     )
     from app.ui.cases.edit_dialogs import CaseDetailsDialog, PartyDialog
     from app.ui.cases.enterprise_dialog import NewEnterpriseDialog
+    from app.ui.cases.followup_dialog import FollowUpDialog
     from app.ui.cases.intake_dialog import IntakeDialog
     from app.ui.cases.preview import PreviewDialog
+    from app.ui.cases.signing_dialogs import ScheduleDialog
     from tests.cases_support import EnterpriseChoice, in_mediation, signed
 
     signed_id, _agreement = signed(store)
@@ -233,6 +235,27 @@ def test_fit_case_dialogs(qtbot, store, ctx):
     with store.read() as s:
         detail = load_case(s, case_id)
     term = done.agreements[0].terms[0]
+    from tests.cases_support import worker
+    from tests.test_documents_legal import employer
+
+    names = [
+        "赵一",
+        "钱二",
+        "孙三",
+        "李四",
+        "周五",
+        "吴六",
+        "郑七",
+        "王八",
+        "冯九",
+        "陈十",
+        "褚甲",
+        "卫乙",
+    ]
+    crowd = [worker(n, seq=20 + i, is_representative=i < 2) for i, n in enumerate(names)]
+    many_id = in_mediation(store, workers=crowd, respondent=employer(41))
+    with store.read() as s:
+        many = load_case(s, many_id)
     dialogs = [
         IntakeDialog(ctx, today=TODAY),
         CaseDetailsDialog(ctx, detail, TODAY),
@@ -242,7 +265,10 @@ def test_fit_case_dialogs(qtbot, store, ctx):
         SessionDialog(ctx, detail, TODAY),
         PerformanceDialog(ctx, done, term, TODAY),
         AgreementDialog(ctx, detail, TODAY),
-        SignDialog(TODAY),
+        SignDialog(done, TODAY),
+        FollowUpDialog(ctx, done, TODAY),
+        ScheduleDialog(many, 1, "36000", []),
+        SignDialog(many, TODAY),
         NewEnterpriseDialog("福州闽江餐饮管理有限公司", is_admin=True),
     ]
     for dialog in dialogs:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from app.cases import agreements, followup, performance, sessions, workflow
 from app.cases.agreements import AgreementInput, TermInput
-from app.cases.schedule import ShareInput
 from app.cases.detail import load_case
 from app.cases.enterprises import EnterpriseInput
 from app.cases.intake import (
@@ -23,6 +22,7 @@ from app.cases.intake import (
     oral_record_template,
     register_case,
 )
+from app.cases.schedule import ShareInput
 from app.domain.dates import compact_date
 from app.domain.enums import CaseStatus, FailureReason, TermKind
 from app.store.models import DisputeCase, Enterprise

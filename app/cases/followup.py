@@ -238,4 +238,3 @@ def followup_alerts(session: Session, today: date, alert_cls) -> list:
             )
         )
     return alerts
-

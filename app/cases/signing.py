@@ -55,14 +55,17 @@ def signing_parties(detail) -> list:
 def agents_of(detail, party) -> list:
     """The agents recorded for ``party``: those naming it, or (none named) those of its side."""
     side = (
-        PartyRole.APPLICANT_AGENT if party.role == PartyRole.APPLICANT else PartyRole.RESPONDENT_AGENT
+        PartyRole.APPLICANT_AGENT
+        if party.role == PartyRole.APPLICANT
+        else PartyRole.RESPONDENT_AGENT
     )
     out = []
     for a in detail.agents:
         if a.role != side:
             continue
         if a.agent_for_id == party.id or (
-            a.agent_for_id is None and (side == PartyRole.RESPONDENT_AGENT or len(detail.applicants) == 1)
+            a.agent_for_id is None
+            and (side == PartyRole.RESPONDENT_AGENT or len(detail.applicants) == 1)
         ):
             out.append(a)
     return out

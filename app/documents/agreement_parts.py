@@ -111,5 +111,7 @@ def followup_lines(d) -> list:
         else:
             got = ""
         note = f"（{f.note}）" if f.note else ""
-        out.append(para(f"{cn_date(f.followed_on)}，{f.method}回访{f.contact}{got}{note}。", st.plain))
+        out.append(
+            para(f"{cn_date(f.followed_on)}，{f.method}回访{f.contact}{got}{note}。", st.plain)
+        )
     return out

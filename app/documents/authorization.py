@@ -99,7 +99,10 @@ def _page(ctx, principal, agent) -> list:
             "不能代为签署调解协议书。仅有一般授权的代理人不能代为签署调解协议书。",
             st.note,
         ),
-        para("代理期限：自本委托书签署之日起至本案调解程序终结（含协议履行及仲裁审查确认、司法确认）止。", st.plain),
+        para(
+            "代理期限：自本委托书签署之日起至本案调解程序终结（含协议履行及仲裁审查确认、司法确认）止。",
+            st.plain,
+        ),
     ]
     who = "委托人" + ("（签名或按指印）" if principal.is_person else "（盖章）")
     signers = [(who, "签名" if principal.is_person else "法定代表人签名")]

@@ -25,9 +25,22 @@ depends_on: str | Sequence[str] | None = None
 FIXED = "('signed', 'superseded')"
 REFUSE = "SELECT RAISE(ABORT, 'signed agreement is fixed')"
 AGREEMENT_COLUMNS = (
-    "id", "station_code", "created_at", "created_by", "deleted", "deleted_at", "case_id",
-    "version_no", "facts", "other_terms", "performance_deadline", "copies", "signed_on",
-    "content_hash", "supersedes_id", "change_reason",
+    "id",
+    "station_code",
+    "created_at",
+    "created_by",
+    "deleted",
+    "deleted_at",
+    "case_id",
+    "version_no",
+    "facts",
+    "other_terms",
+    "performance_deadline",
+    "copies",
+    "signed_on",
+    "content_hash",
+    "supersedes_id",
+    "change_reason",
 )
 
 
@@ -88,11 +101,13 @@ def upgrade() -> None:
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["agreement_id"], ["mediation_agreement.id"],
+            ["agreement_id"],
+            ["mediation_agreement.id"],
             name=op.f("fk_performance_followup_agreement_id_mediation_agreement"),
         ),
         sa.ForeignKeyConstraint(
-            ["case_id"], ["dispute_case.id"],
+            ["case_id"],
+            ["dispute_case.id"],
             name=op.f("fk_performance_followup_case_id_dispute_case"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_followup")),
@@ -105,7 +120,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("followup_id", sa.String(length=36), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_performance_record_followup_id_performance_followup"),
-            "performance_followup", ["followup_id"], ["id"],
+            "performance_followup",
+            ["followup_id"],
+            ["id"],
         )
     with op.batch_alter_table("mediation_agreement", schema=None) as batch_op:
         batch_op.add_column(sa.Column("signatures", sa.JSON(), nullable=True))

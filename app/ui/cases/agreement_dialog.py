@@ -1,8 +1,9 @@
 """调解协议书 editor: facts, structured terms (each payment: item, amount, due date, method, payer,
 payee; other obligations), performance deadline, copies; save the draft, then sign it.
 
-Signing asks the mediator to confirm the Art. 14 formalities (both parties signed or sealed, the
-mediator signed, the organisation's seal). After signing the agreement is fixed; a later change is a
+Signing records who signed for each party and in what capacity, and whether the seal was applied
+(``SignDialog``); in a multi-worker case each payment carries its per-worker schedule
+(``ScheduleDialog``). After signing the agreement is fixed; a later change is a
 new version (the editor opens it with its reason).
 """
 
@@ -12,11 +13,9 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -43,6 +42,7 @@ from app.ui.cases.common import (
     run_write,
     to_qdate,
 )
+from app.ui.cases.signing_dialogs import ScheduleDialog, SignDialog
 from app.ui.context import AppContext
 from app.ui.forms import ValidatedForm
 from app.ui.widgets.fit import fit_window
@@ -57,6 +57,7 @@ TERM_COLUMNS = (
     "付款方",
     "收款人",
     "支付令",
+    "分配明细",
 )
 
 
@@ -105,13 +106,16 @@ class AgreementDialog(QDialog):
         )
         self.terms = QTableWidget(0, len(TERM_COLUMNS))
         self.terms.setHorizontalHeaderLabels(TERM_COLUMNS)
-        for i, width in enumerate((80, 150, 230, 100, 110, 100, 160, 100, 60)):
+        for i, width in enumerate((80, 150, 200, 100, 110, 100, 160, 100, 60, 100)):
             self.terms.setColumnWidth(i, width)
         self.terms.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.terms.setMinimumHeight(200)
         col.addWidget(self.terms)
         self.term_problems = ProblemLabel()
         col.addWidget(self.term_problems)
+        #: refusals of the signing record (e.g. an agent with only general authority)
+        self.sign_problems = ProblemLabel()
+        col.addWidget(self.sign_problems)
         row = QHBoxLayout()
         add_payment = QPushButton("添加付款事项")
         add_payment.clicked.connect(
@@ -215,6 +219,11 @@ class AgreementDialog(QDialog):
         mark = QTableWidgetItem("")
         mark.setFlags(Qt.ItemFlag.ItemIsEnabled)
         self.terms.setItem(r, 8, mark)
+        schedule = QPushButton()
+        schedule.shares = list(t.schedule or [])
+        schedule.clicked.connect(lambda _c=False, b=schedule: self.edit_schedule(b))
+        self.terms.setCellWidget(r, 9, schedule)
+        self._label_schedule(schedule)
         for widget in (kind, item):
             widget.currentIndexChanged.connect(lambda _i, row_widget=kind: self._refresh_marks())
         self._refresh_marks()
@@ -236,9 +245,35 @@ class AgreementDialog(QDialog):
                     )
             self.terms.cellWidget(r, 6).setEnabled(payment)
             self.terms.cellWidget(r, 7).setEnabled(payment)
+            self.terms.cellWidget(r, 9).setEnabled(payment and len(self.detail.applicants) > 1)
             mark = self.terms.item(r, 8)
             if mark is not None:
                 mark.setText("是" if art16_applies(item, payment) else "")
+
+    def _label_schedule(self, button: QPushButton) -> None:
+        n = len(button.shares)
+        button.setText(f"{n}人…" if n else "填写…")
+
+    def edit_schedule(self, button: QPushButton) -> None:
+        """The per-worker schedule of the row whose button was pressed."""
+        row = next(
+            (r for r in range(self.terms.rowCount()) if self.terms.cellWidget(r, 9) is button), -1
+        )
+        if row < 0:
+            return
+        amount = self.terms.item(row, 3)
+        dialog = ScheduleDialog(
+            self.detail, row + 1, amount.text() if amount else "", button.shares, self
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        button.shares = dialog.shares()
+        if amount is not None and dialog.amount_text() != amount.text().strip():
+            amount.setText(dialog.amount_text())
+        if button.shares:
+            # A schedule replaces a single payee.
+            self.terms.cellWidget(row, 7).setCurrentIndex(0)
+        self._label_schedule(button)
 
     def _remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.terms.selectedIndexes()}, reverse=True)
@@ -266,6 +301,9 @@ class AgreementDialog(QDialog):
                     method=(self.terms.item(r, 5).text() if self.terms.item(r, 5) else "").strip(),
                     payer_enterprise_id=self.terms.cellWidget(r, 6).currentData(),
                     payee_person_id=self.terms.cellWidget(r, 7).currentData(),
+                    schedule=list(self.terms.cellWidget(r, 9).shares)
+                    if kind == TermKind.PAYMENT
+                    else [],
                 )
             )
         return agreements.AgreementInput(
@@ -305,12 +343,13 @@ class AgreementDialog(QDialog):
         )
 
     def ask_sign(self) -> None:
-        dialog = SignDialog(self.today, self)
+        dialog = SignDialog(self.detail, self.today, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.save(then=lambda agreement_id: self.sign(agreement_id, dialog.signed_on()))
+        signatures = dialog.signatures()
+        self.save(then=lambda agreement_id: self.sign(agreement_id, dialog.signed_on(), signatures))
 
-    def sign(self, agreement_id: str, signed_on: date) -> None:
+    def sign(self, agreement_id: str, signed_on: date, signatures=None) -> None:
         self.status.setText("正在签署…")
 
         def done(_digest: str) -> None:
@@ -326,55 +365,13 @@ class AgreementDialog(QDialog):
             agreement_id,
             signed_on=signed_on,
             today=self.today,
+            signatures=signatures,
             on_done=done,
             forms=[self.form, self.bottom],
-            tables={"terms": self.term_problems},
+            tables={"terms": self.term_problems, "signatures": self.sign_problems},
             busy=(self.save_button, self.sign_button),
             title="未能签署",
         )
-
-
-class SignDialog(QDialog):
-    """Confirms the Art. 14 formalities and the signing date."""
-
-    def __init__(self, today: date, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("签署调解协议书")
-        col = QVBoxLayout(self)
-        col.addWidget(
-            hint(
-                "调解协议书由双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效（调解仲裁法第十四条）。"
-                "签署后协议内容将固定，不能再修改；如需变更，须制作新版本。"
-            )
-        )
-        self.checks = [
-            QCheckBox("申请人已签名（或按指印）"),
-            QCheckBox("被申请人已盖章，法定代表人或委托代理人已签名"),
-            QCheckBox("调解员已签名，已加盖调解组织印章"),
-        ]
-        for c in self.checks:
-            col.addWidget(c)
-        form = ValidatedForm()
-        self.date = form.add_field("签署日期：", date_edit(today), "signed_on")
-        col.addLayout(form)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("确认签署")
-        self.ok.setEnabled(False)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        col.addWidget(self.buttons)
-        for c in self.checks:
-            c.toggled.connect(
-                lambda _on: self.ok.setEnabled(all(x.isChecked() for x in self.checks))
-            )
-        self._today = today
-
-    def signed_on(self) -> date:
-        return from_qdate(self.date.date()) or self._today
 
 
 def describe(agreement: AgreementInfo) -> str:

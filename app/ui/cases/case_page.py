@@ -189,8 +189,13 @@ class CasePage(QWidget):
             )
         )
         self.performance_buttons = self._tab(
-            "履行情况", self.terms, [("登记履行…", self.record_payment)]
+            "履行情况",
+            self.terms,
+            [("登记履行…", self.record_payment), ("登记回访…", self.record_followup)],
         )
+        self.followups_label = QLabel("")
+        self.followups_label.setWordWrap(True)
+        self.terms.parentWidget().layout().insertWidget(1, self.followups_label)
 
     def _build_attachments_tab(self) -> None:
         self.files = _table(("文件名", "类型", "大小", "附于", "说明", "时间"))
@@ -328,6 +333,9 @@ class CasePage(QWidget):
         self.agreement_buttons["附加签署件扫描…"].setEnabled(can_write and bool(d.agreements))
         self.performance_buttons["登记履行…"].setEnabled(
             can_write and d.status in PERFORMANCE_ALLOWED
+        )
+        self.performance_buttons["登记回访…"].setEnabled(
+            can_write and d.status in PERFORMANCE_ALLOWED and d.current_agreement is not None
         )
         self.attachment_buttons["附加扫描件…"].setEnabled(
             can_write and d.status != CaseStatus.ARCHIVED
@@ -507,6 +515,16 @@ class CasePage(QWidget):
                 ]
             )
         _fill(self.terms, rows, [t.id for t in terms])
+        self.followups_label.setText(
+            "回访记录："
+            + "；".join(
+                f"{cn_date(f.followed_on)}{f.method}回访{f.contact}"
+                + (f"，已收到{money(f.amount_received)}元" if f.amount_received else "")
+                for f in d.followups
+            )
+            if d.followups
+            else ("尚无回访记录" if current else "")
+        )
         for r in range(self.terms.rowCount()):
             if rows[r][6].startswith("逾期"):
                 for c in range(self.terms.columnCount()):
@@ -614,6 +632,11 @@ class CasePage(QWidget):
             QMessageBox.information(self, "登记履行", "请先在表中选择要登记的协议事项")
             return
         self._after(PerformanceDialog(self.ctx, self.detail, term, self.today(), self))
+
+    def record_followup(self) -> None:
+        from app.ui.cases.followup_dialog import FollowUpDialog
+
+        self._after(FollowUpDialog(self.ctx, self.detail, self.today(), self))
 
     def preview(self, kind: str, title: str, **options) -> PreviewDialog:
         case_id, today, store = self.detail.id, self.today(), self.ctx.store
