@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("LABOR_STATION_KDF_LOG2N", "10")
@@ -105,6 +106,30 @@ def main() -> int:
                 (
                     "review_application",
                     pick(store, lambda d: d.current_agreement is not None),
+                    {},
+                    2,
+                ),
+                (
+                    "agreement",
+                    pick(
+                        store,
+                        lambda d: (
+                            d.is_collective
+                            and d.current_agreement is not None
+                            and any(t.schedule for t in d.current_agreement.terms)
+                        ),
+                    ),
+                    {"name": "agreement-schedule"},
+                    4,
+                ),
+                ("authorization", pick(store, lambda d: bool(d.agents)), {}, 2),
+                (
+                    "nonperformance",
+                    pick(
+                        store,
+                        lambda d: bool(d.followups)
+                        and any(st.overdue for _t, st in d.open_terms(date.today())),
+                    ),
                     {},
                     2,
                 ),

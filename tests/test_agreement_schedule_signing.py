@@ -153,7 +153,7 @@ def test_the_printed_agreement_shows_each_workers_amount_and_id_number(store, tm
     agreements.sign(store, draft, signed_on=SIGNED_ON, today=SIGNED_ON)
     text = pdftotext(render("agreement", load_context(store, case_id)), tmp_path)
     assert "向申请人张伟等3人（每人金额、履行日期及支付方式见本项分配明细）支付" in text
-    assert "第一项分配明细（共3人，合计人民币9,000.00元" in text
+    assert "第一项分配明细（共3人，合计9,000.00元）" in text
     for p, amount in zip(d.applicants, ("3,000.00", "2,500.50", "3,499.50"), strict=True):
         assert p.id_number in text, p.name
         assert p.name in text and amount in text

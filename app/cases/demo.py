@@ -118,7 +118,8 @@ class _Builder:
             amount = (
                 None
                 if t in ("termination", "social_insurance")
-                else Decimal(salary * rng.choice([1, 2, 3]))
+                # a claim of several workers: each worker's months
+                else Decimal(salary * rng.choice([1, 2, 3]) * workers)
             )
             claims.append(ClaimInput(t, amount))
         people = [self.worker(is_representative=workers >= 10 and i < 2) for i in range(workers)]

@@ -53,7 +53,8 @@ def signing_parties(detail) -> list:
 
 
 def agents_of(detail, party) -> list:
-    """The agents recorded for ``party``: those naming it, or (none named) those of its side."""
+    """The agents recorded for ``party``: those naming it; an applicant-side agent naming no
+    worker acts for all the applicants, a respondent-side one naming nobody for the employer."""
     side = (
         PartyRole.APPLICANT_AGENT
         if party.role == PartyRole.APPLICANT
@@ -65,7 +66,7 @@ def agents_of(detail, party) -> list:
             continue
         if a.agent_for_id == party.id or (
             a.agent_for_id is None
-            and (side == PartyRole.RESPONDENT_AGENT or len(detail.applicants) == 1)
+            and party.role in (PartyRole.APPLICANT, PartyRole.RESPONDENT)
         ):
             out.append(a)
     return out

@@ -13,7 +13,7 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Spacer
 
-from app.documents.layout import TEXT_W, cn_date, grid, money, para, rmb_upper, styles
+from app.documents.layout import TEXT_W, cn_date, grid, money, para, styles
 
 
 def schedule_payee(t: dict) -> str | None:
@@ -50,20 +50,41 @@ def schedule_block(t: dict, seq_text: str, deadline: str | None) -> list:
             ]
         )
     amount = t.get("amount")
-    total = f"人民币{money(amount)}元（大写：{rmb_upper(amount)}）" if amount else ""
     w = TEXT_W
+    # A smaller face, so that an 18-character ID number and a bank account stay on one line.
+    small, head = _small_cells()
+    cells = [[para(v, head) for v in rows[0]]]
+    cells += [[para(v, small) for v in row] for row in rows[1:]]
+    table = grid(
+        cells,
+        [w * 0.07, w * 0.09, w * 0.23, w * 0.115, w * 0.18, w * 0.315],
+        label_cols=(),
+        header=True,
+    )
     return [
         # A table's title never stays alone at a page foot.
         CondPageBreak(40 * mm),
-        para(f"第{seq_text}项分配明细（共{len(rows_in)}人，合计{total}）：", st.plain),
-        grid(
-            rows,
-            [w * 0.06, w * 0.11, w * 0.25, w * 0.13, w * 0.17, w * 0.28],
-            label_cols=(),
-            header=True,
+        para(
+            f"第{seq_text}项分配明细（共{len(rows_in)}人，合计{money(amount)}元）", st.plain
         ),
+        table,
         Spacer(1, 2 * mm),
     ]
+
+
+_SMALL = None
+
+
+def _small_cells():
+    global _SMALL
+    if _SMALL is None:
+        from reportlab.lib.styles import ParagraphStyle
+
+        _SMALL = (
+            ParagraphStyle("schedule_cell", parent=styles().cell, fontSize=8.5, leading=11.5),
+            ParagraphStyle("schedule_head", parent=styles().cell_label, fontSize=8.5, leading=11.5),
+        )
+    return _SMALL
 
 
 def signature_record(c: dict) -> list:

@@ -29,14 +29,37 @@ GENERAL_ITEMS = ("代为提交、补充证据材料", "代为参加调解、陈�
 
 
 def _box(on: bool) -> str:
-    return "☑" if on else "☐"
+    # GB2312 has these two (SimSun on Windows, the bundled font elsewhere)
+    return "■" if on else "□"
 
 
-def _page(ctx, principal, agent) -> list:
+def _principals_table(principals) -> list:
+    """Several workers giving one agent their authority: each named, with a line to sign."""
+    w = TEXT_W
+    rows = [["序号", "委托人姓名", "身份证号", "联系电话", "委托人签名"]]
+    for i, p in enumerate(principals, 1):
+        rows.append([str(i), p.name, p.id_number or "", p.phone or "", ""])
+    return [
+        para("委托人（共同委托）：", styles().plain),
+        grid(
+            rows,
+            [w * 0.08, w * 0.16, w * 0.32, w * 0.2, w * 0.24],
+            label_cols=(),
+            header=True,
+        ),
+        Spacer(1, 2 * mm),
+    ]
+
+
+def _page(ctx, principals, agent) -> list:
     d, st = ctx.detail, styles()
     w = TEXT_W
+    principal = principals[0]
     story = [para("授权委托书", st.title), para(d.case_no, st.number), Spacer(1, 3 * mm)]
-    if principal.is_person:
+    if len(principals) > 1:
+        story += _principals_table(principals)
+        rows = []
+    elif principal.is_person:
         rows = [
             ["委托人", "", "", ""],
             ["姓名", principal.name, "身份证号", principal.id_number or ""],
@@ -59,27 +82,22 @@ def _page(ctx, principal, agent) -> list:
         ],
     ]
     table = grid(rows, [w * 0.17, w * 0.33, w * 0.2, w * 0.3], label_cols=(0, 2))
-    table.setStyle(
-        [
-            ("SPAN", (0, 0), (-1, 0)),
-            ("SPAN", (0, 3), (-1, 3)),
-            ("BACKGROUND", (0, 0), (-1, 0), "#e6e6e6"),
-            ("BACKGROUND", (0, 3), (-1, 3), "#e6e6e6"),
-        ]
-    )
+    titles = [i for i, r in enumerate(rows) if r[1:] == ["", "", ""]]
+    for i in titles:
+        table.setStyle([("SPAN", (0, i), (-1, i)), ("BACKGROUND", (0, i), (-1, i), "#e6e6e6")])
     authority = agent.authority if agent else None
     special = authority == SPECIAL
     story += [
         table,
         Spacer(1, 3 * mm),
         para(
-            f"现委托上列受托人在{principal.name}与"
+            f"现委托上列受托人在{_names(principals)}与"
             + (
                 "、".join(p.name for p in d.respondents)
                 if principal.role.value == "applicant"
                 else d.applicant_names(3)
             )
-            + f"之间的劳动争议（{d.case_no}）调解中，作为{principal.name}的委托代理人。",
+            + f"之间的劳动争议（{d.case_no}）调解中，作为委托人的委托代理人。",
             st.body,
         ),
         para("代理权限：", st.heading),
@@ -104,30 +122,41 @@ def _page(ctx, principal, agent) -> list:
             st.plain,
         ),
     ]
-    who = "委托人" + ("（签名或按指印）" if principal.is_person else "（盖章）")
-    signers = [(who, "签名" if principal.is_person else "法定代表人签名")]
+    if len(principals) > 1:
+        signers = []  # each worker signs in the table above
+    elif principal.is_person:
+        signers = [("委托人", "签名或按指印")]
+    else:
+        signers = [("委托人（盖章）", "法定代表人签名")]
     signers.append(("受托人", "签名"))
     story.append(KeepTogether([signature_block(signers)]))
     return story
 
 
+def _names(principals) -> str:
+    names = [p.name for p in principals]
+    return "、".join(names) if len(names) <= 3 else "、".join(names[:3]) + f"等{len(names)}人"
+
+
 def authorization_pages(ctx) -> list[tuple]:
-    """(principal, agent or None) for each page."""
+    """(principals, agent or None) for each page: one per recorded agent, with every party it
+    acts for; without agents a blank form for each party."""
     d = ctx.detail
     pages = []
-    for p in signing_parties(d):
-        for a in agents_of(d, p):
-            pages.append((p, a))
+    for agent in d.agents:
+        principals = [p for p in signing_parties(d) if agent in agents_of(d, p)]
+        if principals:
+            pages.append((principals, agent))
     if not pages:
-        pages = [(p, None) for p in signing_parties(d)]
+        pages = [([p], None) for p in signing_parties(d)]
     return pages
 
 
 def render_authorization(ctx) -> bytes:
     d = ctx.detail
     story: list = []
-    for i, (principal, agent) in enumerate(authorization_pages(ctx)):
+    for i, (principals, agent) in enumerate(authorization_pages(ctx)):
         if i:
             story.append(PageBreak())
-        story += _page(ctx, principal, agent)
+        story += _page(ctx, principals, agent)
     return build_pdf(story, title=f"授权委托书 {d.case_no}", header=d.case_no)
