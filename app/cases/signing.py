@@ -65,8 +65,7 @@ def agents_of(detail, party) -> list:
         if a.role != side:
             continue
         if a.agent_for_id == party.id or (
-            a.agent_for_id is None
-            and party.role in (PartyRole.APPLICANT, PartyRole.RESPONDENT)
+            a.agent_for_id is None and party.role in (PartyRole.APPLICANT, PartyRole.RESPONDENT)
         ):
             out.append(a)
     return out

@@ -64,9 +64,7 @@ def schedule_block(t: dict, seq_text: str, deadline: str | None) -> list:
     return [
         # A table's title never stays alone at a page foot.
         CondPageBreak(40 * mm),
-        para(
-            f"第{seq_text}项分配明细（共{len(rows_in)}人，合计{money(amount)}元）", st.plain
-        ),
+        para(f"第{seq_text}项分配明细（共{len(rows_in)}人，合计{money(amount)}元）", st.plain),
         table,
         Spacer(1, 2 * mm),
     ]
