@@ -147,3 +147,5 @@ def test_a_followup_from_the_case_page(qtbot, store, ctx):
     assert "2026年3月22日电话回访申请人张伟" in page.followups_label.text()
     assert "已收到8,000.00元" in page.followups_label.text()
     assert page.terms.item(0, 3).text() == "8,000.00"
+    signed_row = page.agreements.item(0, 2).toolTip()
+    assert "张伟：张伟（本人）" in signed_row and "林建国（法定代表人，已盖章）" in signed_row

@@ -491,6 +491,18 @@ class CasePage(QWidget):
             for a in d.agreements
         ]
         _fill(self.agreements, rows, [a.id for a in d.agreements])
+        for r, a in enumerate(d.agreements):
+            if a.signatures:
+                # who signed for each party, as recorded at signing
+                self.agreements.item(r, 2).setToolTip(
+                    "签署情况："
+                    + "；".join(
+                        f"{x['party']}：{x.get('signer') or ''}（{x['capacity_label']}"
+                        + ("，已盖章" if x.get("seal_applied") else "")
+                        + "）"
+                        for x in a.signatures
+                    )
+                )
 
     def _show_terms(self, d: CaseDetail, today: date) -> None:
         current = d.current_agreement

@@ -36,9 +36,9 @@ class FollowUpDialog(_Dialog):
         first = detail.applicants[0] if detail.applicants else None
         default_contact = f"申请人{first.name} {first.phone or ''}".strip() if first else ""
         self.contact = self.form.add_field("回访对象：", QLineEdit(default_contact), "contact")
-        self.amount = self.form.add_field("已收到金额（元）：", QLineEdit(), "amount_received")
+        self.amount = self.form.add_field("新收到金额（元）：", QLineEdit(), "amount_received")
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.amount.setPlaceholderText("未收到填0；未问及可不填")
+        self.amount.setPlaceholderText("尚未登记的收款；未收到填0，未问及可不填")
         self.term = QComboBox()
         self.term.addItem("按履行日期先后冲抵", None)
         current = detail.current_agreement
