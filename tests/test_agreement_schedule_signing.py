@@ -320,6 +320,12 @@ def test_the_signature_record_cannot_be_changed_after_signing(store):
             sql("UPDATE mediation_agreement SET signatures = '[]' WHERE id = :id"),
             {"id": agreement_id},
         )
+    # Nor the schedule of a signed term.
+    with pytest.raises(sqlalchemy.exc.IntegrityError), store.unit_of_work() as s:
+        s.execute(
+            sql("UPDATE agreement_term SET schedule = '[]' WHERE agreement_id = :id"),
+            {"id": agreement_id},
+        )
 
 
 def test_the_power_of_attorney_lists_the_special_authority_items(store, tmp_path):
