@@ -150,10 +150,10 @@ def load_referral(session: Session, case_id: str) -> ReferralInfo | None:
 
 def wage_refusal(detail: CaseDetail) -> str | None:
     """A referral for wage arrears needs a wage claim (劳动报酬 or 加班费)."""
-    if not any(c.dispute_type in WAGE_CLAIMS for c in detail.claims):
-        return "本案没有拖欠劳动报酬（工资、加班费）的请求事项，不适用移送劳动保障监察"
     if detail.applicant_side == "employer":
         return "本案由用人单位申请调解，不适用欠薪移送劳动保障监察"
+    if not any(c.dispute_type in WAGE_CLAIMS for c in detail.claims):
+        return "本案没有拖欠劳动报酬（工资、加班费）的请求事项，不适用移送劳动保障监察"
     return None
 
 
