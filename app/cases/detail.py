@@ -245,7 +245,7 @@ class CaseDetail:
     @property
     def respondents(self) -> list[PartyInfo]:
         """The employer first, then (construction cases) the general contractor, then (dispatch
-    cases) the host employer (用工单位)."""
+        cases) the host employer (用工单位)."""
         roles = (
             PartyRole.RESPONDENT,
             PartyRole.SUBCONTRACTOR,

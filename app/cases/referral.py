@@ -183,7 +183,9 @@ def _check(detail: CaseDetail, form: ReferralInput, today: date) -> tuple[Proble
     elif form.referred_on > today:
         problems.add("referred_on", "移送日期", "不能晚于今天")
     elif form.referred_on < detail.received_on:
-        problems.add("referred_on", "移送日期", f"不能早于收到调解申请之日{fmt(detail.received_on)}")
+        problems.add(
+            "referred_on", "移送日期", f"不能早于收到调解申请之日{fmt(detail.received_on)}"
+        )
     clean["referred_on"] = form.referred_on
     body = (form.inspection_body or "").strip()
     if not body:
@@ -220,7 +222,9 @@ def _check(detail: CaseDetail, form: ReferralInput, today: date) -> tuple[Proble
     clean["absconding_note"] = (form.absconding_note or "").strip() or None
     evidence = [line.strip() for line in (form.evidence or "").splitlines() if line.strip()]
     if not evidence:
-        problems.add("evidence", "证据材料清单", "请逐行列出随函移送的证据材料（如考勤记录、工资欠条）")
+        problems.add(
+            "evidence", "证据材料清单", "请逐行列出随函移送的证据材料（如考勤记录、工资欠条）"
+        )
     clean["evidence"] = "\n".join(evidence)
     persons = {p.person_id: p for p in detail.applicants}
     rows = []
@@ -251,7 +255,7 @@ def _check(detail: CaseDetail, form: ReferralInput, today: date) -> tuple[Proble
             {
                 "person_id": w.person_id,
                 "period": period,
-                "amount": str(amount) if amount is not None else "0.00",
+                "amount": str(amount.quantize(Decimal("0.01"))) if amount is not None else "0.00",
             }
         )
     clean["workers"] = json.dumps(rows, ensure_ascii=False)
@@ -265,8 +269,17 @@ def _case(session: Session, case_id: str) -> DisputeCase:
     return case
 
 
-def save_referral(store, case_id: str, form: ReferralInput, *, today: date | None = None) -> str:
-    """Record (or correct) the referral of the case; its id. Raises ``FormInvalid``."""
+def save_referral(
+    store,
+    case_id: str,
+    form: ReferralInput,
+    *,
+    tracking: TrackingInput | None = None,
+    today: date | None = None,
+) -> str:
+    """Record (or correct) the referral of the case, and with ``tracking`` what became of it, in
+    one transaction; the referral's id. Raises ``FormInvalid`` with every problem, storing
+    nothing."""
     today = today or date.today()
     with store.unit_of_work() as s:
         _case(s, case_id)
@@ -275,21 +288,66 @@ def save_referral(store, case_id: str, form: ReferralInput, *, today: date | Non
         if refusal:
             raise WorkflowRefused(refusal)
         problems, clean = _check(detail, form, today)
+        tracked = None
+        if tracking is not None:
+            tracked = _check_tracking(tracking, form.referred_on, today, problems)
         problems.raise_if_any()
         row = _row(s, case_id)
         if row is None:
             row = InspectionReferral(case_id=case_id, **clean)
             s.add(row)
         else:
-            for k, v in clean.items():
-                if getattr(row, k) != v:
-                    setattr(row, k, v)
+            _assign(row, clean)
+        if tracked is not None:
+            _assign(row, tracked)
         return row.id
 
 
-def record_tracking(
-    store, case_id: str, form: TrackingInput, *, today: date | None = None
-) -> None:
+def _assign(row: InspectionReferral, values: dict) -> None:
+    for k, v in values.items():
+        if getattr(row, k) != v:
+            setattr(row, k, v)
+
+
+def _check_tracking(
+    form: TrackingInput, referred_on: date | None, today: date, problems: Problems
+) -> dict:
+    number = (form.inspection_case_no or "").strip() or None
+    if number and len(number) > 60:
+        problems.add("inspection_case_no", "监察案件编号", "不超过60个字符")
+    for key, label, day in (
+        ("order_on", "责令支付日期", form.order_on),
+        ("police_transfer_on", "移送公安机关日期", form.police_transfer_on),
+    ):
+        if day is None:
+            continue
+        if referred_on is not None and day < referred_on:
+            problems.add(key, label, f"不能早于移送劳动保障监察之日{fmt(referred_on)}")
+        if day > today:
+            problems.add(key, label, "不能晚于今天")
+    notes = {}
+    for key, label, value in (
+        ("order_note", "责令支付情况", form.order_note),
+        ("police_note", "移送公安情况", form.police_note),
+        ("note", "其他情况", form.note),
+    ):
+        value = (value or "").strip() or None
+        if value and len(value) > 500:
+            problems.add(key, label, "不超过500个字符")
+        notes[key] = value
+    if notes["order_note"] and form.order_on is None:
+        problems.add("order_on", "责令支付日期", "填写了责令支付情况的，请填写日期")
+    if notes["police_note"] and form.police_transfer_on is None:
+        problems.add("police_transfer_on", "移送公安机关日期", "填写了移送公安情况的，请填写日期")
+    return {
+        "inspection_case_no": number,
+        "order_on": form.order_on,
+        "police_transfer_on": form.police_transfer_on,
+        **notes,
+    }
+
+
+def record_tracking(store, case_id: str, form: TrackingInput, *, today: date | None = None) -> None:
     """What labor inspection did with the referral: its case number, the order to pay, and a
     transfer to the police (information only)."""
     today = today or date.today()
@@ -298,40 +356,6 @@ def record_tracking(
         if row is None:
             raise WorkflowRefused("本案尚未移送劳动保障监察，请先登记移送")
         problems = Problems()
-        number = (form.inspection_case_no or "").strip() or None
-        if number and len(number) > 60:
-            problems.add("inspection_case_no", "监察案件编号", "不超过60个字符")
-        for key, label, day in (
-            ("order_on", "责令支付日期", form.order_on),
-            ("police_transfer_on", "移送公安机关日期", form.police_transfer_on),
-        ):
-            if day is None:
-                continue
-            if day < row.referred_on:
-                problems.add(key, label, f"不能早于移送劳动保障监察之日{fmt(row.referred_on)}")
-            if day > today:
-                problems.add(key, label, "不能晚于今天")
-        notes = {}
-        for key, label, value in (
-            ("order_note", "责令支付情况", form.order_note),
-            ("police_note", "移送公安情况", form.police_note),
-            ("note", "其他情况", form.note),
-        ):
-            value = (value or "").strip() or None
-            if value and len(value) > 500:
-                problems.add(key, label, "不超过500个字符")
-            notes[key] = value
-        if notes["order_note"] and form.order_on is None:
-            problems.add("order_on", "责令支付日期", "填写了责令支付情况的，请填写日期")
-        if notes["police_note"] and form.police_transfer_on is None:
-            problems.add("police_transfer_on", "移送公安机关日期", "填写了移送公安情况的，请填写日期")
+        values = _check_tracking(form, row.referred_on, today, problems)
         problems.raise_if_any()
-        values = {
-            "inspection_case_no": number,
-            "order_on": form.order_on,
-            "police_transfer_on": form.police_transfer_on,
-            **notes,
-        }
-        for k, v in values.items():
-            if getattr(row, k) != v:
-                setattr(row, k, v)
+        _assign(row, values)

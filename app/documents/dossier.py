@@ -45,7 +45,7 @@ def page_count(pdf: bytes) -> int:
 
 def contents(ctx) -> list[Entry]:
     """The file's documents in binding order, each with its page count (None: by hand)."""
-    from app.documents.case_documents import DocumentUnavailable, RENDERERS, available_kinds
+    from app.documents.case_documents import RENDERERS, DocumentUnavailable, available_kinds
 
     d = ctx.detail
     ready = {k.code: reason is None for k, reason in available_kinds(d, ctx.today)}
@@ -60,18 +60,36 @@ def contents(ctx) -> list[Entry]:
             return
         out.append(Entry(title, day, page_count(pdf)))
 
-    add("application", "劳动争议调解申请书" + ("（含口头申请记录）" if d.oral_application else ""), d.received_on)
+    add(
+        "application",
+        "劳动争议调解申请书" + ("（含口头申请记录）" if d.oral_application else ""),
+        d.received_on,
+    )
     add("register", "劳动争议调解案件登记表", d.registered_at.astimezone().date())
     if d.is_declined:
         add("decline", "不予受理通知书及送达回证", d.declined_on or d.outcome_on)
     else:
-        add("acceptance", "受理通知书、参加调解通知书、当事人权利义务告知书及送达回证", d.accepted_on)
+        add(
+            "acceptance",
+            "受理通知书、参加调解通知书、当事人权利义务告知书及送达回证",
+            d.accepted_on,
+        )
     for m in d.sessions:
-        add("session_record", f"调解笔录（第{m.session_no}次）", m.held_at.astimezone().date(), m.session_no)
+        add(
+            "session_record",
+            f"调解笔录（第{m.session_no}次）",
+            m.held_at.astimezone().date(),
+            m.session_no,
+        )
     add("expiry_notice", "调解期限届满告知书", d.clock.legal_end)
     current = d.current_agreement
     if current is not None:
-        add("agreement", f"调解协议书（第{current.version_no}版）", current.signed_on, current.version_no)
+        add(
+            "agreement",
+            f"调解协议书（第{current.version_no}版）",
+            current.signed_on,
+            current.version_no,
+        )
         add("review_application", "仲裁审查申请书", current.signed_on)
         add("nonperformance", "调解协议履行情况告知书", ctx.today)
     add("termination", "调解终止通知书及调解终止记录", d.outcome_on)
@@ -79,7 +97,9 @@ def contents(ctx) -> list[Entry]:
         add("referral", "拖欠劳动报酬线索移送函及移送回执", d.referral.referred_on)
     # after the printed documents, so that their page numbers hold once the evidence is bound
     for a in d.attachments:
-        out.append(Entry(f"证据材料：{a.filename}", a.created_at.astimezone().date(), None, a.note or ""))
+        out.append(
+            Entry(f"证据材料：{a.filename}", a.created_at.astimezone().date(), None, a.note or "")
+        )
     return out
 
 
@@ -159,8 +179,6 @@ def render_dossier(ctx) -> bytes:
     )
     story += [
         Spacer(1, 3 * mm),
-        para(
-            "页号按程序打印的文书依次编排；证据材料的页号及卷宗总页数在装订时填写。", st.note
-        ),
+        para("页号按程序打印的文书依次编排；证据材料的页号及卷宗总页数在装订时填写。", st.note),
     ]
     return build_pdf(story, title=f"卷宗封面及卷内目录 {d.case_no}", header=d.case_no)

@@ -130,7 +130,7 @@ _SELF_UNITS = (
 
 
 def self_word(organisation: str | None) -> str:
-    """"本委员会" for a 调解委员会, "本中心" for a 调解中心 … from the last word of the
+    """ "本委员会" for a 调解委员会, "本中心" for a 调解中心 … from the last word of the
     organisation's name (any bracketed note after it ignored); "本组织" when none fits."""
     name = re.sub(r"[（(][^（）()]*[）)]$", "", (organisation or "").strip())
     for unit, word in _SELF_UNITS:

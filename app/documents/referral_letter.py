@@ -182,7 +182,12 @@ def _receipt(d: CaseDetail, r: ReferralInfo, organisation: str) -> list:
     rows = [
         ["移送单位", organisation, "移送日期", cn_date(r.referred_on)],
         ["接收单位", r.inspection_body, "", ""],
-        ["案件", f"{d.applicant_names(3)}与{d.respondent.name if d.respondent else ''}拖欠劳动报酬", "", ""],
+        [
+            "案件",
+            f"{d.applicant_names(3)}与{d.respondent.name if d.respondent else ''}拖欠劳动报酬",
+            "",
+            "",
+        ],
         ["劳动者人数", f"{len(r.workers)}人", "金额合计", f"{money(r.total)}元"],
         ["证据材料", f"{len(r.evidence)}项（见移送函）", "", ""],
         ["监察案件编号", "", "接收日期", "    年  月  日"],
@@ -212,9 +217,7 @@ def tracking_lines(r: ReferralInfo) -> list[str]:
     out = [f"{cn_date(r.referred_on)}移送{r.inspection_body}"]
     out.append(f"监察案件编号：{r.inspection_case_no or '（尚未反馈）'}")
     if r.order_on:
-        out.append(
-            f"{cn_date(r.order_on)}责令支付" + (f"：{r.order_note}" if r.order_note else "")
-        )
+        out.append(f"{cn_date(r.order_on)}责令支付" + (f"：{r.order_note}" if r.order_note else ""))
     if r.police_transfer_on:
         out.append(
             f"{cn_date(r.police_transfer_on)}移送公安机关（刑法第二百七十六条之一，据监察机构告知，仅作记录）"

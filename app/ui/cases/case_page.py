@@ -287,6 +287,15 @@ class CasePage(QWidget):
             b.clicked.connect(self.confirmation)
             self.actions_row.addWidget(b)
             self.action_buttons["confirmation"] = b
+        if (
+            any(c.dispute_type in ("wages", "overtime") for c in d.claims)
+            and not d.employer_applied
+        ):
+            b = QPushButton("移送劳动监察…")
+            b.setEnabled(can_write)
+            b.clicked.connect(self.referral)
+            self.actions_row.addWidget(b)
+            self.action_buttons["referral"] = b
         if d.status in EDITABLE:
             for key, text, handler in (
                 ("edit_details", "修改登记信息…", self.edit_details),
@@ -550,6 +559,11 @@ class CasePage(QWidget):
         from app.ui.cases.dialogs import ConfirmationDialog
 
         self._after(ConfirmationDialog(self.ctx, self.detail, self.today(), self))
+
+    def referral(self) -> None:
+        from app.ui.cases.referral_dialog import ReferralDialog
+
+        self._after(ReferralDialog(self.ctx, self.detail, self.today(), self))
 
     def extend(self) -> None:
         self._after(ExtensionDialog(self.ctx, self.detail, self.today(), self))
