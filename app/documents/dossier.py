@@ -175,7 +175,7 @@ def render_dossier(ctx) -> bytes:
             page += e.pages
         table.append([str(i), e.title, cn_date(e.day) if e.day else "", where, e.note])
     story.append(
-        grid(table, [w * 0.08, w * 0.5, w * 0.18, w * 0.1, w * 0.14], label_cols=(), header=True)
+        grid(table, [w * 0.07, w * 0.45, w * 0.22, w * 0.12, w * 0.14], label_cols=(), header=True)
     )
     story += [
         Spacer(1, 3 * mm),

@@ -55,7 +55,7 @@ def _workers_table(d: CaseDetail, r: ReferralInfo):
     rows.append(["合计", f"{len(r.workers)}人", "", "", "", money(r.total)])
     t = grid(
         rows,
-        [w * 0.08, w * 0.13, w * 0.27, w * 0.16, w * 0.22, w * 0.14],
+        [w * 0.07, w * 0.12, w * 0.26, w * 0.19, w * 0.22, w * 0.14],
         label_cols=(),
         header=True,
     )
@@ -148,7 +148,7 @@ def render_referral(ctx) -> bytes:
     story += [para(f"{i}. {e}", st.plain) for i, e in enumerate(r.evidence, 1)]
     n += 1
     story.append(para(f"{_cn(n)}、调解及报警情况", st.heading))
-    state = f"本案目前状态：{d.status.label}。"
+    state = f"截至移送之日，{_state_on(d, r.referred_on)}。"
     if d.police_incident_no:
         state += f"劳动者已报警，110接处警编号：{d.police_incident_no}。"
     story.append(para(state, st.plain))
@@ -171,9 +171,25 @@ def render_referral(ctx) -> bytes:
     )
     if contact:
         story.append(para(contact, st.plain))
-    story.append(_notice_end(ctx.organisation, r.referred_on, "此致"))
+    story.append(_notice_end(ctx.organisation, r.referred_on, "特此函告。"))
     story += [PageBreak(), *_head("移送回执", d.case_no), *_receipt(d, r, ctx.organisation)]
     return build_pdf(story, title=f"{TITLE} {d.case_no}", header=d.case_no)
+
+
+def _state_on(d: CaseDetail, day) -> str:
+    """Where the case stood on the day of the letter (the letter keeps its date when printed
+    later, so it must not report a later state)."""
+    if d.is_declined and (d.declined_on or d.outcome_on) and (d.declined_on or d.outcome_on) <= day:
+        return "本委员会已决定不予受理"
+    if d.outcome_on and d.outcome_on <= day:
+        current = d.current_agreement
+        if current is not None and current.signed_on and current.signed_on <= day:
+            return f"双方已于{cn_date(current.signed_on)}达成调解协议"
+        return f"本委员会已于{cn_date(d.outcome_on)}终止调解"
+    if d.accepted_on and d.accepted_on <= day:
+        held = [m for m in d.sessions if m.held_at.astimezone().date() <= day]
+        return f"本案已于{cn_date(d.accepted_on)}受理，已调解{len(held)}次，尚未达成协议"
+    return "本案尚未受理"
 
 
 def _receipt(d: CaseDetail, r: ReferralInfo, organisation: str) -> list:
