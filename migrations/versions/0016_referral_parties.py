@@ -1,8 +1,9 @@
 """referral to labor inspection (inspection_referral), the 110 incident number, who applied
 (worker or employer) and labor-dispatch cases (issue 13 points 6 and 8)
 
-Cases registered before were all applied for by workers (``applicant_side`` = ``worker``) and
-none was recorded as a dispatch case.
+Cases registered before keep NULL in both new columns: applied for by the workers, no dispatch
+case (the program reads NULL so). Plain ADD COLUMNs: dispute_case is not recreated, so the
+case_count triggers of 0010 stay.
 
 Revision ID: 0016
 Revises: 0012
@@ -23,14 +24,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("dispute_case", schema=None) as batch_op:
         batch_op.add_column(sa.Column("police_incident_no", sa.String(length=60), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "applicant_side", sa.String(length=16), nullable=False, server_default="worker"
-            )
-        )
-        batch_op.add_column(
-            sa.Column("is_dispatch", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch_op.add_column(sa.Column("applicant_side", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("is_dispatch", sa.Boolean(), nullable=True))
     op.create_table(
         "inspection_referral",
         sa.Column("case_id", sa.String(length=36), nullable=False),

@@ -83,10 +83,13 @@ class DisputeCase(Synced, Base):
     #: the 110 incident number (接处警编号) when the police were called about the dispute, whatever
     #: the channel the application came by (a walk-in worker may have called 110 the day before)
     police_incident_no: Mapped[str | None] = mapped_column(String(60))
-    #: who applied for mediation: "worker" (劳动者) or "employer" (用人单位); either party may apply
-    applicant_side: Mapped[str] = mapped_column(String(16), default="worker")
-    #: a labor-dispatch case (劳务派遣): the host employer (用工单位) is a party (调解仲裁法 Art. 22)
-    is_dispatch: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: who applied for mediation: "worker" (劳动者) or "employer" (用人单位); either party may
+    #: apply. NULL (cases from before migration 0016): the workers. No Python-side default, so
+    #: that code inserting rows at an older revision does not name a column it lacks.
+    applicant_side: Mapped[str | None] = mapped_column(String(16))
+    #: a labor-dispatch case (劳务派遣): the host employer (用工单位) is a party (调解仲裁法 Art. 22);
+    #: NULL (before 0016): not one
+    is_dispatch: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (UniqueConstraint("station_code", "case_year", "case_seq"),)
 
