@@ -40,6 +40,7 @@ class ReferralDialog(QDialog):
         self.ctx, self.detail, self.today = ctx, detail, today
         self.setWindowTitle(f"移送劳动保障监察：{detail.case_no}")
         self.setMinimumWidth(720)
+        self.resize(780, 640)  # with the title bar within 1366×728; the form scrolls
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
