@@ -473,3 +473,17 @@ def test_the_intake_dialog_takes_the_110_number_the_applicant_side_and_the_host(
     again.restore_draft_state(state)
     assert again.collect().police_incident_no == "35010220260302007"
     assert again.collect().applicant_side == "employer" and again.dispatch.isChecked()
+
+
+def test_an_employer_applicant_agreement_names_the_parties_by_who_applied(store, tmp_path):
+    from app.cases import agreements
+    from tests.cases_support import SIGNED_ON, agreement_input
+
+    case_id = in_mediation(store, applicant_side="employer")
+    agreement_id = agreements.save_draft(store, case_id, agreement_input())
+    agreements.sign(store, agreement_id, signed_on=SIGNED_ON, today=SIGNED_ON)
+    body = text(render("agreement", ctx_for(store, case_id)), tmp_path)
+    assert body.index("申请人（用人单位）") < body.index("被申请人（劳动者）")
+    # a payment term is the employer's: 申请人 (the employer) pays 被申请人 (the worker)
+    assert "向张伟支付" in body or "向被申请人支付" in body
+    assert "被申请人于" not in body

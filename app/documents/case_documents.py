@@ -908,6 +908,8 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
         collective=bool(c.get("is_collective")),
         project=c.get("project_name") if c.get("is_construction") else None,
         list_applicants=False,
+        dispatch=bool(c.get("is_dispatch")),
+        employer_applied=bool(c.get("employer_applied")),
     )
     story += [para("争议事项：", st.heading)]
     for i, m in enumerate(c.get("matters", []), 1):
@@ -923,6 +925,8 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
     art16_terms, contractor_terms = [], []
     deadline = c.get("performance_deadline")
     for t in c["terms"]:
+        if c.get("employer_applied"):  # the employer is the 申请人, the workers the 被申请人
+            t = {**t, "payer": t.get("payer") or "申请人", "payee": t.get("payee") or "被申请人"}
         story.append(para(f"{_cn_seq(t['seq'])}、{_term_sentence(t, deadline)}", st.body))
         if t.get("art16") and t.get("payer_is_employer", True):
             art16_terms.append(t)
