@@ -487,3 +487,28 @@ def test_an_employer_applicant_agreement_names_the_parties_by_who_applied(store,
     # a payment term is the employer's: 申请人 (the employer) pays 被申请人 (the worker)
     assert "向张伟支付" in body or "向被申请人支付" in body
     assert "被申请人于" not in body
+
+
+def test_an_employer_applicant_session_record_and_decline_address_the_right_side(store, tmp_path):
+    case_id = in_mediation(store, applicant_side="employer")
+    record = text(render("session_record", ctx_for(store, case_id)), tmp_path)
+    assert "被申请人张伟（到场的签名）" in record
+    assert "申请人福州闽江餐饮管理有限公司被申请人张伟" in record  # the parties' row
+    assert record.count("申请人福州闽江餐饮管理有限公") == 2  # a signature line (name wraps)
+    declined = register(
+        store,
+        applicant_side="employer",
+        respondent=company("福州某培训学校有限公司", "MA2XYF001"),
+        claims=[ClaimInput("other", "3000", "返还培训费")],
+    )
+    workflow.change_status(
+        store,
+        declined.case_id,
+        S.DECLINED,
+        reason="劳动者书面表示不同意调解",
+        decline_category="respondent_refused",
+        today=RECEIVED,
+    )
+    notice = text(render("decline", ctx_for(store, declined.case_id)), tmp_path)
+    assert "福州某培训学校有限公司：你单位与张伟劳动争议一案" in notice
+    assert "收到你单位的调解申请" in notice

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.cases.detail import CaseDetail, load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.domain import amounts
+from app.domain.dates import cn_date
 from app.domain.deadlines import fmt
 from app.domain.validators import check_phone
 from app.store.errors import NotFound
@@ -359,3 +360,19 @@ def record_tracking(store, case_id: str, form: TrackingInput, *, today: date | N
         values = _check_tracking(form, row.referred_on, today, problems)
         problems.raise_if_any()
         _assign(row, values)
+
+
+def tracking_lines(r: ReferralInfo) -> list[str]:
+    """The referral and what became of it, as the register and the case page show it."""
+    out = [f"{cn_date(r.referred_on)}移送{r.inspection_body}"]
+    out.append(f"监察案件编号：{r.inspection_case_no or '（尚未反馈）'}")
+    if r.order_on:
+        out.append(f"{cn_date(r.order_on)}责令支付" + (f"：{r.order_note}" if r.order_note else ""))
+    if r.police_transfer_on:
+        out.append(
+            f"{cn_date(r.police_transfer_on)}移送公安机关（刑法第二百七十六条之一，"
+            "据监察机构告知，仅作记录）" + (f"：{r.police_note}" if r.police_note else "")
+        )
+    if r.note:
+        out.append(r.note)
+    return out

@@ -471,7 +471,7 @@ def render_register(ctx: DocumentContext) -> bytes:
         ]
     )
     if d.referral is not None:
-        from app.documents.referral_letter import tracking_lines
+        from app.cases.referral import tracking_lines
 
         rows.append(["移送劳动保障监察", "；".join(tracking_lines(d.referral)), "", ""])
         wide.append(len(rows) - 1)
@@ -506,10 +506,18 @@ def render_decline(ctx: DocumentContext) -> bytes:
     route = route_for(d.decline_category)
     day = d.declined_on or d.outcome_on
     story = _head("不予受理通知书", d.case_no)
+    if d.employer_applied:  # addressed to the employer that applied
+        addressee, opening = (
+            respondent,
+            f"你单位与{applicants}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你单位的调解申请。",
+        )
+    else:
+        addressee = applicants
+        opening = f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
     story += [
-        para(f"{applicants}：", st.plain),
+        para(f"{addressee}：", st.plain),
         para(
-            f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
+            opening
             + (f"经审查，{d.decline_category.label}" if d.decline_category else "经审查")
             + (f"（{d.declined_reason}）" if d.declined_reason else "")
             + "，本委员会决定不予受理。"
@@ -756,6 +764,8 @@ def render_session_record(ctx: DocumentContext, session_no: int | None = None) -
             ["申请人", d.applicant_names(5), "被申请人", "、".join(p.name for p in d.respondents)],
             ["到场人员", m.attendees or "", "", ""],
         ]
+        if d.employer_applied:
+            rows[2] = ["申请人", rows[2][3], "被申请人", rows[2][1]]
         t = grid(rows, [w * 0.14, w * 0.38, w * 0.14, w * 0.34], label_cols=(0, 2))
         t.setStyle([("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (1, 3), (-1, 3), colors.white)])
         story += [
@@ -1161,13 +1171,21 @@ def _delivery_receipt(d: CaseDetail, title: str = "送达回证") -> KeepTogethe
     )
 
 
+def _party_word(d: CaseDetail, r) -> str:
+    """An enterprise party's word on signature lines: 申请人 when the employer applied."""
+    if d.employer_applied and r.role in (PartyRole.RESPONDENT, PartyRole.SUBCONTRACTOR):
+        return "申请人"
+    return r.role.label
+
+
 def _session_signers(d: CaseDetail) -> list[str]:
     """A line for each party (a collective case: each elected representative; the others sign
     the attendance list), each employer and each agent."""
     people = d.representatives if d.is_collective and d.representatives else d.applicants
-    role = "申请人代表" if d.is_collective and d.representatives else "申请人"
+    worker = "被申请人" if d.employer_applied else "申请人"
+    role = f"{worker}代表" if d.is_collective and d.representatives else worker
     out = [f"{role}{p.name}" for p in people]
-    out += [f"{r.role.label}{r.name}" for r in d.respondents]
+    out += [f"{_party_word(d, r)}{r.name}" for r in d.respondents]
     out += [f"{p.role.label}{p.name}" for p in d.agents]
     return out
 
@@ -1177,11 +1195,12 @@ def _party_signers(d: CaseDetail) -> list[tuple[str, str]]:
     list), each employer, and the mediator."""
     signers: list[tuple[str, str]] = []
     people = d.representatives if d.is_collective and d.representatives else d.applicants
+    worker = "被申请人" if d.employer_applied else "申请人"
     for p in people:
-        role = "申请人代表" if d.is_collective and p.is_representative else "申请人"
+        role = f"{worker}代表" if d.is_collective and p.is_representative else worker
         signers.append((f"{role}{p.name}", "到场的签名"))
     for r in d.respondents:
-        signers.append((f"{r.role.label}{r.name}", "到场的签名或盖章"))
+        signers.append((f"{_party_word(d, r)}{r.name}", "到场的签名或盖章"))
     signers.append(("调解员", "签名"))
     return signers
 

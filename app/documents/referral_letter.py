@@ -228,20 +228,4 @@ def _cn(n: int) -> str:
     return _CN[n - 1]
 
 
-def tracking_lines(r: ReferralInfo) -> list[str]:
-    """The tracking as the register prints it."""
-    out = [f"{cn_date(r.referred_on)}移送{r.inspection_body}"]
-    out.append(f"监察案件编号：{r.inspection_case_no or '（尚未反馈）'}")
-    if r.order_on:
-        out.append(f"{cn_date(r.order_on)}责令支付" + (f"：{r.order_note}" if r.order_note else ""))
-    if r.police_transfer_on:
-        out.append(
-            f"{cn_date(r.police_transfer_on)}移送公安机关（刑法第二百七十六条之一，据监察机构告知，仅作记录）"
-            + (f"：{r.police_note}" if r.police_note else "")
-        )
-    if r.note:
-        out.append(r.note)
-    return out
-
-
-__all__ = ["TITLE", "referral_refusal", "render_referral", "tracking_lines"]
+__all__ = ["TITLE", "referral_refusal", "render_referral"]
