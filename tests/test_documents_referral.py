@@ -512,3 +512,31 @@ def test_an_employer_applicant_session_record_and_decline_address_the_right_side
     notice = text(render("decline", ctx_for(store, declined.case_id)), tmp_path)
     assert "福州某培训学校有限公司：你单位与张伟劳动争议一案" in notice
     assert "收到你单位的调解申请" in notice
+
+
+def test_the_case_page_offers_the_referral_and_shows_its_tracking(qtbot, store):
+    from app.ui.cases.section import CasesSection
+    from app.ui.context import AppContext
+
+    case_id = construction_case(store)
+    referral.save_referral(
+        store,
+        case_id,
+        referral_input(store, case_id),
+        tracking=referral.TrackingInput(inspection_case_no="鼓人社监〔2026〕18号"),
+        today=DAY,
+    )
+    ctx = AppContext(store)
+    section = CasesSection(ctx, today=lambda: DAY)
+    qtbot.addWidget(section)
+    section.show()
+    section.open_case(case_id)
+    page = section.case_page
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.id == case_id, timeout=5000)
+    assert page.action_buttons["referral"].text() == "移送劳动监察…"
+    summary = page.summary.toPlainText()
+    assert "110接处警编号35010220260301001" in summary
+    assert "监察案件编号：鼓人社监〔2026〕18号" in summary
+    menu = {a.text().split("（")[0]: a.isEnabled() for a in page.print_menu.actions()}
+    assert menu["拖欠劳动报酬线索移送函"] and not menu["卷宗封面及卷内目录"]
+    ctx.pool.waitForDone(10_000)
