@@ -461,6 +461,10 @@ def test_the_intake_dialog_takes_the_110_number_the_applicant_side_and_the_host(
     dialog.show()
     dialog.police_incident_no.setText("35010220260302007")
     dialog.applicant_side.setCurrentIndex(dialog.applicant_side.findData("employer"))
+    from PySide6.QtWidgets import QGroupBox
+
+    titles = [b.title() for b in dialog.findChildren(QGroupBox)]
+    assert "二、被申请人（劳动者）" in titles and "三、申请人（用人单位）" in titles
     assert not dialog.host_employer.isVisible()
     dialog.dispatch.setChecked(True)
     assert dialog.host_employer.isVisible()

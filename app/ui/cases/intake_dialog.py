@@ -445,6 +445,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         self._construction_toggled(False)
         self.dispatch.toggled.connect(self._dispatch_toggled)
         self._dispatch_toggled(False)
+        self.applicant_side.currentIndexChanged.connect(self._side_changed)
 
     def _build_agents(self) -> None:
         col = self._group("六、委托代理人（可不填）")
@@ -565,6 +566,16 @@ class IntakeDialog(CaseFormParts, QDialog):
             label.setText("分包单位（用人单位）：" if on else "被申请人：")
         if on:
             self.migrant.setChecked(True)
+
+    def _side_changed(self) -> None:
+        """The group titles say who applied (the workers stay in the table of workers)."""
+        employer = self.applicant_side.currentData() == "employer"
+        for box in self.findChildren(QGroupBox):
+            title = box.title()
+            if title.startswith("二、"):
+                box.setTitle("二、被申请人（劳动者）" if employer else "二、申请人（劳动者）")
+            elif title.startswith("三、"):
+                box.setTitle("三、申请人（用人单位）" if employer else "三、被申请人（用人单位）")
 
     def _dispatch_toggled(self, on: bool) -> None:
         form = self._respondent_form
