@@ -133,6 +133,29 @@ def main() -> int:
                     {},
                     2,
                 ),
+                ("referral", pick(store, lambda d: d.referral is not None), {}, 3),
+                ("dossier", pick(store, lambda d: d.referral is not None), {}, 2),
+                (
+                    "acceptance",
+                    pick(store, lambda d: d.employer_applied and d.accepted_on),
+                    {"name": "acceptance-employer"},
+                    4,
+                ),
+                (
+                    "application",
+                    pick(store, lambda d: d.is_dispatch),
+                    {"name": "application-dispatch"},
+                    2,
+                ),
+                (
+                    "register",
+                    pick(
+                        store,
+                        lambda d: any(c.dispute_type == "employment_status" for c in d.claims),
+                    ),
+                    {"name": "register-employment-status"},
+                    1,
+                ),
             ]
             for kind, case_id, options, pages in jobs:
                 name = options.pop("name", kind)

@@ -39,7 +39,7 @@ from tests.conftest import ADMIN_PASSWORD
 
 def test_a_case_is_registered_with_its_parties_claims_and_number(store):
     case = register(store)
-    assert case.case_no == "(2026)鼓楼鼓东劳调字第0001号"
+    assert case.case_no == "（2026）鼓楼鼓东劳调字第0001号"
     with store.read() as s:
         d = load_case(s, case.case_id)
         outbox = s.scalar(select(func.count()).select_from(OutboxEntry))

@@ -30,10 +30,10 @@ def employer_of(store, case_id):
 
 
 def test_format_and_parse():
-    assert format_case_no("鼓楼鼓东", 2026, 12) == "(2026)鼓楼鼓东劳调字第0012号"
+    assert format_case_no("鼓楼鼓东", 2026, 12) == "（2026）鼓楼鼓东劳调字第0012号"
     parsed = parse_case_no("（２０２６）鼓楼鼓东劳调字第００１２号")
     assert (parsed.prefix, parsed.year, parsed.seq) == ("鼓楼鼓东", 2026, 12)
-    assert str(parsed) == "(2026)鼓楼鼓东劳调字第0012号"
+    assert str(parsed) == "（2026）鼓楼鼓东劳调字第0012号"
     assert parse_case_no("〔2026〕鼓楼软件园劳调字第12345号").seq == 12345
     assert parse_case_no("鼓楼劳调字12号") is None
 
@@ -48,14 +48,14 @@ def test_numbers_run_per_year_and_a_failed_registration_leaves_no_gap(store):
     next_year = register(
         store, respondent=employer, received_on=date(2027, 1, 2), today=date(2027, 1, 2)
     )
-    assert next_year.case_no == "(2027)鼓楼鼓东劳调字第0001号"
+    assert next_year.case_no == "（2027）鼓楼鼓东劳调字第0001号"
     assert numbers(store) == [(2026, 1), (2026, 2), (2027, 1)]
 
 
 def test_each_station_has_its_own_prefix(tmp_path):
     other, _ = Store.create(tmp_path / "park", "SOFTPARK", ADMIN, "园区", ADMIN_PASSWORD)
     try:
-        assert register(other).case_no == "(2026)鼓楼软件园劳调字第0001号"
+        assert register(other).case_no == "（2026）鼓楼软件园劳调字第0001号"
     finally:
         other.close()
 

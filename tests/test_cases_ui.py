@@ -136,7 +136,7 @@ def test_intake_session_agreement_print_flow(qtbot, store, section, tmp_path, mo
     with qtbot.waitSignal(intake.registered, timeout=WAIT) as registered:
         intake.save_button.click()
     case_id, case_no = registered.args
-    assert case_no == "(2026)鼓楼鼓东劳调字第0001号"
+    assert case_no == "（2026）鼓楼鼓东劳调字第0001号"
     page = section.case_page
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.id == case_id, timeout=WAIT)
     assert section.stack.currentWidget() is page

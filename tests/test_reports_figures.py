@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.activities.service import ActivityInput, save_activity
+from app.domain import reference
 from app.domain.enums import ActivityKind, CaseStatus, FailureReason, FindingStatus
 from app.domain.visits import CheckStatus
 from app.reports import periods
@@ -317,15 +318,20 @@ def test_xlsx_statistical_table(store, october, tmp_path):
     )
     header = [ws.cell(row=3, column=c).value for c in range(1, 13)]
     assert header[0] == "争议类型" and header[3] == "请求金额\n（元）"
+    # one row per dispute type of the reference list, then 合计 (the list may grow: 确认劳动关系)
+    types = reference.dispute_types()
+    total_row = 5 + len(types)
     rows = {
         ws.cell(row=r, column=1).value: [ws.cell(row=r, column=c).value for c in range(2, 13)]
-        for r in range(5, 14)
+        for r in range(5, total_row + 1)
     }
+    assert list(rows)[:-1] == [t.name for t in types] and list(rows)[-1] == "合计"
     assert rows["劳动报酬/拖欠工资"] == [3, 14, 49000, 2, 0, 0, 1, 0, 1, 38000, 38000]
     assert rows["合计"] == [8, 20, 99000, 2, 2, 2, 1, 1, 0.5, 39500, 38000]
     assert rows["其他"][8] == "—"
-    assert ws.cell(row=13, column=4).number_format == "#,##0.00"
-    assert ws.cell(row=13, column=10).number_format == "0.0%"
+    assert rows["确认劳动关系"][:3] == [0, 0, 0]
+    assert ws.cell(row=total_row, column=4).number_format == "#,##0.00"
+    assert ws.cell(row=total_row, column=10).number_format == "0.0%"
     assert "A3:A4" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.page_setup.orientation == "landscape"
     work = {row[0]: row[1] for row in wb["工作情况"].iter_rows(values_only=True) if row and row[0]}

@@ -226,6 +226,7 @@ def test_fit_case_dialogs(qtbot, store, ctx):
     from app.ui.cases.intake_dialog import IntakeDialog
     from app.ui.cases.preview import PreviewDialog
     from app.ui.cases.signing_dialogs import ScheduleDialog
+    from app.ui.cases.referral_dialog import ReferralDialog
     from tests.cases_support import EnterpriseChoice, in_mediation, signed
 
     signed_id, _agreement = signed(store)
@@ -261,6 +262,7 @@ def test_fit_case_dialogs(qtbot, store, ctx):
         CaseDetailsDialog(ctx, detail, TODAY),
         PartyDialog(ctx, detail, TODAY, party_id=detail.parties[0].id),
         TransitionDialog(ctx, detail, CaseStatus.FAILED, TODAY),
+        ReferralDialog(ctx, detail, TODAY),
         ExtensionDialog(ctx, detail, TODAY),
         SessionDialog(ctx, detail, TODAY),
         PerformanceDialog(ctx, done, term, TODAY),

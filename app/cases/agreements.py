@@ -184,6 +184,9 @@ def agreement_content(
         "change_reason": agreement.change_reason,
         "is_collective": detail.is_collective,
         "is_construction": detail.is_construction,
+        # who applied, and a dispatch case (their party titles; older snapshots lack the keys)
+        "employer_applied": detail.employer_applied,
+        "is_dispatch": detail.is_dispatch,
         "project_name": detail.project_name,
         "applicants": applicants,
         "respondents": respondents,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.cases import agreements, followup, performance, sessions, workflow
+from app.cases import agreements, followup, performance, referral, sessions, workflow
 from app.cases.agreements import AgreementInput, TermInput
 from app.cases.detail import load_case
 from app.cases.enterprises import EnterpriseInput
@@ -38,6 +38,7 @@ FACTS = {
     "work_injury": "申请人在工作中受伤，已认定为工伤，被申请人未支付工伤医疗费。",
     "rest_leave": "申请人工作满一年以上，被申请人未安排带薪年休假，也未支付未休年休假工资报酬。",
     "other": "申请人要求被申请人返还押金并出具离职证明，被申请人未予办理。",
+    "employment_status": "申请人自{start}起在被申请人处从事{job}工作，双方未订立书面劳动合同，被申请人否认与申请人存在劳动关系。",
 }
 JOBS = [
     "服务员",
@@ -117,7 +118,7 @@ class _Builder:
         for t in types:
             amount = (
                 None
-                if t in ("termination", "social_insurance")
+                if t in ("termination", "social_insurance", "employment_status")
                 # a claim of several workers: each worker's months
                 else Decimal(salary * rng.choice([1, 2, 3]) * workers)
             )
@@ -321,6 +322,40 @@ class _Builder:
         if self.recording:
             return
         workflow.change_status(self.store, case_id, target, on=on, today=on, **kw)
+
+    def refer(self, case_id: str, on: date) -> None:
+        """Refer a wage case to labor inspection, then record what the inspection did."""
+        if self.recording:
+            return
+        with self.store.read() as s:
+            d = load_case(s, case_id)
+        workers = referral.default_workers(d)
+        for w in workers:
+            w.period = f"{on.year - 1}年10月至{on.year}年{max(1, on.month - 1)}月"
+            w.amount = w.amount or Decimal(self.rng.choice([6000, 8400, 12000]))
+        referral.save_referral(
+            self.store,
+            case_id,
+            referral.ReferralInput(
+                referred_on=on,
+                developer="福州某置业发展有限公司",
+                contractor_kind="individual",
+                foreman_name=self.demo.person_name(self.rng),
+                foreman_phone=self.demo.mobile(self.rng),
+                absconding=["unreachable", "premises_closed"],
+                absconding_note="包工头自调解前一日起电话关机，工地项目部已撤离。",
+                evidence="考勤记录复印件1份\n包工头出具的工资欠条1张\n工友微信群聊天记录截图4页",
+                workers=workers,
+            ),
+            tracking=referral.TrackingInput(
+                inspection_case_no=f"鼓人社监〔{on.year}〕{self.rng.randrange(10, 99)}号",
+                order_on=on + timedelta(days=3),
+                order_note="劳动保障监察限期整改指令书，限7日内支付",
+                police_transfer_on=on + timedelta(days=12),
+                police_note="逾期未支付，监察大队告知已移送公安机关",
+            ),
+            today=on + timedelta(days=12),
+        )
 
     def extend(self, case_id: str, until: date, note: str, on: date) -> None:
         if not self.recording:
@@ -564,4 +599,69 @@ def _scenarios(b: _Builder, today: date) -> list[str]:
                 case, S.ARCHIVED, T - d(offset) + d(15), archive_no=f"{T.year}-调解-{offset:03d}"
             )
         made.append(case)
+    made += _referral_and_parties(b, today)
+    return made
+
+
+def _referral_and_parties(b: _Builder, today: date) -> list[str]:
+    """Issue 13 points 6 and 8: a 确认劳动关系 case, an employer's application, a dispatch case
+    with its host employer, and a construction wage case referred to labor inspection (with the
+    inspection's order and its transfer to the police recorded), failed and closed: its file
+    cover lists the referral."""
+    rng, T, d = b.rng, today, timedelta
+    made = []
+    case = b.register(T - d(7), types=("employment_status", "wages"), employment_status="unknown")
+    b.accept(case, T - d(7))
+    b.session(case, T - d(5))
+    made.append(case)
+    case = b.register(
+        T - d(3),
+        types=("other",),
+        applicant_side="employer",
+        facts="被申请人参加申请人出资的专项技术培训后，未满服务期即离职，申请人要求其按约定返还培训费用。",
+        requests="请求被申请人按服务期约定返还培训费用。",
+    )
+    b.accept(case, T - d(2))
+    made.append(case)
+    case = b.register(
+        T - d(6),
+        is_dispatch=True,
+        host_employer=EnterpriseChoice(
+            new=EnterpriseInput(
+                name="福州榕城电子科技有限公司",
+                credit_code=b.demo.credit_code(rng),
+                legal_rep=b.demo.person_name(rng),
+            )
+        ),
+    )
+    b.accept(case, T - d(6))
+    b.session(case, T - d(4))
+    made.append(case)
+    case = b.register(
+        T - d(26),
+        workers=3,
+        is_construction=True,
+        is_migrant_worker=True,
+        project_name="鼓楼区某老旧小区改造工程",
+        police_incident_no=f"3501022{T.year}{rng.randrange(100000, 999999)}",
+        general_contractor=EnterpriseChoice(
+            new=EnterpriseInput(
+                name="福建闽都建工集团有限公司",
+                credit_code=b.demo.credit_code(rng),
+                legal_rep=b.demo.person_name(rng),
+            )
+        ),
+    )
+    b.accept(case, T - d(26))
+    b.session(case, T - d(24), "包工头未到场，电话关机，未能达成协议。")
+    b.refer(case, T - d(23))
+    b.status(
+        case,
+        S.FAILED,
+        T - d(20),
+        failure_reason=FailureReason.NO_AGREEMENT,
+        reason="实际招用劳动者的包工头失联，未能达成协议",
+    )
+    b.status(case, S.CLOSED, T - d(10), reason="已移送劳动保障监察，告知申请人可申请仲裁")
+    made.append(case)
     return made

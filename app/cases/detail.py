@@ -85,6 +85,8 @@ class ClaimInfo:
     type_name: str
     amount: Decimal | None
     description: str | None
+    #: a collective case's claim of one worker (None: shared by all)
+    person_id: str | None = None
 
 
 @dataclass
@@ -226,6 +228,10 @@ class CaseDetail:
     employment_ended_on: date | None
     infringement_known_on: date | None
     respondent_id: str | None
+    #: 110 接处警编号 (whatever the channel), who applied ("worker"/"employer"), dispatch case
+    police_incident_no: str | None = None
+    applicant_side: str = "worker"
+    is_dispatch: bool = False
     parties: list[PartyInfo] = field(default_factory=list)
     claims: list[ClaimInfo] = field(default_factory=list)
     sessions: list[SessionInfo] = field(default_factory=list)
@@ -233,6 +239,8 @@ class CaseDetail:
     attachments: list[AttachmentInfo] = field(default_factory=list)
     #: follow-up visits on performance (``app.cases.followup.FollowUpInfo``), oldest first
     followups: list = field(default_factory=list)
+    #: the referral to labor inspection (``app.cases.referral.ReferralInfo``), if any
+    referral: object | None = None
 
     # ---------------------------------------------------------- parties
 
@@ -242,8 +250,14 @@ class CaseDetail:
 
     @property
     def respondents(self) -> list[PartyInfo]:
-        """The employer first, then (construction cases) the general contractor."""
-        roles = (PartyRole.RESPONDENT, PartyRole.SUBCONTRACTOR, PartyRole.GENERAL_CONTRACTOR)
+        """The employer first, then (construction cases) the general contractor, then (dispatch
+        cases) the host employer (用工单位)."""
+        roles = (
+            PartyRole.RESPONDENT,
+            PartyRole.SUBCONTRACTOR,
+            PartyRole.GENERAL_CONTRACTOR,
+            PartyRole.HOST_EMPLOYER,
+        )
         return sorted(
             (p for p in self.parties if p.role in roles), key=lambda p: roles.index(p.role)
         )
@@ -305,6 +319,11 @@ class CaseDetail:
         return next((a for a in self.agreements if a.version_no == version_no), None)
 
     # ---------------------------------------------------------- deadlines
+
+    @property
+    def employer_applied(self) -> bool:
+        """The employer applied for mediation (either party may: 调解仲裁法 Art. 12)."""
+        return self.applicant_side == "employer"
 
     @property
     def is_declined(self) -> bool:
@@ -416,6 +435,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
         employment_ended_on=case.employment_ended_on,
         infringement_known_on=case.infringement_known_on,
         respondent_id=case.respondent_id,
+        police_incident_no=case.police_incident_no,
+        applicant_side=case.applicant_side or "worker",
+        is_dispatch=bool(case.is_dispatch),
     )
     rows = session.execute(
         select(CaseParty, Person, Enterprise)
@@ -467,6 +489,7 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
                 reference.dispute_type_name(c.dispute_type),
                 c.amount,
                 c.description,
+                c.person_id,
             )
         )
     for m in session.scalars(
@@ -552,6 +575,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
     from app.cases.followup import followups_of
 
     detail.followups = followups_of(session, case_id)
+    from app.cases.referral import load_referral
+
+    detail.referral = load_referral(session, case_id)
     owners = [case_id, *by_id]
     for a in session.scalars(
         select(Attachment)
@@ -575,12 +601,12 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
 
 def find_case_id(session: Session, case_no: str) -> str | None:
     """The id of a case by its number, typed with full- or half-width brackets."""
-    from app.cases.numbering import parse_case_no
+    from app.cases.numbering import case_no_forms
 
-    parsed = parse_case_no(case_no)
-    wanted = str(parsed) if parsed else case_no.strip()
     return session.scalar(
-        select(DisputeCase.id).where(DisputeCase.case_no == wanted, DisputeCase.deleted.is_(False))
+        select(DisputeCase.id).where(
+            DisputeCase.case_no.in_(case_no_forms(case_no)), DisputeCase.deleted.is_(False)
+        )
     )
 
 

@@ -117,6 +117,14 @@ class IntakeForm:
     employment_ended_on: date | None = None
     infringement_known_on: date | None = None
     agents: list[AgentInput] = field(default_factory=list)
+    #: the 110 incident number (接处警编号) when the police were called, whatever the channel
+    police_incident_no: str = ""
+    #: "worker" (default) or "employer": the employer applied against the workers (Art. 12)
+    applicant_side: str = "worker"
+    #: labor dispatch (劳务派遣): ``respondent`` is the dispatch agency (the employer), and the
+    #: host employer (用工单位) is a joint party (调解仲裁法 Art. 22)
+    is_dispatch: bool = False
+    host_employer: EnterpriseChoice = field(default_factory=EnterpriseChoice)
     mediator_id: str | None = None
     co_mediators: str = ""
     #: accept the case on the spot (受理) once registered
@@ -417,6 +425,13 @@ def validate_intake(
         problems.add("channel", "来源渠道", "请选择来源渠道")
     if len((form.channel_ref or "").strip()) > 60:
         problems.add("channel_ref", "转办编号", "不能超过60个字符")
+    incident = (form.police_incident_no or "").strip()
+    if len(incident) > 60:
+        problems.add("police_incident_no", "110接处警编号", "不能超过60个字符")
+    elif incident and not all(ch.isalnum() or ch in "-_/（）()" for ch in incident):
+        problems.add("police_incident_no", "110接处警编号", "只能包含数字、字母和连字符")
+    if form.applicant_side not in ("worker", "employer"):
+        problems.add("applicant_side", "申请方", "请选择劳动者申请或用人单位申请")
     if form.oral and not (form.oral_record or "").strip():
         problems.add(
             "oral_record",
@@ -424,7 +439,13 @@ def validate_intake(
             "口头申请的，应当场记录申请人基本情况、争议事项、理由和时间（调解仲裁法第十二条）",
         )
     clean["workers"] = _check_workers(session, form, today, problems)
-    respondent_label = "分包单位（用人单位）" if form.is_construction else "被申请人（用人单位）"
+    respondent_label = (
+        "分包单位（用人单位）"
+        if form.is_construction
+        else "劳务派遣单位（用人单位）"
+        if form.is_dispatch
+        else "被申请人（用人单位）"
+    )
     clean["respondent"] = _check_choice(
         session,
         form.respondent,
@@ -454,6 +475,27 @@ def validate_intake(
                 "general_contractor",
                 "施工总承包单位",
                 "与分包单位相同：总承包单位直接招用劳动者的，按一般案件登记，不勾选“建设工程欠薪”",
+            )
+    clean["host_employer"] = None
+    if form.is_dispatch:
+        if form.is_construction:
+            problems.add(
+                "is_dispatch", "劳务派遣", "建设工程欠薪案件与劳务派遣案件请分别登记，不能同时勾选"
+            )
+        clean["host_employer"] = _check_choice(
+            session,
+            form.host_employer,
+            problems,
+            key="host_employer",
+            label="用工单位",
+            is_admin=is_admin,
+        )
+        if (
+            form.respondent.enterprise_id
+            and form.respondent.enterprise_id == form.host_employer.enterprise_id
+        ):
+            problems.add(
+                "host_employer", "用工单位", "与劳务派遣单位（用人单位）相同：请选择实际用工的单位"
             )
     clean["claims"] = _check_claims(form, problems)
     if not (form.facts or "").strip():
@@ -541,6 +583,9 @@ def register_case(store, form: IntakeForm, *, today: date | None = None) -> Regi
             employment_status=clean["employment_status"],
             employment_ended_on=clean["employment_ended_on"],
             infringement_known_on=form.infringement_known_on,
+            police_incident_no=(form.police_incident_no or "").strip() or None,
+            applicant_side=form.applicant_side,
+            is_dispatch=bool(form.is_dispatch) and not form.is_construction,
         )
         s.add(case)
         order = 0
@@ -574,6 +619,17 @@ def register_case(store, form: IntakeForm, *, today: date | None = None) -> Regi
                     case_id=case.id,
                     role=PartyRole.GENERAL_CONTRACTOR,
                     enterprise_id=contractor.id,
+                    sort_order=order,
+                )
+            )
+            order += 1
+        if form.is_dispatch:
+            host = _enterprise_for(s, clean["host_employer"], station.code)
+            s.add(
+                CaseParty(
+                    case_id=case.id,
+                    role=PartyRole.HOST_EMPLOYER,
+                    enterprise_id=host.id,
                     sort_order=order,
                 )
             )

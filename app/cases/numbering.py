@@ -1,4 +1,4 @@
-"""Case numbers: ``(2026)鼓楼鼓东劳调字第0012号``, gap-free per station per year on a station's
+"""Case numbers: ``（2026）鼓楼鼓东劳调字第0012号``, gap-free per station per year on a station's
 only PC; from district blocks when the station has several (see docs/sync.md, protocol 2).
 
 The number is taken from ``CaseCounter`` inside the transaction that registers the case. Store
@@ -50,7 +50,28 @@ class CaseNumber:
 
 
 def format_case_no(prefix: str, year: int, seq: int) -> str:
-    return f"({year}){prefix}劳调字第{seq:04d}号"
+    """The year in full-width brackets, as official documents write it (党政机关公文格式
+    GB/T 9704-2012 7.2.4 writes the year of a document number in 〔〕; court and mediation
+    documents write （2026）). Searches and look-ups read either form (``parse_case_no``, the
+    search index folds full-width to half-width)."""
+    return f"（{year}）{prefix}劳调字第{seq:04d}号"
+
+
+def official_case_no(text: str) -> str:
+    """A stored number as documents print it: ``(2026)…`` of a store from before the full-width
+    brackets becomes ``（2026）…``; anything that is not a case number stays as it is."""
+    parsed = parse_case_no(text or "")
+    return str(parsed) if parsed else (text or "")
+
+
+def case_no_forms(text: str) -> list[str]:
+    """The stored forms a typed number can have: full-width brackets (new) and half-width (cases
+    numbered before the change)."""
+    parsed = parse_case_no(text)
+    if parsed is None:
+        return [text.strip()]
+    full = str(parsed)
+    return [full, f"({parsed.year}){parsed.prefix}劳调字第{parsed.seq:04d}号"]
 
 
 def parse_case_no(text: str) -> CaseNumber | None:

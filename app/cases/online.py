@@ -134,6 +134,9 @@ def intake_form(store, app_id: str) -> IntakeForm:
         ],
         facts=facts,
         requests=str(d.get("claims") or ""),
+        # an employer's application registers the employer as the applicant (the workers it
+        # names are added by the mediator as the other side)
+        applicant_side="employer" if d.get("applicant_kind") == "employer" else "worker",
     )
 
 

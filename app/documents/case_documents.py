@@ -41,6 +41,7 @@ from app.documents.layout import (
     build_pdf,
     cn_date,
     grid,
+    issued_by,
     money,
     para,
     paragraphs,
@@ -91,11 +92,14 @@ class DocumentContext:
 def load_context(store, case_id: str, *, today: date | None = None) -> DocumentContext:
     from sqlalchemy import select
 
+    from app.cases.numbering import official_case_no
     from app.store.models import AgreementSnapshot
 
     station = store.station
     with store.read() as s:
         detail = load_case(s, case_id)
+        # printed with full-width brackets (（2026）), also a number stored before they were used
+        detail.case_no = official_case_no(detail.case_no)
         ids = [a.id for a in detail.agreements if a.status != AgreementStatus.DRAFT]
         signed = {}
         if ids:
@@ -132,17 +136,31 @@ _ROLE_TITLES = {
     "respondent": "被申请人（用人单位）",
     "subcontractor": "被申请人（分包单位）",
     "general_contractor": "被申请人（施工总承包单位）",
+    "host_employer": "被申请人（用工单位）",
 }
 
 
-def _titled(table, title_row: int = 0):
+def _role_title(r: dict, *, dispatch: bool = False, employer_applied: bool = False) -> str:
+    """The title of an enterprise party: 被申请人（用人单位）…; the dispatch agency of a dispatch
+    case is the employer (劳务派遣单位); when the employer applied it is the 申请人."""
+    title = _ROLE_TITLES.get(r["role"], "被申请人")
+    if dispatch and r["role"] == "respondent":
+        title = "被申请人（劳务派遣单位）"
+    if employer_applied and r["role"] in ("respondent", "subcontractor"):
+        title = "申请人" + title[len("被申请人") :]
+    return title
+
+
+def _titled(table, title_row: int = 0) -> KeepTogether:
+    """A party table with its title in its first row, kept on one page: the title row never
+    stays alone at a page foot (the table is a few rows; it moves to the next page whole)."""
     table.setStyle(
         [
             ("SPAN", (0, title_row), (-1, title_row)),
             ("BACKGROUND", (0, title_row), (-1, title_row), "#e6e6e6"),
         ]
     )
-    return table
+    return KeepTogether([table])
 
 
 def _person_table(a: dict, title: str):
@@ -223,28 +241,57 @@ def _parties_story(
     collective: bool,
     project: str | None,
     list_applicants: bool,
+    dispatch: bool = False,
+    employer_applied: bool = False,
 ) -> list:
     st = styles()
     out: list = []
+    worker_word = "被申请人" if employer_applied else "申请人"
+
+    def enterprises() -> list:
+        tables = []
+        for r in respondents:
+            title = _role_title(r, dispatch=dispatch, employer_applied=employer_applied)
+            tables += [Spacer(1, 2 * mm), _enterprise_table(r, title)]
+        return tables
+
+    if employer_applied:
+        out += enterprises()
+        out.append(Spacer(1, 2 * mm))
     if collective:
         reps = [a for a in applicants if a.get("representative")]
         chosen = "推举代表：" + "、".join(a["name"] for a in reps) if reps else "未推举代表"
         out.append(
             para(
-                f"申请人：{applicants[0]['name']}等{len(applicants)}人（集体争议，{chosen}；依据{LAW}第七条）",
+                f"{worker_word}：{applicants[0]['name']}等{len(applicants)}人（集体争议，{chosen}；依据{LAW}第七条）",
                 st.plain,
             )
         )
         for a in reps:
-            out += [Spacer(1, 2 * mm), _person_table(a, "申请人代表")]
+            out += [Spacer(1, 2 * mm), _person_table(a, f"{worker_word}代表")]
         if list_applicants or not reps:
-            out += [Spacer(1, 2 * mm), para("申请人名单：", st.plain), _applicants_list(applicants)]
+            out += [
+                Spacer(1, 2 * mm),
+                para(f"{worker_word}名单：", st.caption),
+                _applicants_list(applicants),
+            ]
     else:
         for i, a in enumerate(applicants):
-            title = "申请人" if len(applicants) == 1 else f"申请人{i + 1}"
+            title = worker_word if len(applicants) == 1 else f"{worker_word}{i + 1}"
+            if employer_applied:
+                title += "（劳动者）"
             out += [_person_table(a, title), Spacer(1, 2 * mm)]
-    for r in respondents:
-        out += [Spacer(1, 2 * mm), _enterprise_table(r, _ROLE_TITLES.get(r["role"], "被申请人"))]
+    if not employer_applied:
+        out += enterprises()
+    if dispatch and any(r["role"] == "host_employer" for r in respondents):
+        out += [
+            Spacer(1, 2 * mm),
+            para(
+                f"劳务派遣：依{LAW}第二十二条第二款，劳务派遣单位或者用工单位与劳动者发生劳动争议的，"
+                "劳务派遣单位和用工单位为共同当事人。",
+                st.plain,
+            ),
+        ]
     if project:
         out += [
             Spacer(1, 2 * mm),
@@ -267,6 +314,8 @@ def _parties_block(d: CaseDetail, day: date) -> list:
         collective=d.is_collective,
         project=d.project_name if d.is_construction else None,
         list_applicants=True,
+        dispatch=d.is_dispatch,
+        employer_applied=d.employer_applied,
     )
 
 
@@ -306,11 +355,16 @@ def render_application(ctx: DocumentContext) -> bytes:
         Spacer(1, 4 * mm),
         para("此致", st.plain),
         para(ctx.organisation, st.plain),
-        signature_block([("申请人", "签名或盖章")]),
+        signature_block(
+            [("申请人（用人单位）", "盖章及负责人签名")]
+            if d.employer_applied
+            else [("申请人", "签名或盖章")]
+        ),
         Spacer(1, 3 * mm),
         para(
             f"收到申请日期：{cn_date(d.received_on)}    来源渠道：{d.channel_name}"
-            + (f"    转办编号：{d.intake_ref}" if d.intake_ref else ""),
+            + (f"    转办编号：{d.intake_ref}" if d.intake_ref else "")
+            + (f"    110接处警编号：{d.police_incident_no}" if d.police_incident_no else ""),
             st.note,
         ),
     ]
@@ -389,6 +443,9 @@ def render_register(ctx: DocumentContext) -> bytes:
         ],
         ["事实与理由", d.facts or "", "", ""],
     ]
+    if d.employer_applied:
+        rows[3][0], rows[4][0] = "被申请人（劳动者）", "申请人（用人单位）"
+        rows[3], rows[4] = rows[4], rows[3]
     wide = [3, 4, 5, 8, 9]
     if d.accepted_on:
         rows.insert(
@@ -412,6 +469,19 @@ def render_register(ctx: DocumentContext) -> bytes:
     else:
         rows.insert(8, ["受理决定", "尚未决定", "受理期限", _acceptance_due_text(d)])
         wide = [r + 1 if r >= 8 else r for r in wide]
+    rows.append(
+        [
+            "申请方",
+            "用人单位" if d.employer_applied else "劳动者",
+            "110接处警编号",
+            d.police_incident_no or "无",
+        ]
+    )
+    if d.referral is not None:
+        from app.cases.referral import tracking_lines
+
+        rows.append(["移送劳动保障监察", "；".join(tracking_lines(d.referral)), "", ""])
+        wide.append(len(rows) - 1)
     t = grid(rows, [w * 0.17, w * 0.38, w * 0.17, w * 0.28], label_cols=(0, 2))
     spans = [("SPAN", (1, r), (-1, r)) for r in wide]
     spans += [("BACKGROUND", (1, r), (-1, r), colors.white) for r in wide]
@@ -443,10 +513,18 @@ def render_decline(ctx: DocumentContext) -> bytes:
     route = route_for(d.decline_category)
     day = d.declined_on or d.outcome_on
     story = _head("不予受理通知书", d.case_no)
+    if d.employer_applied:  # addressed to the employer that applied
+        addressee, opening = (
+            respondent,
+            f"你单位与{applicants}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你单位的调解申请。",
+        )
+    else:
+        addressee = applicants
+        opening = f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
     story += [
-        para(f"{applicants}：", st.plain),
+        para(f"{addressee}：", st.plain),
         para(
-            f"你（你们）与{respondent}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你（你们）的调解申请。"
+            opening
             + (f"经审查，{d.decline_category.label}" if d.decline_category else "经审查")
             + (f"（{d.declined_reason}）" if d.declined_reason else "")
             + "，本委员会决定不予受理。"
@@ -474,6 +552,8 @@ def render_acceptance(ctx: DocumentContext) -> bytes:
         raise DocumentUnavailable(
             "案件尚未受理，不能打印受理通知书：请先办理受理，或打印案件登记表"
         )
+    if d.employer_applied:
+        return _render_acceptance_employer_applied(ctx)
     clock = d.clock
     story = _head("受理通知书", d.case_no)
     story += [
@@ -528,6 +608,8 @@ def render_acceptance(ctx: DocumentContext) -> bytes:
                     "再依法进行追偿。"
                 )
             )
+        if p.role == PartyRole.HOST_EMPLOYER:
+            story.append(para(_DISPATCH_LINE))
         story.append(para(_first_session_text(d)))
         story.append(
             para(
@@ -538,6 +620,63 @@ def render_acceptance(ctx: DocumentContext) -> bytes:
         if contact:
             story.append(para(contact, st.plain))
         story.append(_notice_end(ctx.organisation, d.accepted_on))
+    story += [Spacer(1, 6 * mm), _delivery_receipt(d)]
+    return build_pdf(story, title=f"受理通知书 {d.case_no}", header=d.case_no)
+
+
+_DISPATCH_LINE = (
+    f"本案为劳务派遣用工争议。依照{LAW}第二十二条第二款，劳务派遣单位或者用工单位与劳动者发生劳动争议的，"
+    "劳务派遣单位和用工单位为共同当事人；你单位作为用工单位参加调解。"
+)
+
+
+def _render_acceptance_employer_applied(ctx: DocumentContext) -> bytes:
+    """The employer applied (调解仲裁法 Art. 12: either party may): its acceptance notice, and a
+    notice to each worker (or each representative of a collective case) to take part."""
+    d, st = ctx.detail, styles()
+    employer = d.respondent.name if d.respondent else ""
+    workers = d.applicant_names(3)
+    clock = d.clock
+    story = _head("受理通知书", d.case_no)
+    story += [
+        para(f"{employer}：", st.plain),
+        para(
+            f"你单位与{workers}劳动争议一案，本委员会于{cn_date(d.received_on)}收到你单位的调解申请，"
+            f"经审查，符合受理条件，决定于{cn_date(d.accepted_on)}予以受理，并将依法组织调解。"
+        ),
+        para(
+            f"依照{LAW}第十四条，自本委员会收到调解申请之日起十五日内（即{cn_date(clock.legal_end)}前）"
+            f"未达成调解协议的，当事人可以依法申请仲裁。"
+        ),
+        para(_first_session_text(d)),
+        para(
+            "请你单位指派负责人或委托代理人（持授权委托书）按时到场参加调解，并提交劳动合同、工资支付记录、"
+            "考勤记录等与争议有关的证据材料。代为达成调解协议的，须有特别授权。"
+        ),
+        para("附：当事人权利义务告知书。"),
+        _notice_end(ctx.organisation, d.accepted_on),
+        PageBreak(),
+        *_head("当事人权利义务告知书", d.case_no),
+        *_rights_sheet(),
+    ]
+    people = d.representatives if d.is_collective and d.representatives else d.applicants
+    for p in people:
+        story += [
+            PageBreak(),
+            *_head("参加调解通知书", d.case_no),
+            para(f"{p.name}：", st.plain),
+            para(
+                f"{employer}与你（你们）劳动争议一案，已向本委员会申请调解，本委员会已于"
+                f"{cn_date(d.accepted_on)}受理。请你按时到场参加调解，并携带身份证件及与争议有关的证据材料。"
+            ),
+            para(
+                "劳动争议调解遵循自愿原则。你不同意调解的，请及时告知本委员会；明确拒绝调解的，本委员会将终止调解，"
+                "当事人可以依法申请仲裁。你享有的权利、应当履行的义务、申请调解员回避的权利以及未按时到场的后果，"
+                "见所附当事人权利义务告知书。"
+            ),
+            para(_first_session_text(d)),
+            _notice_end(ctx.organisation, d.accepted_on),
+        ]
     story += [Spacer(1, 6 * mm), _delivery_receipt(d)]
     return build_pdf(story, title=f"受理通知书 {d.case_no}", header=d.case_no)
 
@@ -632,6 +771,8 @@ def render_session_record(ctx: DocumentContext, session_no: int | None = None) -
             ["申请人", d.applicant_names(5), "被申请人", "、".join(p.name for p in d.respondents)],
             ["到场人员", m.attendees or "", "", ""],
         ]
+        if d.employer_applied:
+            rows[2] = ["申请人", rows[2][3], "被申请人", rows[2][1]]
         t = grid(rows, [w * 0.14, w * 0.38, w * 0.14, w * 0.34], label_cols=(0, 2))
         t.setStyle([("SPAN", (1, 3), (-1, 3)), ("BACKGROUND", (1, 3), (-1, 3), colors.white)])
         story += [
@@ -787,6 +928,8 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
         collective=bool(c.get("is_collective")),
         project=c.get("project_name") if c.get("is_construction") else None,
         list_applicants=False,
+        dispatch=bool(c.get("is_dispatch")),
+        employer_applied=bool(c.get("employer_applied")),
     )
     story += [para("争议事项：", st.heading)]
     for i, m in enumerate(c.get("matters", []), 1):
@@ -802,6 +945,8 @@ def render_agreement_content(c: dict, status: AgreementStatus = AgreementStatus.
     art16_terms, contractor_terms = [], []
     deadline = c.get("performance_deadline")
     for t in c["terms"]:
+        if c.get("employer_applied"):  # the employer is the 申请人, the workers the 被申请人
+            t = {**t, "payer": t.get("payer") or "申请人", "payee": t.get("payee") or "被申请人"}
         story.append(para(f"{_cn_seq(t['seq'])}、{_term_sentence(t, deadline)}", st.body))
         story += schedule_block(t, _cn_seq(t["seq"]), deadline)
         if t.get("art16") and t.get("payer_is_employer", True):
@@ -1038,13 +1183,21 @@ def _delivery_receipt(d: CaseDetail, title: str = "送达回证") -> KeepTogethe
     )
 
 
+def _party_word(d: CaseDetail, r) -> str:
+    """An enterprise party's word on signature lines: 申请人 when the employer applied."""
+    if d.employer_applied and r.role in (PartyRole.RESPONDENT, PartyRole.SUBCONTRACTOR):
+        return "申请人"
+    return r.role.label
+
+
 def _session_signers(d: CaseDetail) -> list[str]:
     """A line for each party (a collective case: each elected representative; the others sign
     the attendance list), each employer and each agent."""
     people = d.representatives if d.is_collective and d.representatives else d.applicants
-    role = "申请人代表" if d.is_collective and d.representatives else "申请人"
+    worker = "被申请人" if d.employer_applied else "申请人"
+    role = f"{worker}代表" if d.is_collective and d.representatives else worker
     out = [f"{role}{p.name}" for p in people]
-    out += [f"{r.role.label}{r.name}" for r in d.respondents]
+    out += [f"{_party_word(d, r)}{r.name}" for r in d.respondents]
     out += [f"{p.role.label}{p.name}" for p in d.agents]
     return out
 
@@ -1054,11 +1207,12 @@ def _party_signers(d: CaseDetail) -> list[tuple[str, str]]:
     list), each employer, and the mediator."""
     signers: list[tuple[str, str]] = []
     people = d.representatives if d.is_collective and d.representatives else d.applicants
+    worker = "被申请人" if d.employer_applied else "申请人"
     for p in people:
-        role = "申请人代表" if d.is_collective and p.is_representative else "申请人"
+        role = f"{worker}代表" if d.is_collective and p.is_representative else worker
         signers.append((f"{role}{p.name}", "到场的签名"))
     for r in d.respondents:
-        signers.append((f"{r.role.label}{r.name}", "到场的签名或盖章"))
+        signers.append((f"{_party_word(d, r)}{r.name}", "到场的签名或盖章"))
     signers.append(("调解员", "签名"))
     return signers
 
@@ -1311,7 +1465,20 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "review_application": render_review_application,
     "nonperformance": render_nonperformance,
     "authorization": render_authorization,
+    "referral": lambda ctx: _late("referral")(ctx),
+    "dossier": lambda ctx: _late("dossier")(ctx),
 }
+
+
+def _late(code: str) -> Callable[..., bytes]:
+    """Documents in their own modules (they import the shared blocks of this one)."""
+    if code == "referral":
+        from app.documents.referral_letter import render_referral
+
+        return render_referral
+    from app.documents.dossier import render_dossier
+
+    return render_dossier
 
 
 def render(kind: str, ctx: DocumentContext, **options) -> bytes:
@@ -1320,11 +1487,12 @@ def render(kind: str, ctx: DocumentContext, **options) -> bytes:
     if found is None:
         raise DocumentUnavailable(f"未知的文书类型：{kind}")
     fn = RENDERERS[found.code]
-    if found.code == "session_record":
-        return fn(ctx, options.get("session_no"))
-    if found.code == "agreement":
-        return fn(ctx, options.get("version_no"))
-    return fn(ctx)
+    with issued_by(ctx.organisation):
+        if found.code == "session_record":
+            return fn(ctx, options.get("session_no"))
+        if found.code == "agreement":
+            return fn(ctx, options.get("version_no"))
+        return fn(ctx)
 
 
 def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind, str | None]]:
@@ -1348,6 +1516,14 @@ def available_kinds(detail: CaseDetail, today: date) -> list[tuple[DocumentKind,
             reason = review_refusal(detail)
         elif k.code == "nonperformance":
             reason = nonperformance_refusal(detail, today)
+        elif k.code == "referral":
+            from app.documents.referral_letter import referral_refusal
+
+            reason = referral_refusal(detail)
+        elif k.code == "dossier":
+            from app.documents.dossier import dossier_refusal
+
+            reason = dossier_refusal(detail)
         out.append((k, reason))
     return out
 

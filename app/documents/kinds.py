@@ -24,6 +24,8 @@ KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("review_application", "仲裁审查申请书", ("仲裁审查", "review-application")),
     DocumentKind("nonperformance", "协议履行情况告知书", ("履行情况告知书", "不履行告知书")),
     DocumentKind("authorization", "授权委托书", ("委托书",)),
+    DocumentKind("referral", "拖欠劳动报酬线索移送函", ("移送函", "劳动监察移送函")),
+    DocumentKind("dossier", "卷宗封面及卷内目录", ("卷宗封面", "卷内目录")),
 )
 
 

@@ -5,7 +5,10 @@ the case number on every page, the amount in capitals (大写) that agreements c
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
@@ -69,13 +72,18 @@ class Styles:
         self.number = ParagraphStyle(
             "number", fontSize=11.5, leading=18, alignment=TA_RIGHT, **base
         )
+        # keepWithNext: a heading (a table's title among them) never stays alone at a page foot
         self.heading = ParagraphStyle(
-            "heading", fontSize=13, leading=22, spaceBefore=6, spaceAfter=2, **base
+            "heading", fontSize=13, leading=22, spaceBefore=6, spaceAfter=2, keepWithNext=1, **base
         )
         self.body = ParagraphStyle(
             "body", fontSize=12, leading=21, alignment=TA_JUSTIFY, firstLineIndent=24, **base
         )
         self.plain = ParagraphStyle("plain", fontSize=12, leading=21, alignment=TA_LEFT, **base)
+        #: a line that introduces a table ("申请人名单："): kept with the table
+        self.caption = ParagraphStyle(
+            "caption", fontSize=12, leading=21, alignment=TA_LEFT, keepWithNext=1, **base
+        )
         self.cell = ParagraphStyle("cell", fontSize=10.5, leading=15, **base)
         self.cell_label = ParagraphStyle(
             "cell_label", fontSize=10.5, leading=15, alignment=TA_CENTER, **base
@@ -109,8 +117,45 @@ def text(value: object) -> str:
     return escape(str(value)).replace("\r\n", "\n").replace("\n", "<br/>")
 
 
+#: how a document names the organisation that issues it; the texts are written with "本委员会"
+_SELF_WORD: ContextVar[str] = ContextVar("self_word", default="本委员会")
+_SELF_UNITS = (
+    ("委员会", "本委员会"),
+    ("中心", "本中心"),
+    ("服务站", "本站"),
+    ("工作站", "本站"),
+    ("调解室", "本室"),
+    ("工作室", "本室"),
+)
+
+
+def self_word(organisation: str | None) -> str:
+    """ "本委员会" for a 调解委员会, "本中心" for a 调解中心 … from the last word of the
+    organisation's name (any bracketed note after it ignored); "本组织" when none fits."""
+    name = re.sub(r"[（(][^（）()]*[）)]$", "", (organisation or "").strip())
+    for unit, word in _SELF_UNITS:
+        if name.endswith(unit):
+            return word
+    return "本组织"
+
+
+@contextmanager
+def issued_by(organisation: str | None):
+    """Within the block, "本委员会" in the documents' texts reads as the organisation calls
+    itself (``self_word``)."""
+    token = _SELF_WORD.set(self_word(organisation))
+    try:
+        yield
+    finally:
+        _SELF_WORD.reset(token)
+
+
 def para(value: object, style: ParagraphStyle | None = None, *, raw: bool = False) -> Paragraph:
-    return Paragraph(str(value) if raw else text(value), style or styles().body)
+    value = "" if value is None else str(value)
+    word = _SELF_WORD.get()
+    if word != "本委员会":
+        value = value.replace("本委员会", word)
+    return Paragraph(value if raw else text(value), style or styles().body)
 
 
 def paragraphs(value: str | None, style: ParagraphStyle | None = None) -> list[Paragraph]:

@@ -95,6 +95,8 @@ class PartyRole(LabeledEnum):
     RESPONDENT = ("respondent", "被申请人")
     GENERAL_CONTRACTOR = ("general_contractor", "施工总承包单位")
     SUBCONTRACTOR = ("subcontractor", "分包单位")
+    #: the host employer of a dispatched worker (用工单位), a joint party (调解仲裁法 Art. 22)
+    HOST_EMPLOYER = ("host_employer", "用工单位")
     APPLICANT_AGENT = ("applicant_agent", "申请人委托代理人")
     RESPONDENT_AGENT = ("respondent_agent", "被申请人委托代理人")
 

@@ -34,7 +34,10 @@ def summary_pdf(f: StationFigures) -> bytes:
         "t", fontName=font, fontSize=16, leading=22, alignment=1, textColor=ACCENT
     )
     sub = ParagraphStyle("s", fontName=font, fontSize=9.5, leading=13, alignment=1)
-    h = ParagraphStyle("h", fontName=font, fontSize=11, leading=15, textColor=ACCENT, spaceBefore=3)
+    # keepWithNext: a table's title never stays alone at a page foot
+    h = ParagraphStyle(
+        "h", fontName=font, fontSize=11, leading=15, textColor=ACCENT, spaceBefore=3, keepWithNext=1
+    )
     body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12.5, wordWrap="CJK")
     small = ParagraphStyle(
         "sm",

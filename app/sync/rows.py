@@ -239,10 +239,15 @@ def _json_object_sql(table: Table, converters: tuple) -> str | None:
         expr = _sql_value(col, fn)
         if expr is None:
             return None
-        parts.append(f"'{col.key}', {expr}")
-    if len(parts) * 2 > 100:  # SQLite's limit of function arguments (127 by default)
-        return None
-    return f"json_object({', '.join(parts)})"
+        parts.append((col.key, expr))
+    # SQLite's limit of function arguments is 127 by default: the first 50 columns in
+    # json_object, the others added by json_set (in column order, as the Python path has them)
+    sql = "json_object(" + ", ".join(f"'{k}', {e}" for k, e in parts[:50]) + ")"
+    rest = parts[50:]
+    while rest:
+        chunk, rest = rest[:50], rest[50:]
+        sql = f"json_set({sql}, " + ", ".join(f"'$.{k}', {e}" for k, e in chunk) + ")"
+    return sql
 
 
 @cache

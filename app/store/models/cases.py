@@ -80,6 +80,16 @@ class DisputeCase(Synced, Base):
     employment_status: Mapped[EmploymentStatus | None] = mapped_column(EnumText(EmploymentStatus))
     employment_ended_on: Mapped[date | None] = mapped_column(Date)
     infringement_known_on: Mapped[date | None] = mapped_column(Date)
+    #: the 110 incident number (接处警编号) when the police were called about the dispute, whatever
+    #: the channel the application came by (a walk-in worker may have called 110 the day before)
+    police_incident_no: Mapped[str | None] = mapped_column(String(60))
+    #: who applied for mediation: "worker" (劳动者) or "employer" (用人单位); either party may
+    #: apply. NULL (cases from before migration 0016): the workers. No Python-side default, so
+    #: that code inserting rows at an older revision does not name a column it lacks.
+    applicant_side: Mapped[str | None] = mapped_column(String(16))
+    #: a labor-dispatch case (劳务派遣): the host employer (用工单位) is a party (调解仲裁法 Art. 22);
+    #: NULL (before 0016): not one
+    is_dispatch: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (UniqueConstraint("station_code", "case_year", "case_seq"),)
 
@@ -224,3 +234,43 @@ class PerformanceFollowUp(Synced, Base):
     contact: Mapped[str] = mapped_column(String(100))
     amount_received: Mapped[Decimal | None] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class InspectionReferral(Synced, Base):
+    """A wage-arrears case referred to labor inspection (劳动保障监察), and what became of it.
+
+    The letter's content (project and its developer, the contractor or individual 包工头, the
+    workers with their periods and amounts, signs of absconding, the evidence) and the tracking
+    (the inspection's case number, its order to pay, a transfer to the police under 刑法 Art. 276-1
+    recorded as information only: the station neither decides nor files it).
+    """
+
+    __tablename__ = "inspection_referral"
+    label = "移送劳动保障监察"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("dispute_case.id"), index=True)
+    referred_on: Mapped[date] = mapped_column(Date)
+    #: the labor inspection body the letter is addressed to
+    inspection_body: Mapped[str] = mapped_column(String(200))
+    #: the project's developer (建设单位), construction cases
+    developer: Mapped[str | None] = mapped_column(String(200))
+    #: "company": a subcontracting unit employed the workers; "individual": a 包工头 without
+    #: qualification (条例 Art. 36: the contractor that subcontracted to him pays first)
+    contractor_kind: Mapped[str | None] = mapped_column(String(16))
+    foreman_name: Mapped[str | None] = mapped_column(String(60))
+    foreman_id_number: Mapped[str | None] = mapped_column(String(40))
+    foreman_phone: Mapped[str | None] = mapped_column(String(40))
+    #: JSON list of absconding sign codes (``app.cases.referral.ABSCONDING_SIGNS``)
+    absconding: Mapped[str | None] = mapped_column(Text)
+    absconding_note: Mapped[str | None] = mapped_column(Text)
+    #: the evidence handed over, one item a line
+    evidence: Mapped[str | None] = mapped_column(Text)
+    #: JSON list of {"person_id", "period", "amount"}: each worker's arrears period and amount
+    workers: Mapped[str | None] = mapped_column(Text)
+    inspection_case_no: Mapped[str | None] = mapped_column(String(60))
+    #: the inspection's order to pay (责令支付 / 限期整改指令书): day and note
+    order_on: Mapped[date | None] = mapped_column(Date)
+    order_note: Mapped[str | None] = mapped_column(Text)
+    #: a transfer to the police (拒不支付劳动报酬罪, 刑法 Art. 276-1), as the inspection reported it
+    police_transfer_on: Mapped[date | None] = mapped_column(Date)
+    police_note: Mapped[str | None] = mapped_column(Text)

@@ -47,7 +47,7 @@ from app.domain.case_workflow import (
 )
 from app.domain.dates import iso_date, short_datetime
 from app.domain.deadlines import ClockState, default_route, term_item_name
-from app.domain.enums import AgreementStatus, CaseStatus, TermKind
+from app.domain.enums import AgreementStatus, CaseStatus, PartyRole, TermKind
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
 from app.ui.cases.dialogs import ExtensionDialog, PerformanceDialog, SessionDialog, TransitionDialog
@@ -292,6 +292,15 @@ class CasePage(QWidget):
             b.clicked.connect(self.confirmation)
             self.actions_row.addWidget(b)
             self.action_buttons["confirmation"] = b
+        if (
+            any(c.dispute_type in ("wages", "overtime") for c in d.claims)
+            and not d.employer_applied
+        ):
+            b = QPushButton("移送劳动监察…")
+            b.setEnabled(can_write)
+            b.clicked.connect(self.referral)
+            self.actions_row.addWidget(b)
+            self.action_buttons["referral"] = b
         if d.status in EDITABLE:
             for key, text, handler in (
                 ("edit_details", "修改登记信息…", self.edit_details),
@@ -351,7 +360,9 @@ class CasePage(QWidget):
             row(
                 "收到申请",
                 f"{cn_date(d.received_on)}，{escape(d.channel_name)}，{how}"
-                + (f"，转办编号{escape(d.intake_ref)}" if d.intake_ref else ""),
+                + (f"，转办编号{escape(d.intake_ref)}" if d.intake_ref else "")
+                + (f"，110接处警编号{escape(d.police_incident_no)}" if d.police_incident_no else "")
+                + ("，用人单位申请" if d.employer_applied else ""),
             )
         )
         flags = "、".join(
@@ -360,16 +371,21 @@ class CasePage(QWidget):
                 ("集体争议", d.is_collective),
                 ("农民工", d.is_migrant_worker),
                 ("建设工程欠薪", d.is_construction),
+                ("劳务派遣", d.is_dispatch),
             )
             if on
         )
         if flags:
             parts.append(row("标识", escape(flags)))
+        if d.referral is not None:
+            from app.cases.referral import tracking_lines
+
+            parts.append(row("移送劳动监察", escape("；".join(tracking_lines(d.referral)))))
         for p in d.applicants:
             rep = "（推举代表）" if p.is_representative else ""
             parts.append(
                 row(
-                    "申请人",
+                    "被申请人（劳动者）" if d.employer_applied else "申请人",
                     escape(
                         f"{p.name}{rep}，{p.sex or ''}，{cn_date(p.birth_date)}出生，身份证号{p.id_number or ''}，电话{p.phone or ''}，住址{p.address or ''}，岗位{p.job or ''}"
                     ),
@@ -378,7 +394,9 @@ class CasePage(QWidget):
         for p in d.respondents:
             parts.append(
                 row(
-                    p.role.label,
+                    "申请人（用人单位）"
+                    if d.employer_applied and p.role == PartyRole.RESPONDENT
+                    else p.role.label,
                     escape(
                         f"{p.name}，统一社会信用代码{p.credit_code or '（无）'}，法定代表人{p.legal_rep or ''}，住所{p.address or ''}，电话{p.phone or ''}"
                     ),
@@ -580,6 +598,11 @@ class CasePage(QWidget):
         from app.ui.cases.dialogs import ConfirmationDialog
 
         self._after(ConfirmationDialog(self.ctx, self.detail, self.today(), self))
+
+    def referral(self) -> None:
+        from app.ui.cases.referral_dialog import ReferralDialog
+
+        self._after(ReferralDialog(self.ctx, self.detail, self.today(), self))
 
     def extend(self) -> None:
         self._after(ExtensionDialog(self.ctx, self.detail, self.today(), self))

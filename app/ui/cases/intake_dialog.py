@@ -349,6 +349,16 @@ class IntakeDialog(CaseFormParts, QDialog):
         form.add_field("来源渠道：", self.channel, "channel")
         self.channel_ref = form.add_field("转办编号：", QLineEdit(), "channel_ref")
         self.channel_ref.setPlaceholderText("110警情号、12345工单号、信访件编号等（可不填）")
+        self.police_incident_no = form.add_field(
+            "110接处警编号：", QLineEdit(), "police_incident_no"
+        )
+        self.police_incident_no.setPlaceholderText(
+            "劳动者就本争议报过110的，填写接处警编号（可不填）"
+        )
+        self.applicant_side = QComboBox()
+        self.applicant_side.addItem("劳动者申请", "worker")
+        self.applicant_side.addItem("用人单位申请（劳动者为被申请人）", "employer")
+        form.add_field("申请方：", self.applicant_side, "applicant_side")
         way = QWidget()
         way_row = QHBoxLayout(way)
         way_row.setContentsMargins(0, 0, 0, 0)
@@ -426,9 +436,16 @@ class IntakeDialog(CaseFormParts, QDialog):
             "依《保障农民工工资支付条例》第三十条，分包单位拖欠农民工工资的，由施工总承包单位先行清偿。上方“被申请人”填分包单位（用人单位）。"
         )
         form.addRow("", self.construction_hint)
+        self.dispatch = QCheckBox("劳务派遣用工（上方填劳务派遣单位，用工单位为共同当事人）")
+        form.add_field("", self.dispatch, "is_dispatch")
+        self.host_employer = EnterpriseField(self.ctx)
+        form.add_field("用工单位：", self.host_employer, "host_employer")
         self._respondent_form = form
         self.construction.toggled.connect(self._construction_toggled)
         self._construction_toggled(False)
+        self.dispatch.toggled.connect(self._dispatch_toggled)
+        self._dispatch_toggled(False)
+        self.applicant_side.currentIndexChanged.connect(self._side_changed)
 
     def _build_agents(self) -> None:
         col = self._group("六、委托代理人（可不填）")
@@ -550,6 +567,20 @@ class IntakeDialog(CaseFormParts, QDialog):
         if on:
             self.migrant.setChecked(True)
 
+    def _side_changed(self) -> None:
+        """The group titles say who applied (the workers stay in the table of workers)."""
+        employer = self.applicant_side.currentData() == "employer"
+        for box in self.findChildren(QGroupBox):
+            title = box.title()
+            if title.startswith("二、"):
+                box.setTitle("二、被申请人（劳动者）" if employer else "二、申请人（劳动者）")
+            elif title.startswith("三、"):
+                box.setTitle("三、申请人（用人单位）" if employer else "三、被申请人（用人单位）")
+
+    def _dispatch_toggled(self, on: bool) -> None:
+        form = self._respondent_form
+        form.setRowVisible(self.host_employer.parentWidget(), on)
+
     def _draft_oral_record(self) -> None:
         form = self.collect()
         self.oral_record.setPlainText(
@@ -609,6 +640,12 @@ class IntakeDialog(CaseFormParts, QDialog):
             mediator_id=self.mediator.currentData(),
             co_mediators=self.co_mediators.text(),
             accept_now=self.accept_now.isChecked(),
+            police_incident_no=self.police_incident_no.text(),
+            applicant_side=self.applicant_side.currentData(),
+            is_dispatch=self.dispatch.isChecked(),
+            host_employer=self.host_employer.value()
+            if self.dispatch.isChecked()
+            else EnterpriseChoice(),
         )
 
     def save(self) -> None:
@@ -669,6 +706,9 @@ class IntakeDialog(CaseFormParts, QDialog):
             "project_name": self.project_name.text(),
             "co_mediators": form.co_mediators,
             "agents": [vars(a) for a in form.agents],
+            "police_incident_no": form.police_incident_no,
+            "applicant_side": form.applicant_side,
+            "dispatch": form.is_dispatch,
         }
 
     def restore_draft_state(self, state: dict) -> None:
@@ -700,6 +740,10 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.construction.setChecked(bool(state.get("construction")))
         self.project_name.setText(state.get("project_name", ""))
         self.co_mediators.setText(state.get("co_mediators", ""))
+        self.police_incident_no.setText(state.get("police_incident_no", ""))
+        side = self.applicant_side.findData(state.get("applicant_side", "worker"))
+        self.applicant_side.setCurrentIndex(max(0, side))
+        self.dispatch.setChecked(bool(state.get("dispatch")))
         self.agents.setRowCount(0)
         for a in state.get("agents", []):
             self.add_agent(AgentInput(**a))

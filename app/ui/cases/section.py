@@ -56,7 +56,9 @@ def render_batch(
         if cancel is not None and cancel:
             break
         ctx = load_context(store, case_id, today=today)
-        name = ctx.detail.case_no.replace("(", "").replace(")", "_")
+        name = ctx.detail.case_no
+        for bracket, keep in (("(", ""), (")", "_"), ("（", ""), ("）", "_")):
+            name = name.replace(bracket, keep)
         try:
             pdf = render(kind, ctx)
         except DocumentUnavailable as exc:
