@@ -274,3 +274,4 @@ class InspectionReferral(Synced, Base):
     #: a transfer to the police (拒不支付劳动报酬罪, 刑法 Art. 276-1), as the inspection reported it
     police_transfer_on: Mapped[date | None] = mapped_column(Date)
     police_note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
