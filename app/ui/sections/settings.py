@@ -298,7 +298,10 @@ class SettingsSection(Section):
             self.role_box.addItem(role.label, role.value)
         self.role_button = QPushButton("设为该角色")
         self.role_button.clicked.connect(self._set_role)
-        for w in (self.add_button, self.reset_button, self.toggle_button):
+        self.audit_button = QPushButton("操作记录…")
+        self.audit_button.setToolTip("全站的操作记录：谁在何时新增、修改、删除了哪条记录")
+        self.audit_button.clicked.connect(self.open_audit_log)
+        for w in (self.add_button, self.reset_button, self.toggle_button, self.audit_button):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.role_box)
@@ -306,6 +309,13 @@ class SettingsSection(Section):
         layout.addLayout(row)
         self.refresh_users()
         return box
+
+    def open_audit_log(self):
+        from app.ui.sections.audit_log import AuditLogDialog
+
+        dialog = AuditLogDialog(self.ctx, self)
+        dialog.open()
+        return dialog
 
     def activated(self) -> None:
         if self.admin:
