@@ -637,9 +637,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     install_dashboard(app)
     from app.district.admin_pages import install_admin_pages
     from app.district.public import install_public
+    from app.district.station_audit import install_station_audit
 
     install_public(app)
     install_admin_pages(app)
+    install_station_audit(app)
     _with_batch_schema(app)
     if not config.api_docs:
 

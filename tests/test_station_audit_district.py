@@ -1,0 +1,161 @@
+"""操作记录 at the district (issue 12): audit events travel at sync, append-only, against a real
+``labor-district`` process on loopback; a reviewer reads a record's history on the dashboard,
+within their streets; personal fields never travel."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from sqlalchemy import select, update
+
+from app.district.models_station import StationAuditEvent
+from app.district.models_work import AuditEntry
+from app.store.models import AuditEvent, CaseParty, DisputeCase, Person
+from app.sync import audit_upload, protocol, state, sync_once
+from app.sync.run import _client
+from tests.cases_support import EnterpriseChoice, EnterpriseInput, credit_code, register, worker
+from tests.sync_fixtures import *  # noqa: F403
+from tests.test_district_roles import login, user
+
+pytestmark = pytest.mark.slow
+
+PHONE = "13912345678"
+
+
+def _case(store, n: int) -> str:
+    case = register(
+        store,
+        workers=[worker("张伟", seq=10 + n)],
+        respondent=EnterpriseChoice(new=EnterpriseInput(
+            name=f"福州测试企业{n}有限公司", credit_code=credit_code(f"MA2XY{n:04d}"))),
+    )  # fmt: skip
+    with store.unit_of_work() as s:
+        c = s.get(DisputeCase, case.case_id)
+        c.project_name = f"鼓楼工程{n}"
+        party = s.scalars(select(CaseParty).where(CaseParty.case_id == c.id,
+                                                  CaseParty.person_id.is_not(None))).first()  # fmt: skip
+        s.get(Person, party.person_id).phone = PHONE
+    return case.case_id
+
+
+def held(server) -> list[StationAuditEvent]:
+    engine = server.engine()
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(StationAuditEvent).order_by(StationAuditEvent.id)))
+    finally:
+        engine.dispose()
+
+
+def test_events_travel_once_and_never_change(district, station_a):
+    case_id = _case(station_a, 1)
+    with station_a.read() as s:
+        local = s.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    first = sync_once(station_a)
+    assert first.ok, first.problem
+    rows = held(district)
+    assert len(rows) == local and {r.station_code for r in rows} == {"GUDONG"}
+    assert any(r.entity == "dispute_case" and r.entity_id == case_id for r in rows)
+    # personal fields travel as "changed", never their values
+    text = "".join(str(r._mapping) for r in rows)
+    assert PHONE not in text and "张伟" not in text
+    assert any(r.changes == {"phone": "changed"} for r in rows)
+    with station_a.read() as s:
+        assert state.get(s, audit_upload.CURSOR) == local
+
+    # another pass sends nothing again
+    again = sync_once(station_a)
+    assert again.ok and len(held(district)) == local
+
+    # the same events sent again (an answer lost): acknowledged as duplicates, nothing written
+    with station_a.read() as s:
+        state.get(s, audit_upload.CURSOR)
+    events = audit_upload._page(station_a, 0)[:3]
+    body = protocol.dumps({"events": events})
+    with _client(station_a, None, "zstd") as client:
+        answer = client._request("POST", audit_upload.PATH, content=body,
+                                 headers=client._signed(body, "application/json"))  # fmt: skip
+        assert answer == {"accepted": 0, "duplicates": 3, "refused": []}
+        # a changed event under a number already received: refused, the district keeps its own
+        changed = [dict(events[0], summary="改过的摘要")]
+        body = protocol.dumps({"events": changed})
+        answer = client._request("POST", audit_upload.PATH, content=body,
+                                 headers=client._signed(body, "application/json"))  # fmt: skip
+        assert answer["accepted"] == 0 and len(answer["refused"]) == 1
+        assert "只增不改" in answer["refused"][0]["reason"]
+        # unsigned or badly formed pages are refused whole
+        bad = protocol.dumps({"events": [{"seq": 0, "at": "x", "action": ""}]})
+        with pytest.raises(Exception, match="422"):
+            client._request("POST", audit_upload.PATH, content=bad,
+                            headers=client._signed(bad, "application/json"))  # fmt: skip
+        with pytest.raises(Exception, match="400"):
+            client._request("POST", audit_upload.PATH, content=body,
+                            headers=client._signed(b"other", "application/json"))  # fmt: skip
+    after = held(district)
+    assert [tuple(r._mapping.values()) for r in after] == [tuple(r._mapping.values()) for r in rows]
+
+    # a PC restored from an old backup writes new events under numbers already sent: the
+    # district refuses them, the station is told and goes on
+    with station_a.system_transaction() as s:
+        s.execute(update(AuditEvent).where(AuditEvent.id == 1).values(summary="恢复后的新事件"))
+        state.put(s, audit_upload.CURSOR, 0)
+    restored = sync_once(station_a)
+    assert restored.ok, restored.problem
+    assert any("操作记录与区级已收到的同编号记录不一致" in n for n in restored.notes)
+    assert held(district)[0].summary == rows[0].summary
+
+
+def test_reviewer_reads_a_record_history_within_their_streets(district, station_a, station_b):
+    gudong_case = _case(station_a, 2)
+    guxi_case = _case(station_b, 3)
+    assert sync_once(station_a).ok and sync_once(station_b).ok
+    with station_a.read() as s:
+        case_no = s.get(DisputeCase, gudong_case).case_no
+    user(district, "shenhe", "--role", "reviewer", "--street", "GUDONG")
+    user(district, "kanban", "--role", "viewer")
+    client = login(district, "shenhe")
+    with contextlib.closing(client):
+        listing = client.get("/dashboard/station-audit")
+        assert listing.status_code == 200
+        assert "站点操作记录" in listing.text and "鼓楼工程2" in listing.text
+        assert "鼓楼工程3" not in listing.text  # another street's events are not listed
+        assert PHONE not in listing.text
+        page = client.get(
+            "/dashboard/station-audit/record",
+            params={"station": "GUDONG", "entity": "dispute_case", "id": gudong_case},
+        )
+        assert page.status_code == 200
+        assert case_no in page.text
+        assert "工程项目：（空） → 鼓楼工程2" in page.text
+        assert "案件当事人" in page.text and "调解案件" in page.text
+        assert PHONE not in page.text
+        # another street's record: not found, exactly as a record that does not exist
+        other = client.get(
+            "/dashboard/station-audit/record",
+            params={"station": "GUXI", "entity": "dispute_case", "id": guxi_case},
+        )
+        missing = client.get(
+            "/dashboard/station-audit/record",
+            params={"station": "GUDONG", "entity": "dispute_case", "id": guxi_case},
+        )
+        assert other.status_code == missing.status_code == 404
+        assert other.text == missing.text
+        assert client.get("/dashboard/station-audit", params={"station": "GUXI"}).status_code == 403
+    # the look at the record is in the district's own audit log
+    engine = district.engine()
+    try:
+        with engine.connect() as conn:
+            looks = conn.execute(
+                select(AuditEntry.actor, AuditEntry.target_id)
+                .where(AuditEntry.action == "record.history")
+            ).all()  # fmt: skip
+    finally:
+        engine.dispose()
+    assert looks == [("shenhe", gudong_case)]
+    # a viewer reads no station's audit trail
+    viewer = login(district, "kanban")
+    with contextlib.closing(viewer):
+        refused = viewer.get("/dashboard/station-audit")
+        assert refused.status_code == 403 and "不能查看站点的操作记录" in refused.text
+        assert "站点操作记录" not in viewer.get("/dashboard").text
