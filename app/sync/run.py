@@ -291,7 +291,10 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
         if problem.status != 409:
             raise
         result.notes.append(str(problem))
-    from app.sync import audit_upload
+    from app.sync import audit_upload, users
+
+    accounts = users.exchange(client, store)
+    result.notes.extend(accounts.notes)
 
     audit = audit_upload.upload_all(client, store, cancel=cancel)
     if audit.refused:

@@ -40,6 +40,10 @@ class UserAccount(Base):
     created_by: Mapped[str | None] = mapped_column(String(36))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the account as the district last held it, ``{"version": n, "fields": {username,
+    #: display_name, role, active}}``; None: never sent. Fields that differ from it are this
+    #: PC's changes, still to send (app.sync.users). Passwords and key slots never travel.
+    sync_base: Mapped[dict | None] = mapped_column(JSON)
 
 
 class AuditEvent(Base):

@@ -49,7 +49,11 @@ class UsersModel(RowsModel):
     def users(self) -> list[UserAccount]:
         return self.rows
 
-    def set_users(self, users: list[UserAccount]) -> None:
+    #: users without a password on this PC (added or re-enabled on another PC of the station)
+    no_password: frozenset[str] = frozenset()
+
+    def set_users(self, users: list[UserAccount], no_password=frozenset()) -> None:
+        self.no_password = frozenset(no_password)
         self.set_rows(users)
 
     def cells(self, u: UserAccount) -> tuple[str, ...]:
@@ -57,7 +61,12 @@ class UsersModel(RowsModel):
             u.username,
             u.display_name,
             u.role.label,
-            "启用" if u.active else "停用",
+            ("启用" if u.active else "停用")
+            + (
+                "（本机未设置密码，请重置密码）"
+                if u.active and u.username in self.no_password
+                else ""
+            ),
             _local(u.last_login_at),
         )
 
@@ -323,7 +332,11 @@ class SettingsSection(Section):
             self.refresh_backups()
 
     def refresh_users(self) -> None:
-        self.users_model.set_users(self.ctx.store.list_users())
+        store = self.ctx.store
+        users = store.list_users()
+        self.users_model.set_users(
+            users, {u.username for u in users if not store.has_password_here(u.username)}
+        )
 
     def selected_user(self) -> UserAccount | None:
         rows = self.users_view.selectionModel().selectedRows()
