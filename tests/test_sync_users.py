@@ -41,7 +41,9 @@ def both_ok(*results) -> None:
         assert r.ok, r.problem
 
 
-def test_users_added_disabled_and_reroled_reach_the_other_pc(district, station_a, tmp_path):
+def test_users_added_disabled_and_reroled_reach_the_other_pc(
+    district, station_a, tmp_path, qtbot, qapp
+):
     a = station_a
     a.add_user("tiaojie", "调解员甲", Role.MEDIATOR, PW)
     a.add_user("chuangkou", "窗口乙", Role.READ_ONLY, PW)
@@ -56,6 +58,25 @@ def test_users_added_disabled_and_reroled_reach_the_other_pc(district, station_a
         # ... without their passwords: they cannot log in here until the admin sets one
         assert not b.has_password_here("tiaojie") and not can_login(b, "tiaojie", PW)
         assert b.has_password_here(ADMIN)
+        # the administrator sees who needs a password here, and opens the station's 操作记录
+        from app.ui.application import setup_application
+        from app.ui.context import AppContext
+        from app.ui.sections.settings import SettingsSection
+
+        setup_application(qapp)
+        ctx = AppContext(b)
+        section = SettingsSection(ctx)
+        qtbot.addWidget(section)
+        model = section.users_model
+        status = {u.username: model.cells(u)[3] for u in model.users}
+        assert status["tiaojie"] == "启用（本机未设置密码，请重置密码）"
+        assert status[ADMIN] == "启用"
+        log = section.open_audit_log()
+        qtbot.addWidget(log)
+        qtbot.waitUntil(lambda: not log.model.loading, timeout=15_000)
+        synced = [r for r in log.model.rows if r.action == "用户同步"]
+        assert {r.record for r in synced} >= {"调解员甲", "窗口乙"} and synced[0].user == "系统"
+        ctx.pool.waitForDone(10_000)
         b.reset_password("tiaojie", "Tiaojie-on-pc-b-2026")
         assert can_login(b, "tiaojie", "Tiaojie-on-pc-b-2026")
         assert can_login(a, "tiaojie", PW)  # a password set on one PC stays on it
