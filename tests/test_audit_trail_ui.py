@@ -33,6 +33,11 @@ def ctx(store):
     context.pool.waitForDone(10_000)
 
 
+def settled(qtbot, view) -> None:
+    """The history widget has shown what it read in the background."""
+    qtbot.waitUntil(lambda: not view.loading, timeout=WAIT)
+
+
 def _worker_id(store, case_id: str) -> str:
     with store.read() as s:
         party = s.query(CaseParty).filter_by(case_id=case_id, role="applicant").first()
@@ -56,6 +61,7 @@ def test_case_page_history_lists_the_case_and_its_parts_masked(qtbot, ctx, store
         page.show_case(case_id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
     assert titles[-1] == "操作记录"
+    settled(qtbot, page.history)
     lines = page.history.lines()
     text = "\n".join("｜".join(line) for line in lines)
     assert "13912345678" not in text
@@ -76,6 +82,7 @@ def test_case_page_history_lists_the_case_and_its_parts_masked(qtbot, ctx, store
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         page.show_case(other)
     assert page.history.record_id == other
+    settled(qtbot, page.history)
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())].count("操作记录") == 1
     assert "鼓东路改造工程" not in "\n".join("｜".join(x) for x in page.history.lines())
 
@@ -104,6 +111,7 @@ def test_visit_and_activity_dialogs_open_their_history(qtbot, ctx, store):
     qtbot.addWidget(dialog)
     shown = dialog.show_history()
     qtbot.addWidget(shown)
+    settled(qtbot, shown.view)
     lines = shown.view.lines()
     assert [line[2] for line in lines] == ["修改", "新增"]
     assert lines[0][4] == "企业联系人：已修改"  # a person's name: no value
@@ -114,6 +122,7 @@ def test_visit_and_activity_dialogs_open_their_history(qtbot, ctx, store):
     assert form.history_button.isVisibleTo(form)
     shown = form.show_history()
     qtbot.addWidget(shown)
+    settled(qtbot, shown.view)
     lines = shown.view.lines()
     assert lines[0][4] == "参加人数：30 → 45"
     assert {line[3].split("（")[0] for line in lines} == {"活动", "巡回宣讲站点"}

@@ -343,6 +343,7 @@ def test_history_tab_lists_edits_and_each_import_of_the_record(ctx, store, qtbot
     page.show_enterprise(e.id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
     tab = page.tabs.widget(titles.index("操作记录"))
+    qtbot.waitUntil(lambda: not tab.loading, timeout=15_000)  # read in the background
     table = tab.table
     lines = [[table.item(r, c).text() for c in range(table.columnCount())]
              for r in range(table.rowCount())]  # fmt: skip
@@ -357,5 +358,7 @@ def test_history_tab_lists_edits_and_each_import_of_the_record(ctx, store, qtbot
     other = EnterpriseService(store).find_by_code(code(42))
     page.show_enterprise(other.id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
-    table = page.tabs.widget(titles.index("操作记录")).table
+    tab = page.tabs.widget(titles.index("操作记录"))
+    qtbot.waitUntil(lambda: not tab.loading, timeout=15_000)
+    table = tab.table
     assert table.rowCount() == 1 and table.item(0, 2).text() == "名录导入新增"

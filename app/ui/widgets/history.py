@@ -4,12 +4,13 @@ what and when, the record's parts included (:func:`app.audit.trail.record_histor
     tab = HistoryView(ctx, "dispute_case", case_id)   # a tab (window title 操作记录)
     HistoryDialog(ctx, "activity", activity_id, parent).open()
 
-One record's history is read in the foreground (a few dozen lines, one scan of the audit log);
-the station-wide view (:mod:`app.ui.sections.audit_log`) pages in the background.
+The history is read in the background (``loaded`` when shown); the station-wide view
+(:mod:`app.ui.sections.audit_log`) pages in the background too.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHeaderView,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.audit.trail import history_of
 from app.domain.dates import short_datetime
@@ -27,6 +29,9 @@ HEADERS = ("时间", "操作人", "操作", "对象", "修改内容")
 
 
 class HistoryView(QWidget):
+    #: the history is shown (after each reload)
+    loaded = Signal()
+
     def __init__(self, ctx, entity: str, record_id: str, parent=None, *, title: str = "操作记录"):
         super().__init__(parent)
         self.ctx = ctx
@@ -54,14 +59,35 @@ class HistoryView(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.note)
         self.rows: list = []
+        self.loading = False
+        self._generation = 0
+        self.empty.hide()
         self.reload()
 
     def reload(self) -> None:
-        try:
-            self.rows = history_of(self.ctx.store, self.entity, self.record_id)
-        except Exception as exc:
+        """Read the history in the background (a roster import's details are decompressed);
+        ``loaded`` is emitted when the table shows it."""
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self.ctx.run(
+            history_of,
+            self.ctx.store,
+            self.entity,
+            self.record_id,
+            on_done=lambda rows: self._show(generation, rows),
+            on_failed=lambda exc: self._failed(generation, exc),
+        )
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if isValid(self) and generation == self._generation:
+            self.loading = False
             self.ctx.show_error(self, exc, "无法读取操作记录")
-            self.rows = []
+
+    def _show(self, generation: int, rows: list) -> None:
+        if not isValid(self) or generation != self._generation:
+            return  # closed meanwhile, or an older read overtaken
+        self.rows = rows
         self.table.setRowCount(0)
         for row in self.rows:
             r = self.table.rowCount()
@@ -74,6 +100,8 @@ class HistoryView(QWidget):
                 self.table.setItem(r, c, item)
         self.table.resizeRowsToContents()
         self.empty.setVisible(not self.rows)
+        self.loading = False
+        self.loaded.emit()
 
     def lines(self) -> list[list[str]]:
         """The table's text, row by row (for tests and copying)."""
