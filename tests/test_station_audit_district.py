@@ -119,6 +119,7 @@ def test_reviewer_reads_a_record_history_within_their_streets(district, station_
         listing = client.get("/dashboard/station-audit")
         assert listing.status_code == 200
         assert "站点操作记录" in listing.text and "鼓楼工程2" in listing.text
+        assert f">{case_no}</a>" in listing.text  # the case by its number, linked to its history
         assert "鼓楼工程3" not in listing.text  # another street's events are not listed
         assert PHONE not in listing.text
         page = client.get(

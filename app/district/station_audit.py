@@ -266,6 +266,30 @@ def record_title(s: Session, station_code: str, entity: str, record_id: str) -> 
     return f"{trail.KIND_LABELS.get(entity, entity)} {record_id[:8]}"
 
 
+def record_titles(s: Session, rows) -> dict[tuple[str, str], str]:
+    """Readable names of the records of a page of events: a case number, an enterprise's or an
+    activity's name, a visit's date (never a person's name)."""
+    keys = {"dispute_case": "case_no", "enterprise": "name", "activity": "title",
+            "enterprise_visit": "visited_on"}  # fmt: skip
+    wanted: dict[str, set[str]] = {}
+    for r in rows:
+        if r.entity in keys and r.entity_id:
+            wanted.setdefault(r.entity, set()).add(r.entity_id)
+    t = StationRecord.__table__
+    out = {}
+    for entity, ids in wanted.items():
+        key = keys[entity]
+        found = s.execute(
+            select(t.c.id, t.c.data[key].as_string()).where(
+                t.c.entity == entity, t.c.id.in_(sorted(ids))
+            )
+        )
+        for rid, value in found:
+            if value:
+                out[(entity, rid)] = f"{value} 走访" if entity == "enterprise_visit" else value
+    return out
+
+
 @dataclass(frozen=True)
 class Filter:
     station: str | None = None
@@ -381,12 +405,14 @@ def install_station_audit(app: FastAPI) -> None:
         )
         with request.app.state.sessions() as s:
             rows, total = search(s, sess, flt, (page - 1) * PAGE, PAGE)
+            titles = record_titles(s, rows)
             lines = [
                 {
                     "e": r,
                     "who": _who(r),
                     "action": trail.action_label(r.action, r.summary),
                     "kind": trail.KIND_LABELS.get(r.entity or "", r.entity or ""),
+                    "title": titles.get((r.entity, r.entity_id)) or r.summary or "",
                     "details": trail.describe_changes(r.entity, r.changes)
                     if r.entity_id
                     else (r.summary or ""),
