@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.district.models_station import StationAuditEvent
 from app.district.models_work import AuditEntry
@@ -160,3 +160,43 @@ def test_reviewer_reads_a_record_history_within_their_streets(district, station_
         refused = viewer.get("/dashboard/station-audit")
         assert refused.status_code == 403 and "不能查看站点的操作记录" in refused.text
         assert "站点操作记录" not in viewer.get("/dashboard").text
+
+
+def test_the_other_pcs_changes_show_in_a_records_history(district, station_a, tmp_path):
+    from app.audit.trail import history_of
+    from app.store.models import Enterprise
+    from tests.test_sync_replication import join_pc
+
+    with station_a.unit_of_work() as s:
+        firm = Enterprise(name="福州冶山科技有限公司", employee_count=10)
+        s.add(firm)
+    assert sync_once(station_a).ok
+    b = join_pc(tmp_path, district, "pc-b").store
+    try:
+        # the station's history so far came with the join
+        lines = history_of(b, "enterprise", firm.id)
+        assert [(x.action, x.user) for x in lines] == [("新增", "站长（本站其他电脑）")]
+        with station_a.unit_of_work() as s:
+            s.get(Enterprise, firm.id).employee_count = 12
+        with b.unit_of_work() as s:
+            s.get(Enterprise, firm.id).legal_rep = "王五"  # personal: "changed" only
+        for store in (station_a, b, station_a):
+            result = sync_once(store)
+            assert result.ok, result.problem
+        on_b = history_of(b, "enterprise", firm.id)
+        on_a = history_of(station_a, "enterprise", firm.id)
+        assert [x.details for x in on_a] == [x.details for x in on_b]
+        assert {x.details for x in on_b} >= {"职工人数：10 → 12", "法定代表人：已修改"}
+        assert any(x.user == "站长（本站其他电脑）" for x in on_a)  # B's edit, seen on A
+        assert "王五" not in str(on_a)
+        # nothing echoes: each event is held once at the district, by the PC that made it
+        rows = held(district)
+        assert len({(r.device_id, r.seq) for r in rows}) == len(rows)
+        with station_a.read() as s, b.read() as t:
+            mine_a = s.scalar(select(func.count()).where(AuditEvent.origin.is_(None)))
+            mine_b = t.scalar(select(func.count()).where(AuditEvent.origin.is_(None)))
+        assert len(rows) == mine_a + mine_b
+        again = sync_once(b)
+        assert again.ok and len(held(district)) == len(rows)
+    finally:
+        b.close()

@@ -399,10 +399,10 @@ def _user_names(s: Session) -> dict[str, str]:
     return dict(s.execute(select(UserAccount.id, UserAccount.display_name)).all())
 
 
-def user_label(names: dict[str, str], user_id: str | None) -> str:
-    if not user_id:
-        return "系统"
-    return names.get(user_id) or f"其他电脑的用户（{user_id[:8]}）"
+def user_label(names: dict[str, str], user_id: str | None, origin: str | None = None) -> str:
+    """Who, as a line shows it; ``origin``: the event was made on another PC of the station."""
+    who = (names.get(user_id) or f"用户 {user_id[:8]}") if user_id else "系统"
+    return f"{who}（本站其他电脑）" if origin else who
 
 
 def _entries(s: Session, wanted: dict[str, set[str]]):
@@ -419,19 +419,30 @@ def _entries(s: Session, wanted: dict[str, set[str]]):
     bulk = and_(t.c.entity.in_(sorted(wanted)), t.c.entity_id.is_(None), t.c.detail.is_not(None))
     query = select(
         t.c.id, t.c.at, t.c.user_id, t.c.action, t.c.summary, t.c.entity, t.c.entity_id,
-        t.c.changes, t.c.detail,
-    ).where(or_(bulk, *conditions)).order_by(t.c.id)  # fmt: skip
-    for eid, at, user_id, action, summary, entity, entity_id, changes, detail in s.execute(query):
+        t.c.changes, t.c.detail, t.c.origin,
+    ).where(or_(bulk, *conditions)).order_by(t.c.at, t.c.id)  # fmt: skip
+    for row in s.execute(query):
+        eid, at, user_id, action, summary, entity, entity_id, changes, detail, origin = row
         if detail is None:
-            yield eid, at, user_id, action, summary, entity, entity_id, changes
+            yield eid, at, user_id, action, summary, entity, entity_id, changes, origin
             continue
         data = read_detail(detail)
         for rid in sorted(wanted.get(entity, ())):
             if rid in data["update"]:
                 yield (eid, at, user_id, action, data["summaries"]["update"], entity, rid,
-                       data["update"][rid] or None)  # fmt: skip
+                       data["update"][rid] or None, origin)  # fmt: skip
             elif rid in set(data["insert"]):
-                yield eid, at, user_id, action, data["summaries"]["insert"], entity, rid, None
+                yield (
+                    eid,
+                    at,
+                    user_id,
+                    action,
+                    data["summaries"]["insert"],
+                    entity,
+                    rid,
+                    None,
+                    origin,
+                )
 
 
 def record_history(s: Session, entity: str, record_id: str) -> list[HistoryRow]:
@@ -439,12 +450,13 @@ def record_history(s: Session, entity: str, record_id: str) -> list[HistoryRow]:
     wanted = family(s, entity, record_id)
     names = _user_names(s)
     rows = []
-    for _eid, at, user_id, action, summary, ent, rid, changes in _entries(s, wanted):
+    for _eid, at, user_id, action, summary, ent, rid, changes, origin in _entries(s, wanted):
         kind = KIND_LABELS.get(ent, ent)
         if ent != entity or rid != record_id:
             kind = f"{kind}（{(rid or '')[:8]}）"
-        rows.append(HistoryRow(at, user_label(names, user_id), action_label(action, summary),
-                               kind, describe_changes(ent, changes), ent, rid))  # fmt: skip
+        rows.append(HistoryRow(at, user_label(names, user_id, origin),
+                               action_label(action, summary), kind,
+                               describe_changes(ent, changes), ent, rid))  # fmt: skip
     rows.reverse()
     return rows
 
@@ -573,7 +585,7 @@ def search_events(store, flt: EventFilter, offset: int = 0, limit: int = 200) ->
                 if r.entity == "user_account":
                     record = names.get(r.entity_id or "", "")
                     details = details or (r.summary or "")
-            out.append(EventRow(r.id, r.at, user_label(names, r.user_id),
+            out.append(EventRow(r.id, r.at, user_label(names, r.user_id, r.origin),
                                 action_label(r.action, r.summary), kind, record, details,
                                 r.entity, r.entity_id))  # fmt: skip
         return out

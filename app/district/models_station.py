@@ -50,9 +50,13 @@ class StationAuditEvent(Base):
     #: SHA-256 of the event as first received: a later copy must match it
     digest: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the station's order of received events (under the station row lock): the cursor with
+    #: which the station's other PCs fetch them
+    server_seq: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("device_id", "seq", name="uq_station_audit_event_device_seq"),
+        Index("ix_station_audit_event_station_seq", "station_code", "server_seq"),
         Index("ix_station_audit_event_record", "station_code", "entity", "entity_id"),
         Index("ix_station_audit_event_station_at", "station_code", "at"),
     )

@@ -37,7 +37,7 @@ from app.district.auth import StationPrincipal
 from app.district.dashboard import Admin, base_context_for, client_address, render
 from app.district.models import StationRecord, utcnow
 from app.district.models_station import StationAuditEvent
-from app.district.server import ERRORS, signed_raw
+from app.district.server import ERRORS, signed_raw, station_principal
 from app.sync import protocol
 
 MAX_EVENTS = 1000
@@ -89,6 +89,14 @@ def ingest(s: Session, station_code: str, device_id: str, raw_events: list[dict]
         where = "/".join(str(p) for p in first.get("loc", ()))
         raise HTTPException(422, f"操作记录格式不正确：{where}：{first.get('msg', '')}") from None
     seqs = [e.seq for e in parsed.events]
+    from app.district.devices import _lock_station
+
+    _lock_station(s, station_code)  # the station's events numbered in commit order
+    server_seq = s.scalar(
+        select(func.coalesce(func.max(StationAuditEvent.server_seq), 0)).where(
+            StationAuditEvent.station_code == station_code
+        )
+    )
     held = {
         row.seq: row.digest
         for row in s.execute(
@@ -142,11 +150,56 @@ def ingest(s: Session, station_code: str, device_id: str, raw_events: list[dict]
                 detail=detail,
                 digest=d,
                 received_at=utcnow(),
+                server_seq=server_seq + accepted + 1,
             )
         )
         seen[event.seq] = d
         accepted += 1
     return {"accepted": accepted, "duplicates": duplicates, "refused": refused}
+
+
+def for_other_pcs(s: Session, station_code: str, device_id: str, after: int, limit: int) -> dict:
+    """The station's events written by its other PCs after ``after`` (the station's server
+    sequence), oldest first: what a PC fetches to show the other PCs' changes in its 操作记录."""
+    t = StationAuditEvent
+    # the high mark first: an event committed after it waits for the next fetch, never skipped
+    high = int(
+        s.scalar(
+            select(func.coalesce(func.max(t.server_seq), 0)).where(t.station_code == station_code)
+        )
+        or 0
+    )
+    rows = s.scalars(
+        select(t)
+        .where(
+            t.station_code == station_code,
+            t.server_seq > after,
+            t.server_seq <= high,
+            t.device_id != device_id,
+        )
+        .order_by(t.server_seq)
+        .limit(limit)
+    ).all()
+    events = [
+        {
+            "seq": r.server_seq,
+            "device_id": r.device_id,
+            "at": r.at.isoformat(),
+            "user_id": r.user_id,
+            "user_name": r.user_name,
+            "action": r.action,
+            "entity": r.entity,
+            "entity_id": r.entity_id,
+            "summary": r.summary,
+            "changes": r.changes,
+            "detail": base64.b64encode(r.detail).decode() if r.detail is not None else None,
+        }
+        for r in rows
+    ]
+    more = len(rows) >= limit
+    # nothing more: the cursor moves past this PC's own events up to the high mark
+    nxt = rows[-1].server_seq if more else max(after, high)
+    return {"events": events, "next": nxt, "more": more}
 
 
 # ------------------------------------------------------------------ reading
@@ -375,6 +428,17 @@ def install_station_audit(app: FastAPI) -> None:
                 if attempt == 2:
                     raise HTTPException(409, "操作记录正在由另一请求保存，请稍后重试") from None
         raise AssertionError("unreachable")
+
+    @app.get("/api/v2/audit", responses=ERRORS, tags=["同步"])
+    def get_audit(
+        request: Request,
+        principal: Annotated[StationPrincipal, Depends(station_principal)],
+        after: Annotated[int, Query(ge=0, le=2**53)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 500,
+    ) -> dict:
+        """本站其他电脑的操作记录：序号大于 after 的，按序号排列。"""
+        with request.app.state.sessions() as s:
+            return for_other_pcs(s, principal.station_code, principal.credential_id, after, limit)
 
     def stations_for(s: Session, user: roles.DistrictUser):
         from app.district.applications import station_choices

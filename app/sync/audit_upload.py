@@ -8,6 +8,11 @@ answer was lost) is acknowledged as a duplicate; an event that differs from the 
 under the same number (a store restored from an old backup numbers its new events again) is
 refused and the district keeps what it had: the station is told how many, and goes on.
 
+The station's other PCs' events come back the same way (``GET /api/v2/audit?after=``): each page
+is written to the local audit log with the PC it came from (``audit_event.origin``) in one
+transaction together with the new cursor, so a record's 操作记录 on any PC shows the changes made
+on the others; such events are never sent up again.
+
 What travels is what the station's own 操作记录 shows: who (user id and display name), when,
 which record, what changed. Personal fields were recorded as "changed" without their values
 (:data:`app.store.changes.PERSONAL_FIELDS`), so no personal data leaves the PC this way.
@@ -28,6 +33,8 @@ from app.sync.client import SyncProblem
 log = logging.getLogger(__name__)
 
 CURSOR = "sync.audit_sent"
+#: the district's sequence of the station's events written by its other PCs, fetched up to here
+FETCHED = "sync.audit_fetched"
 PATH = "/api/v2/audit"
 #: events per request, and the bytes one request may carry (bulk events hold their details)
 PAGE = 500
@@ -52,7 +59,9 @@ def _page(store, after: int) -> list[dict]:
     t = AuditEvent.__table__
     with state.reading(store) as s:
         names = dict(s.execute(select(UserAccount.id, UserAccount.display_name)).all())
-        rows = s.execute(select(t).where(t.c.id > after).order_by(t.c.id).limit(PAGE)).all()
+        rows = s.execute(
+            select(t).where(t.c.id > after, t.c.origin.is_(None)).order_by(t.c.id).limit(PAGE)
+        ).all()
     events, size = [], 0
     for r in rows:
         detail = None
@@ -111,3 +120,48 @@ def upload_all(client, store, cancel=None) -> AuditUpload:
             state.put(s, CURSOR, after)
         if refused:
             log.warning("district refused %s audit events of this PC", len(refused))
+
+
+def fetch_others(client, store, cancel=None) -> int:
+    """Fetch the audit events of the station's other PCs into this PC's log; returns how many."""
+    from datetime import datetime
+
+    fetched = 0
+    with state.reading(store) as s:
+        after = int(state.get(s, FETCHED, 0) or 0)
+    for _ in range(10_000):
+        if cancel is not None:
+            from app.sync.run import _check_cancel
+
+            _check_cancel(cancel)
+        try:
+            page = client._request("GET", PATH, params={"after": after, "limit": PAGE},
+                                   headers=client._headers())  # fmt: skip
+        except SyncProblem as problem:
+            if problem.status in (404, 405):
+                return fetched
+            raise
+        events = page.get("events") or []
+        nxt = int(page.get("next") or after)
+        with state.transaction(store) as s:
+            for e in events:
+                detail = base64.b64decode(e["detail"]) if e.get("detail") else None
+                s.add(
+                    AuditEvent(
+                        at=datetime.fromisoformat(e["at"]),
+                        user_id=e.get("user_id"),
+                        action=str(e["action"])[:40],
+                        entity=e.get("entity"),
+                        entity_id=e.get("entity_id"),
+                        summary=e.get("summary"),
+                        changes=e.get("changes"),
+                        detail=detail,
+                        origin=str(e.get("device_id") or "?")[:32],
+                    )
+                )
+            state.put(s, FETCHED, nxt)
+        fetched += len(events)
+        if not page.get("more") or nxt <= after:
+            return fetched
+        after = nxt
+    return fetched

@@ -165,6 +165,9 @@ def join(
             result.attachments_missing = moved.missing
             accounts = users.exchange(client, store)
             result.notes.extend(accounts.notes)
+            from app.sync.audit_upload import fetch_others
+
+            fetch_others(client, store, cancel=cancel)  # the station's 操作记录 so far
             try:
                 result.numbering = numbers.refill(client, store).mode
             except SyncProblem as problem:

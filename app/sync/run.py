@@ -297,6 +297,7 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
     result.notes.extend(accounts.notes)
 
     audit = audit_upload.upload_all(client, store, cancel=cancel)
+    audit_upload.fetch_others(client, store, cancel=cancel)
     if audit.refused:
         result.notes.append(
             f"{audit.refused} 条操作记录与区级已收到的同编号记录不一致（本机可能从旧备份恢复过），"

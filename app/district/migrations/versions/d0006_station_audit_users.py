@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("detail", sa.LargeBinary(), nullable=True),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("server_seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_station_audit_event")),
         sa.UniqueConstraint("device_id", "seq", name="uq_station_audit_event_device_seq"),
     )
@@ -42,6 +43,9 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_station_audit_event_station_at", "station_audit_event", ["station_code", "at"]
+    )
+    op.create_index(
+        "ix_station_audit_event_station_seq", "station_audit_event", ["station_code", "server_seq"]
     )
     op.create_table(
         "station_user",
@@ -64,6 +68,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_station_user_station_seq", table_name="station_user")
     op.drop_table("station_user")
+    op.drop_index("ix_station_audit_event_station_seq", table_name="station_audit_event")
     op.drop_index("ix_station_audit_event_station_at", table_name="station_audit_event")
     op.drop_index("ix_station_audit_event_record", table_name="station_audit_event")
     op.drop_table("station_audit_event")
