@@ -120,6 +120,12 @@ def test_reviewer_reads_a_record_history_within_their_streets(district, station_
         assert listing.status_code == 200
         assert "站点操作记录" in listing.text and "鼓楼工程2" in listing.text
         assert f">{case_no}</a>" in listing.text  # the case by its number, linked to its history
+        found = client.get("/dashboard/station-audit", params={"q": case_no})
+        assert found.status_code == 200 and f">{case_no}</a>" in found.text
+        assert "鼓楼工程2" in found.text and "新增" in found.text
+        assert "没有记录" in client.get("/dashboard/station-audit", params={"q": "无此案号"}).text
+        bad = client.get("/dashboard/station-audit", params={"since": "2026-13-01"})
+        assert bad.status_code == 400 and "日期格式不正确" in bad.json()["detail"]
         assert "鼓楼工程3" not in listing.text  # another street's events are not listed
         assert PHONE not in listing.text
         page = client.get(

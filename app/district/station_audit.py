@@ -372,11 +372,25 @@ def search(s: Session, user: roles.DistrictUser, flt: Filter, offset: int = 0, l
         q = q.where(t.at < _start(flt.until + timedelta(days=1)))
     if flt.text:
         like = "%" + flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # a case number, an enterprise's or an activity's name finds that record's events
+        r = StationRecord.__table__
+        named = []
+        for entity, key in (("dispute_case", "case_no"), ("enterprise", "name"),
+                            ("activity", "title")):  # fmt: skip
+            found = select(r.c.id).where(
+                r.c.entity == entity, r.c.data[key].as_string().like(like, escape="\\")
+            )
+            if user.streets is not None:
+                found = found.where(r.c.station_code.in_(sorted(user.streets)))
+            ids = list(s.scalars(found.limit(500)))
+            if ids:
+                named.append(and_(t.entity == entity, t.entity_id.in_(ids)))
         q = q.where(
             or_(
                 t.summary.like(like, escape="\\"),
                 t.user_name.like(like, escape="\\"),
                 cast(t.changes, String).like(like, escape="\\"),
+                *named,
             )
         )
     total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
