@@ -65,12 +65,15 @@ def test_case_page_history_lists_the_case_and_its_parts_masked(qtbot, ctx, store
     lines = page.history.lines()
     text = "\n".join("｜".join(line) for line in lines)
     assert "13912345678" not in text
-    newest = lines[0]
-    assert newest[2] == "修改" and newest[3] == "调解案件"
+    assert lines[0][3].startswith("人员")  # newest first: the phone, changed last
+    newest = next(line for line in lines if line[3] == "调解案件")
+    assert newest[2] == "修改"
     assert "工程项目：（空） → 鼓东路改造工程" in newest[4] and "工程建设领域：否 → 是" in newest[4]
     kinds = {line[3].split("（")[0] for line in lines}
     assert {"调解案件", "案件当事人", "请求事项", "调解笔录"} <= kinds
-    assert "人员" not in kinds  # a person is not part of the case: their record has its own
+    # the people of the parties too (their phones are edited on the case), values masked
+    assert "人员" in kinds
+    assert any(line[3].startswith("人员") and line[4] == "联系电话：已修改" for line in lines)
     # the session's record (笔录内容) is personal: its insert is listed, its text is not
     assert "被申请人拖欠工资" not in text
     status_lines = [line for line in lines if "状态：" in line[4]]

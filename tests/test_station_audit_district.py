@@ -136,6 +136,8 @@ def test_reviewer_reads_a_record_history_within_their_streets(district, station_
         assert case_no in page.text
         assert "工程项目：（空） → 鼓楼工程2" in page.text
         assert "案件当事人" in page.text and "调解案件" in page.text
+        assert "联系电话：已修改" in page.text  # the worker's phone, changed on the case
+        assert "被申请人：已指定" in page.text
         assert PHONE not in page.text
         # another street's record: not found, exactly as a record that does not exist
         other = client.get(
@@ -206,3 +208,50 @@ def test_the_other_pcs_changes_show_in_a_records_history(district, station_a, tm
         assert again.ok and len(held(district)) == len(rows)
     finally:
         b.close()
+
+
+def test_a_record_history_in_a_real_browser(district, station_a, tmp_path):
+    """The reviewer's way in Chromium: 站点操作记录, a case by its number, its history.
+    ``LABOR_DOCS_SCREENSHOTS=docs`` keeps the screenshot in docs/."""
+    from pathlib import Path
+
+    from tests.test_district_dashboard import CHROMIUM, CHROMIUM_ARGS
+    from tests.test_district_roles import PASSWORD
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Debian chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    case_id = _case(station_a, 4)
+    assert sync_once(station_a).ok
+    with station_a.read() as s:
+        case_no = s.get(DisputeCase, case_id).case_no
+    user(district, "shenhe", "--role", "reviewer")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(
+                ignore_https_errors=True, locale="zh-CN", viewport={"width": 1366, "height": 728}
+            ).new_page()
+            page.goto(district.url + "/dashboard")
+            page.fill("#name", "shenhe")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/dashboard")
+            page.click("text=站点操作记录")
+            page.fill("#q", case_no)
+            page.click("button:has-text('筛选')")
+            page.locator(f"#station-audit a:has-text('{case_no}')").first.click()
+            table = page.inner_text("#record-history")
+            assert "工程项目：（空） → 鼓楼工程4" in table and "案件当事人" in table
+            assert PHONE not in page.content()
+            shot = tmp_path / "station-audit.png"
+            page.screenshot(path=str(shot))
+            import os
+            import shutil
+
+            if os.environ.get("LABOR_DOCS_SCREENSHOTS"):
+                shutil.copyfile(
+                    shot, Path(os.environ["LABOR_DOCS_SCREENSHOTS"]) / "district-station-audit.png"
+                )
+        finally:
+            browser.close()

@@ -287,8 +287,6 @@ def describe_value(entity: str | None, key: str, value) -> str:
         return "是"
     if value is False or (isinstance(kind, Boolean) and value in (0, "0")):
         return "否"
-    if key.endswith("_id") and isinstance(value, str):
-        return "另一条记录"  # an id says nothing to a reader
     if isinstance(value, list):
         return "、".join(str(v) for v in value) if value else "（空）"
     if isinstance(value, dict):
@@ -313,6 +311,10 @@ def describe_changes(entity: str | None, changes: dict | None) -> str:
         label = field_label(entity, key)
         if change == "changed" or not isinstance(change, list | tuple) or len(change) != 2:
             parts.append(f"{label}：已修改")  # personal data: the audit keeps no values
+        elif key.endswith("_id"):  # a reference: its id says nothing to a reader
+            old, new = change
+            parts.append(f"{label}：" + ("已指定" if old is None else "已清除" if new is None
+                                         else "已更换"))  # fmt: skip
         else:
             old, new = change
             parts.append(f"{label}：{describe_value(entity, key, old)} → "
@@ -343,6 +345,8 @@ _CHILDREN: dict[str, tuple[tuple[type, str], ...]] = {
     "activity": ((ActivityEnterprise, "activity_id"), (ActivityStop, "activity_id")),
     "enterprise": ((CreditNote, "enterprise_id"),),
 }
+#: references from a record's parts to records of their own that show in its history too
+PART_REFERENCES = (("case_party", "person_id"), ("case_claim", "person_id"))
 #: kinds whose attachments belong to their history
 _WITH_ATTACHMENTS = frozenset(
     {"dispute_case", "mediation_agreement", "mediation_session", "enterprise_visit", "finding",
@@ -368,6 +372,21 @@ def family(s: Session, entity: str, record_id: str) -> dict[str, set[str]]:
             if found:
                 out.setdefault(model.entity_name(), set()).update(found)
                 todo.append((model.entity_name(), found))
+    # the people of a case's parties and claims (their names and phones are edited on the case)
+    for child, column in PART_REFERENCES:
+        ids = sorted(out.get(child, ()))
+        if not ids:
+            continue
+        t = MODEL_BY_ENTITY[child].__table__
+        found = set()
+        for start in range(0, len(ids), 500):
+            found.update(
+                v
+                for v in s.scalars(select(t.c[column]).where(t.c.id.in_(ids[start : start + 500])))
+                if v
+            )
+        if found:
+            out.setdefault("person", set()).update(found)
     owners = [(e, ids) for e, ids in out.items() if e in _WITH_ATTACHMENTS]
     t = Attachment.__table__
     for owner, ids in owners:

@@ -226,6 +226,20 @@ def _record_family(s: Session, station_code: str, entity: str, record_id: str):
             if found:
                 out.setdefault(child, set()).update(found)
                 todo.append((child, found))
+    for child, column in trail.PART_REFERENCES:
+        ids = sorted(out.get(child, ()))
+        if ids:
+            found = {
+                v
+                for v in s.scalars(
+                    select(t.c.data[column].as_string()).where(
+                        t.c.station_code == station_code, t.c.entity == child, t.c.id.in_(ids)
+                    )
+                )
+                if v
+            }
+            if found:
+                out.setdefault("person", set()).update(found)
     for owner, ids in list(out.items()):
         if owner not in trail._WITH_ATTACHMENTS:
             continue
