@@ -238,3 +238,28 @@ def test_station_wide_view_pages_through_a_long_log(qtbot, ctx, store):
     assert dialog.model.rowCount() == 330
     ids = [r.id for r in dialog.model.rows]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 330
+
+
+def test_every_column_of_every_record_reads_in_chinese():
+    """A history never shows a column's English name (a new column needs its label)."""
+    from app.store.models import SYNCED_MODELS
+
+    stamps = {"id", "created_at", "created_by", "updated_at", "updated_by", "version",
+              "station_code", "deleted", "deleted_at"}  # fmt: skip
+    missing = [
+        f"{m.__tablename__}.{c.key}"
+        for m in SYNCED_MODELS
+        for c in m.__table__.columns
+        if c.key not in stamps | trail.QUIET_FIELDS
+        and trail.field_label(m.__tablename__, c.key) == c.key
+    ]
+    assert missing == []
+    line = trail.describe_changes(
+        "enterprise",
+        {"risk_level": ["none", "medium"], "street_code": ["GUDONG", "GUXI"],
+         "legal_rep": "changed", "respondent_id": [None, "x"]},
+    )  # fmt: skip
+    assert (
+        line
+        == "欠薪风险等级：无风险 → 中；所属街道：鼓东街道 → 鼓西街道；法定代表人：已修改；被申请人：已指定"
+    )

@@ -223,6 +223,10 @@ FIELD_LABELS: dict[str, str] = {
     "scores": "评分",
     "total_score": "总分",
     "commended_on": "命名日期",
+    # enterprises, beyond the roster's fields
+    "risk_level": "欠薪风险等级",
+    "last_negotiation_on": "最近一次集体协商",
+    "source": "来源",
     # users
     "username": "用户名",
     "display_name": "姓名",
@@ -236,6 +240,12 @@ ENTITY_FIELD_LABELS: dict[str, dict[str, str]] = {
     "mediation_session": {"outcome": "调解结果"},
     "activity_enterprise": {"role": "参与方式"},
 }
+
+
+def _roster_field(key: str):
+    from app.roster.fields import FIELD_BY_KEY
+
+    return FIELD_BY_KEY.get(key)
 
 
 def field_label(entity: str | None, key: str) -> str:
@@ -262,7 +272,7 @@ def describe_value(entity: str | None, key: str, value) -> str:
     """A value as the audit log holds it (JSON: text, numbers, true/false) as people read it."""
     if value is None or value == "":
         return "（空）"
-    if entity == "enterprise":
+    if entity == "enterprise" and _roster_field(key):
         from app.roster.importer import describe_value as roster_value
 
         try:
