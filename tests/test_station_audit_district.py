@@ -94,6 +94,13 @@ def test_events_travel_once_and_never_change(district, station_a):
                             headers=client._signed(b"other", "application/json"))  # fmt: skip
     after = held(district)
     assert [tuple(r._mapping.values()) for r in after] == [tuple(r._mapping.values()) for r in rows]
+    # and the database itself refuses to change a received event
+    engine = district.engine()
+    try:
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(update(StationAuditEvent).values(summary="改"))
+    finally:
+        engine.dispose()
 
     # a PC restored from an old backup writes new events under numbers already sent: the
     # district refuses them, the station is told and goes on

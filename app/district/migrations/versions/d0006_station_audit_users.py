@@ -47,6 +47,21 @@ def upgrade() -> None:
     op.create_index(
         "ix_station_audit_event_station_seq", "station_audit_event", ["station_code", "server_seq"]
     )
+    # append-only in the database too: no statement may change a received event
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION station_audit_event_fixed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'station_audit_event is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER station_audit_event_no_update BEFORE UPDATE ON station_audit_event "
+            "FOR EACH ROW EXECUTE FUNCTION station_audit_event_fixed()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER station_audit_event_no_update BEFORE UPDATE ON station_audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'station_audit_event is append-only'); END"
+        )
     op.create_table(
         "station_user",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -68,6 +83,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_station_user_station_seq", table_name="station_user")
     op.drop_table("station_user")
+    op.execute(
+        "DROP TRIGGER IF EXISTS station_audit_event_no_update"
+        + (" ON station_audit_event" if op.get_bind().dialect.name == "postgresql" else "")
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS station_audit_event_fixed()")
     op.drop_index("ix_station_audit_event_station_seq", table_name="station_audit_event")
     op.drop_index("ix_station_audit_event_station_at", table_name="station_audit_event")
     op.drop_index("ix_station_audit_event_record", table_name="station_audit_event")
