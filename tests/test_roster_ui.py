@@ -326,7 +326,7 @@ def test_import_dialog_says_what_is_wrong_with_a_hostile_file(ctx, store, qtbot,
 
 
 def test_history_tab_lists_edits_and_each_import_of_the_record(ctx, store, qtbot, tmp_path):
-    """One audit event per import, yet the enterprise's 修改记录 lists its own part of it."""
+    """One audit event per import, yet the enterprise's 操作记录 lists its own part of it."""
     from app.roster.importer import import_file
     from app.ui.roster.enterprise_page import EnterprisePage
 
@@ -342,19 +342,23 @@ def test_history_tab_lists_edits_and_each_import_of_the_record(ctx, store, qtbot
     page.resize(1200, 640)
     page.show_enterprise(e.id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
-    tab = page.tabs.widget(titles.index("修改记录"))
+    tab = page.tabs.widget(titles.index("操作记录"))
+    qtbot.waitUntil(lambda: not tab.loading, timeout=15_000)  # read in the background
     table = tab.table
     lines = [[table.item(r, c).text() for c in range(table.columnCount())]
              for r in range(table.rowCount())]  # fmt: skip
     assert [line[2] for line in lines] == ["修改", "名录导入更新", "名录导入新增"]  # newest first
-    assert lines[0][3] == "职工人数：10 → 12"
-    assert "所属街道：鼓东街道 → 鼓西街道" in lines[1][3]
-    assert "联系电话：已修改" in lines[1][3] and "13900000099" not in lines[1][3]
+    assert lines[0][4] == "职工人数：10 → 12"
+    assert "所属街道：鼓东街道 → 鼓西街道" in lines[1][4]
+    assert "联系电话：已修改" in lines[1][4] and "13900000099" not in lines[1][4]
+    assert all(line[3] == "企业" for line in lines)  # the record itself, not one of its parts
     assert all(line[1] for line in lines)  # who
     assert not tab.empty.isVisible()
     # the other enterprise of the same imports: only its own entry
     other = EnterpriseService(store).find_by_code(code(42))
     page.show_enterprise(other.id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
-    table = page.tabs.widget(titles.index("修改记录")).table
+    tab = page.tabs.widget(titles.index("操作记录"))
+    qtbot.waitUntil(lambda: not tab.loading, timeout=15_000)
+    table = tab.table
     assert table.rowCount() == 1 and table.item(0, 2).text() == "名录导入新增"

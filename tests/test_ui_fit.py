@@ -344,7 +344,9 @@ def test_fit_roster_activity_workbench_settings_dialogs(qtbot, store, ctx, tmp_p
     from app.ui.activities.forms import ActivityForm, MemberDialog, ScoreDialog, TrainingDialog
     from app.ui.roster.enterprise_form import EnterpriseDialog
     from app.ui.roster.import_dialog import ImportDialog
+    from app.ui.sections.audit_log import AuditLogDialog
     from app.ui.sections.settings import AddUserDialog, PasswordDialog, RestoreDialog
+    from app.ui.widgets.history import HistoryDialog
     from app.ui.workbench.export_dialog import ExportReportDialog
 
     team.save_member(store, team.MemberInput(name="陈明", role=TeamRole.MEDIATOR), today=TODAY)
@@ -362,6 +364,8 @@ def test_fit_roster_activity_workbench_settings_dialogs(qtbot, store, ctx, tmp_p
         AddUserDialog(),
         PasswordDialog("修改密码", "请输入新密码", ask_old=True),
         RestoreDialog(tmp_path / "备份 2026.lsbak", "admin"),
+        AuditLogDialog(ctx, today=TODAY),
+        HistoryDialog(ctx, "activity", "00000000-0000-0000-0000-000000000000"),
     ]
     for dialog in dialogs:
         assert_fits(qtbot, open_dialog(qtbot, dialog))

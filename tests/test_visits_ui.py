@@ -325,7 +325,7 @@ def test_enterprise_page_shows_visits_ledger_risk_credit_and_activities(qtbot, c
     qtbot.addWidget(page)
     page.show_enterprise(firm.id)
     titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
-    assert titles == ["基本信息", "调解案件", "走访与信用", "参与活动", "修改记录"]
+    assert titles == ["基本信息", "调解案件", "走访与信用", "参与活动", "操作记录"]
     visits_tab = page.tabs.widget(titles.index("走访与信用"))
     assert "欠薪风险：中" in visits_tab.risk.text() and "拖欠工资" in visits_tab.risk.text()
     assert visits_tab.standing.text() == "信用状况：失信"

@@ -124,6 +124,8 @@ def cmd_users_list(args) -> int:
     def go(store):
         for u in store.list_users():
             state = "启用" if u.active else "停用"
+            if u.active and not store.has_password_here(u.username):
+                state += "（本机未设置密码：users reset-password 设置）"
             print(f"{u.username:20} {u.display_name:12} {u.role.label:8} {state}")
 
     run_with_store(args, go)

@@ -532,6 +532,7 @@ def base_context_for(sess: roles.DistrictUser, page: str) -> dict:
     """What every dashboard page needs: the user, their role and streets, the CSRF token."""
     return {
         "admin": sess.admin_name,
+        "role": sess.role,
         "role_label": sess.role_label,
         "streets_label": sess.streets_label(),
         "can": sess.can,

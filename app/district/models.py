@@ -316,4 +316,5 @@ class RecordConflict(Base):
 
 
 # the tables of district roles, audit and online applications (their own module)
-from app.district import models_work  # noqa: E402, F401
+# and the stations' audit events and users (issues 12 and 11)
+from app.district import models_station, models_work  # noqa: E402, F401

@@ -637,9 +637,13 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     install_dashboard(app)
     from app.district.admin_pages import install_admin_pages
     from app.district.public import install_public
+    from app.district.station_audit import install_station_audit
+    from app.district.station_users import install_station_users
 
     install_public(app)
     install_admin_pages(app)
+    install_station_audit(app)
+    install_station_users(app)
     _with_batch_schema(app)
     if not config.api_docs:
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -19,9 +19,8 @@ from app.domain.validators import to_halfwidth
 from app.roster import events  # noqa: F401  (initials and local edits on every path)
 from app.roster.fields import FIELD_BY_KEY, FIELD_KEYS
 from app.roster.normalize import Bad, Overridable, clean_text, parser_for
-from app.store import changes
 from app.store.errors import Conflict, FieldProblem, FormInvalid, NotFound
-from app.store.models import Enterprise, UserAccount
+from app.store.models import Enterprise
 from app.store.store import Store
 
 #: fields of the form beyond the roster's own
@@ -106,41 +105,6 @@ LIST_COLUMNS = ("id", "name", "credit_code", "legal_rep", "phone", "street_code"
                 "has_mediation_committee", "has_collective_contract", "risk_level")  # fmt: skip
 
 
-#: audit actions as the record's history names them
-ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "名录导入"}
-#: bookkeeping columns the history does not list
-_QUIET_FIELDS = frozenset({"local_edits", "last_import_at", "name_initials", "deleted",
-                           "deleted_at", "credit_code_accepted", "updated_at", "updated_by"})  # fmt: skip
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One line of an enterprise's 修改记录."""
-
-    at: datetime
-    user: str
-    action: str
-    details: str
-
-
-def _describe_changes(found: dict | None) -> str:
-    from app.roster.importer import describe_value
-
-    parts = []
-    for key, change in (found or {}).items():
-        if key in _QUIET_FIELDS:
-            continue
-        field = FIELD_BY_KEY.get(key)
-        label = field.label if field else key
-        if change == "changed" or not isinstance(change, list | tuple):
-            parts.append(f"{label}：已修改")  # personal data: the audit keeps no values
-        else:
-            old, new = change
-            parts.append(f"{label}：{describe_value(key, old) or '（空）'} → "
-                         f"{describe_value(key, new) or '（空）'}")  # fmt: skip
-    return "；".join(parts)
-
-
 class EnterpriseService:
     def __init__(self, store: Store):
         self.store = store
@@ -160,21 +124,13 @@ class EnterpriseService:
         with self.store.read() as s:
             return [tuple(r) for r in s.execute(query.offset(offset).limit(limit))]
 
-    def history(self, enterprise_id: str) -> list[HistoryRow]:
-        """The enterprise's changes, newest first: its own edits and its part of each roster
-        import that wrote it (one audit event per import, see ``changes.history``)."""
-        with self.store.read() as s:
-            entries = changes.history(s, Enterprise.entity_name(), enterprise_id)
-            names = dict(s.execute(select(UserAccount.id, UserAccount.display_name)).all())
-        rows = []
-        for entry in reversed(entries):
-            if entry.action == "import":
-                action = entry.summary or ACTION_LABELS["import"]
-            else:
-                action = ACTION_LABELS.get(entry.action, entry.action)
-            rows.append(HistoryRow(entry.at, names.get(entry.user_id, entry.user_id or ""), action,
-                                   _describe_changes(entry.changes)))  # fmt: skip
-        return rows
+    def history(self, enterprise_id: str):
+        """The enterprise's 操作记录, newest first: its own edits, its part of each roster import
+        that wrote it (one audit event per import), its credit notes and attachments
+        (:func:`app.audit.trail.record_history`)."""
+        from app.audit.trail import history_of
+
+        return history_of(self.store, Enterprise.entity_name(), enterprise_id)
 
     def get(self, enterprise_id: str) -> Enterprise:
         with self.store.read() as s:

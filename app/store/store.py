@@ -613,6 +613,31 @@ class Store:
         self._audit("user_disable", account_id, "停用用户（已更换数据密钥）")
         return self._legacy_users(dropped)
 
+    def has_password_here(self, username: str) -> bool:
+        """Whether the user can log in on this PC (a key slot here). A user added on another PC
+        of the station arrives without one: the administrator sets a password here
+        (:meth:`reset_password`); passwords never leave a PC."""
+        with self._keys_lock:
+            return self.keys.find_user_slot(username) is not None
+
+    def drop_user_slot(self, username: str) -> bool:
+        """A user disabled on another PC of the station (sync): as when disabled here, the slot
+        goes, the database key is rotated and the slot is taken out of every kept backup's key
+        file. No role check: the station administrator decided it on the other PC. Returns
+        whether there was a slot. Must not be called with a session open in this thread."""
+        if not self.has_password_here(username):
+            return False
+        tag = self.keys.user_tag(username)
+        try:
+            self._rotate_key(lambda keys, key: keys.remove_user_slot(username), reason="disable")
+        except ValidationError:  # a first-release recovery slot cannot take a new key
+            with self._keys_lock:
+                self.keys.remove_user_slot(username)
+                self.keys.save()
+            log.warning("disabled user's slot removed without a key rotation (old recovery slot)")
+        backups.remove_slots_from_backups(self.data_dir, tags={tag})
+        return True
+
     def set_user_role(self, username: str, role: Role) -> None:
         self.require_admin()
         with self._writer(info=self._info()) as s, s.begin():

@@ -8,8 +8,11 @@ marked ``sync.restore_in_progress``: running the same command again on the same 
 the same administrator password) resumes where it stopped, and :func:`unfinished` tells the
 app not to use the store half-done; deleting the folder throws it away.
 
-Passwords never leave a PC: the new store has only its administrator; the other users are added
-again (``users add``) and set their own passwords.
+Passwords never leave a PC: the station's other users arrive with the download (their accounts,
+roles and whether they are enabled, :mod:`app.sync.users`) but without a password here; the
+station administrator sets one for each (``users reset-password``, or 设置与用户 → 重置密码). A new
+administrator whose user name is an enabled station administrator of the station becomes that
+account (one account per person across the PCs).
 """
 
 from __future__ import annotations
@@ -141,6 +144,10 @@ def join(
         with state.reading(store) as s:
             credential = state.get(s, state.CREDENTIAL)
         with DistrictClient(url, ca_pem=ca, credential=credential) as client:
+            from app.sync import users
+
+            if not resumed:
+                users.adopt_admin(client, store)
 
             def pulled(done: int, high: int) -> None:
                 if progress:
@@ -156,6 +163,11 @@ def join(
             moved = blobs.download_missing(client, store, cancel=cancel, progress=fetched)
             result.attachments = moved.downloaded
             result.attachments_missing = moved.missing
+            accounts = users.exchange(client, store)
+            result.notes.extend(accounts.notes)
+            from app.sync.audit_upload import fetch_others
+
+            fetch_others(client, store, cancel=cancel)  # the station's 操作记录 so far
             try:
                 result.numbering = numbers.refill(client, store).mode
             except SyncProblem as problem:

@@ -291,6 +291,18 @@ def _replicate(client: DistrictClient, store, result: SyncResult, progress, canc
         if problem.status != 409:
             raise
         result.notes.append(str(problem))
+    from app.sync import audit_upload, users
+
+    accounts = users.exchange(client, store)
+    result.notes.extend(accounts.notes)
+
+    audit = audit_upload.upload_all(client, store, cancel=cancel)
+    audit_upload.fetch_others(client, store, cancel=cancel)
+    if audit.refused:
+        result.notes.append(
+            f"{audit.refused} 条操作记录与区级已收到的同编号记录不一致（本机可能从旧备份恢复过），"
+            "区级保留先收到的记录"
+        )
     devices = client.devices()
     with state.transaction(store) as s:
         state.put(s, state.DEVICES, devices)

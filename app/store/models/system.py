@@ -40,6 +40,10 @@ class UserAccount(Base):
     created_by: Mapped[str | None] = mapped_column(String(36))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the account as the district last held it, ``{"version": n, "fields": {username,
+    #: display_name, role, active}}``; None: never sent. Fields that differ from it are this
+    #: PC's changes, still to send (app.sync.users). Passwords and key slots never travel.
+    sync_base: Mapped[dict | None] = mapped_column(JSON)
 
 
 class AuditEvent(Base):
@@ -59,6 +63,9 @@ class AuditEvent(Base):
     #: compressed (see :mod:`app.store.bulk`, ``BulkAudit``); :func:`app.store.changes.history`
     #: gives them back record by record
     detail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: None: written on this PC (and sent to the district); otherwise the district's id of the
+    #: station's other PC that wrote it (fetched at sync, :mod:`app.sync.audit_upload`)
+    origin: Mapped[str | None] = mapped_column(String(32))
     # No (entity, id) index: the log is written far more than read; reading one record's history
     # scans it, which is fine at station scale.
 

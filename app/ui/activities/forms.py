@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -170,6 +171,10 @@ class ActivityForm(QDialog):
         buttons = dialog_buttons(self, on_ok=self.save)
         self.save_button = buttons.ok_button
         self.save_button.setEnabled(ctx.user.can_write)
+        # 操作记录 of an activity already recorded: who entered and changed it, and when
+        self.history_button = buttons.addButton("操作记录…", QDialogButtonBox.ButtonRole.ResetRole)
+        self.history_button.setVisible(bool(activity_id))
+        self.history_button.clicked.connect(self.show_history)
         self.status = QLabel("")
         self.saving = BackgroundSave(
             ctx,
@@ -379,6 +384,16 @@ class ActivityForm(QDialog):
             removed_attachment_ids=list(self.attachments.removed),
         )
         return data, problems
+
+    def show_history(self):
+        from app.ui.widgets.history import HistoryDialog
+
+        if not self.activity_id:
+            return None
+        dialog = HistoryDialog(self.ctx, "activity", self.activity_id, self,
+                               title="操作记录 · 活动")  # fmt: skip
+        dialog.open()
+        return dialog
 
     def save(self) -> None:
         data, problems = self.collect()

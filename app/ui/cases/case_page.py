@@ -128,6 +128,7 @@ class CasePage(QWidget):
         self._build_agreements_tab()
         self._build_performance_tab()
         self._build_attachments_tab()
+        self.history = None  # the 操作记录 tab, made for each case shown
         self.action_buttons: dict[str, QPushButton] = {}
 
     # ---------------------------------------------------------- tabs
@@ -263,6 +264,7 @@ class CasePage(QWidget):
         self._show_agreements(d)
         self._show_terms(d, today)
         self._show_files(d)
+        self._show_history(d)
         self.loaded.emit()
 
     def _show_actions(self, d: CaseDetail, today: date) -> None:
@@ -470,6 +472,20 @@ class CasePage(QWidget):
             parts.append(row("档案号", escape(d.archive_no)))
         parts.append("</table>")
         return "".join(parts)
+
+    def _show_history(self, d: CaseDetail) -> None:
+        """操作记录: the case and its parties, claims, sessions, agreements, payments, files."""
+        from app.ui.widgets.history import HistoryView
+
+        if self.history is not None and self.history.record_id == d.id:
+            self.history.reload()
+            return
+        index = self.tabs.indexOf(self.history) if self.history is not None else -1
+        if index >= 0:
+            self.tabs.removeTab(index)
+            self.history.deleteLater()
+        self.history = HistoryView(self.ctx, "dispute_case", d.id)
+        self.tabs.addTab(self.history, "操作记录")
 
     def _show_timeline(self, d: CaseDetail, today: date) -> None:
         self.timeline.clear()

@@ -49,7 +49,11 @@ class UsersModel(RowsModel):
     def users(self) -> list[UserAccount]:
         return self.rows
 
-    def set_users(self, users: list[UserAccount]) -> None:
+    #: users without a password on this PC (added or re-enabled on another PC of the station)
+    no_password: frozenset[str] = frozenset()
+
+    def set_users(self, users: list[UserAccount], no_password=frozenset()) -> None:
+        self.no_password = frozenset(no_password)
         self.set_rows(users)
 
     def cells(self, u: UserAccount) -> tuple[str, ...]:
@@ -57,7 +61,12 @@ class UsersModel(RowsModel):
             u.username,
             u.display_name,
             u.role.label,
-            "启用" if u.active else "停用",
+            ("启用" if u.active else "停用")
+            + (
+                "（本机未设置密码，请重置密码）"
+                if u.active and u.username in self.no_password
+                else ""
+            ),
             _local(u.last_login_at),
         )
 
@@ -298,7 +307,10 @@ class SettingsSection(Section):
             self.role_box.addItem(role.label, role.value)
         self.role_button = QPushButton("设为该角色")
         self.role_button.clicked.connect(self._set_role)
-        for w in (self.add_button, self.reset_button, self.toggle_button):
+        self.audit_button = QPushButton("操作记录…")
+        self.audit_button.setToolTip("全站的操作记录：谁在何时新增、修改、删除了哪条记录")
+        self.audit_button.clicked.connect(self.open_audit_log)
+        for w in (self.add_button, self.reset_button, self.toggle_button, self.audit_button):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.role_box)
@@ -307,13 +319,24 @@ class SettingsSection(Section):
         self.refresh_users()
         return box
 
+    def open_audit_log(self):
+        from app.ui.sections.audit_log import AuditLogDialog
+
+        dialog = AuditLogDialog(self.ctx, self)
+        dialog.open()
+        return dialog
+
     def activated(self) -> None:
         if self.admin:
             self.refresh_users()
             self.refresh_backups()
 
     def refresh_users(self) -> None:
-        self.users_model.set_users(self.ctx.store.list_users())
+        store = self.ctx.store
+        users = store.list_users()
+        self.users_model.set_users(
+            users, {u.username for u in users if not store.has_password_here(u.username)}
+        )
 
     def selected_user(self) -> UserAccount | None:
         rows = self.users_view.selectionModel().selectedRows()

@@ -116,7 +116,10 @@ class VisitDetailDialog(QDialog):
         follow.clicked.connect(self._follow)
         close = QPushButton("关闭")
         close.clicked.connect(self.accept)
+        self.history_button = QPushButton("操作记录…")
+        self.history_button.clicked.connect(self.show_history)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.history_button)
         buttons.addStretch(1)
         buttons.addWidget(follow)
         buttons.addWidget(close)
@@ -125,6 +128,17 @@ class VisitDetailDialog(QDialog):
         col.addWidget(QLabel("照片/附件（双击查看）："))
         col.addWidget(self.attachments)
         col.addLayout(buttons)
+
+    def show_history(self):
+        """Who recorded and changed this visit, its findings and photos, and when."""
+        from app.ui.widgets.history import HistoryDialog
+
+        dialog = HistoryDialog(
+            self.ctx, "enterprise_visit", self.detail.id, self,
+            title=f"操作记录 · 走访 {self.detail.enterprise.name}",
+        )  # fmt: skip
+        dialog.open()
+        return dialog
 
     def _follow(self) -> None:
         self.follow_up_requested.emit(self.detail.enterprise.id, self.detail.id)
