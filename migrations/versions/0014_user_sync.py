@@ -2,7 +2,7 @@
 station's other PCs, fetched from the district)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-08
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
