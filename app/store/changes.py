@@ -35,7 +35,10 @@ from app.store.models import AuditEvent, OutboxEntry, Synced, utcnow
 PERSONAL_FIELDS = frozenset(
     {"name", "id_number", "phone", "address", "birth_date", "hukou", "facts", "requests",
      "record", "oral_record", "contact_name", "contact_phone", "attendees", "legal_rep",
-     "sex", "job"}
+     "sex", "job",
+     # a term's per-worker schedule (accounts), who signed an agreement, the person reached at a
+     # follow-up, the individual contractor (包工头) of a referral
+     "schedule", "signatures", "contact", "foreman_name", "foreman_id_number", "foreman_phone"}
 )  # fmt: skip
 
 _STAMP_FIELDS = frozenset(
