@@ -23,11 +23,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases.actions import EDIT_AGREEMENT, NEW_AGREEMENT_VERSION, SIGN_AGREEMENT, require
 from app.cases.detail import AgreementInfo, CaseDetail, load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import MAX_AMOUNT, parse_amount
 from app.cases.workflow import _case_for_update, apply_transition
-from app.domain.case_workflow import AGREEMENT_ALLOWED, TransitionInput
+from app.domain.case_workflow import TransitionInput
 from app.domain.deadlines import (
     art16_applies,
     check_term_dates,
@@ -327,12 +328,12 @@ def save_draft(
     """Create the case's draft (a first version, or a new version of a signed one) or replace the
     content of an existing draft. Returns the draft's id."""
     with store.unit_of_work() as s:
-        case = _case_for_update(s, case_id, None)
-        if case.status not in AGREEMENT_ALLOWED:
-            raise WorkflowRefused(
-                f"案件当前为“{case.status.label}”，不能制作调解协议书：请先开始调解"
-            )
+        _case_for_update(s, case_id, None)
         detail = load_case(s, case_id)
+        # no draft yet beside a signed version: this opens a new version (editing the signed
+        # one itself is refused below, SignedAgreementFixed)
+        opens_version = detail.draft_agreement is None and detail.current_agreement is not None
+        require(s, case_id, NEW_AGREEMENT_VERSION if opens_version else EDIT_AGREEMENT)
         problems = Problems()
         _check_common(data, problems)
         terms = _clean_terms(detail, data.terms, problems, strict=False)
@@ -445,9 +446,7 @@ def sign(
         if expected_version is not None and agreement.version != expected_version:
             raise Conflict("协议书草稿已被其他用户修改，请刷新后重试")
         case = _case_for_update(s, agreement.case_id, None)
-        if case.status not in AGREEMENT_ALLOWED:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能签署调解协议书")
-        detail = load_case(s, case.id)
+        detail = require(s, case.id, SIGN_AGREEMENT, today)
         info = next(a for a in detail.agreements if a.id == agreement_id)
         validate_for_signing(detail, info, signed_on, today)
         content = agreement_content(detail, info, organisation, signed_on=signed_on)
@@ -476,12 +475,8 @@ def sign(
 def new_version(store, case_id: str, change_reason: str) -> str:
     """Start a new version of the signed agreement: a draft copying it, with the reason."""
     with store.read() as s:
-        detail = load_case(s, case_id)
+        detail = require(s, case_id, NEW_AGREEMENT_VERSION)
     current = detail.current_agreement
-    if current is None:
-        raise WorkflowRefused("本案尚无签署生效的协议书，请直接编辑草稿")
-    if detail.draft_agreement is not None:
-        raise WorkflowRefused(f"已有第{detail.draft_agreement.version_no}版草稿，请继续编辑该草稿")
     return save_draft(store, case_id, input_from(current), change_reason=change_reason)
 
 

@@ -9,13 +9,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cases import actions
+from app.cases.actions import require
 from app.cases.detail import load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import ClaimInput, _check_claims, check_employment
 from app.cases.risk import refresh_respondent_risk
 from app.domain.case_workflow import (
-    ACTIVE,
-    EDITABLE,
     TransitionInput,
     TransitionRefused,
     check_transition,
@@ -135,9 +135,7 @@ def extend_mediation(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        if case.status not in ACTIVE:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能延长调解期限")
-        detail = load_case(s, case_id)
+        detail = require(s, case_id, actions.EXTEND, today)
         try:
             until, note = check_extension(detail.clock, until, consent_note, today)
         except DeadlineError as exc:
@@ -167,8 +165,7 @@ def update_details(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        if case.status not in EDITABLE:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，登记信息不能再修改")
+        require(s, case_id, actions.EDIT_DETAILS, today)
         problems = Problems()
         if not (facts or "").strip():
             problems.add("facts", "事实与理由", "不能为空")
@@ -234,10 +231,8 @@ def record_confirmation(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        detail = load_case(s, case_id)
+        detail = require(s, case_id, actions.CONFIRMATION, today)
         current = detail.current_agreement
-        if current is None or current.signed_on is None:
-            raise WorkflowRefused("本案没有已签署生效的调解协议书，不能登记仲裁审查确认或司法确认")
         problems = Problems()
         for key, label, day in (
             ("review_applied_on", "申请仲裁审查日期", review_applied_on),

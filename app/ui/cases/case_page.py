@@ -32,21 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cases import agreements, attachments
+from app.cases import actions, agreements, attachments
+from app.cases.actions import available_actions, deadline_notes
 from app.cases.detail import CaseDetail, load_case
 from app.cases.queries import case_timeline
 from app.documents.case_documents import available_kinds, load_context, render
-from app.domain.case_workflow import (
-    ACTIVE,
-    AGREED,
-    AGREEMENT_ALLOWED,
-    EDITABLE,
-    PERFORMANCE_ALLOWED,
-    SESSIONS_ALLOWED,
-    allowed_targets,
-)
 from app.domain.dates import iso_date, short_datetime
-from app.domain.deadlines import ClockState, default_route, term_item_name
+from app.domain.deadlines import default_route, term_item_name
 from app.domain.enums import AgreementStatus, CaseStatus, TermKind
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
@@ -114,6 +106,10 @@ class CasePage(QWidget):
         col.addWidget(self.clock)
         self.actions_row = QHBoxLayout()
         col.addLayout(self.actions_row)
+        #: why a main action (a status change) is refused now, in words next to its button
+        self.refusals = styled_label("", "hint")
+        self.refusals.hide()
+        col.addWidget(self.refusals)
         self.tabs = QTabWidget()
         col.addWidget(self.tabs, 1)
         self.summary = QTextBrowser()
@@ -231,25 +227,10 @@ class CasePage(QWidget):
         self.detail = d
         today = self.today()
         self.title.setText(f"{d.case_no}　{d.status.label}")
-        lines = []
-        if d.status in ACTIVE:
-            clock = d.clock
-            color = {"expired": "#b3261e", "due_soon": "#a15c00"}.get(
-                clock.state(today).value, "#20324a"
-            )
-            lines.append(f"<span style='color:{color}'>{escape(clock.describe(today))}</span>")
-            if clock.state(today) == ClockState.EXPIRED or clock.may_apply_for_arbitration(today):
-                lines.append("收到申请已满十五日：当事人可以依法申请仲裁。")
-        limit = d.arbitration_limit()
-        lines.append(escape(limit.describe(today)))
-        for term, st in d.open_terms(today):
-            if st.overdue:
-                route = default_route(
-                    term.art16, term.payer_enterprise_id in (None, d.respondent_id)
-                ).label
-                lines.append(
-                    f"<span style='color:#b3261e'>第{term.seq}项逾期{st.days_overdue}天未履行：{escape(route)}</span>"
-                )
+        lines = [
+            f"<span style='color:{note.color}'>{escape(note.text)}</span>"
+            for note in deadline_notes(d, today)
+        ]
         self.clock.setText("<br>".join(lines))
         self._show_actions(d, today)
         self.summary.setHtml(self._summary_html(d))
@@ -267,36 +248,36 @@ class CasePage(QWidget):
                 item.widget().deleteLater()
         self.action_buttons = {}
         can_write = self.ctx.user.can_write
-        for target, label, reason in allowed_targets(d.rule_facts(today), today):
-            b = QPushButton(label)
-            b.setEnabled(reason is None and can_write)
-            if reason:
-                b.setToolTip(reason)
-            b.clicked.connect(lambda _c=False, t=target: self.transition(t))
+        found = {a.key: a for a in available_actions(d, today, can_write=can_write)}
+        self.available = found
+        handlers = {
+            actions.EXTEND: self.extend,
+            actions.CONFIRMATION: self.confirmation,
+            actions.EDIT_DETAILS: self.edit_details,
+            actions.EDIT_PARTY: lambda: self.edit_party(),
+        }
+        refused: list[str] = []
+        for a in found.values():
+            if a.main:
+                handler = lambda _c=False, t=a.target: self.transition(t)  # noqa: E731
+            elif a.key in handlers and a.offered:
+                handler = lambda _c=False, h=handlers[a.key]: h()  # noqa: E731
+            else:
+                continue
+            b = QPushButton(a.label)
+            b.setEnabled(a.enabled)
+            if a.reason:
+                b.setToolTip(a.reason)
+            b.clicked.connect(handler)
             self.actions_row.addWidget(b)
-            self.action_buttons[target.value] = b
-        if d.status in ACTIVE:
-            b = QPushButton("延长调解期限…")
-            b.setEnabled(can_write)
-            b.clicked.connect(self.extend)
-            self.actions_row.addWidget(b)
-            self.action_buttons["extend"] = b
-        if d.current_agreement is not None and d.status in AGREED:
-            b = QPushButton("仲裁审查确认/司法确认…")
-            b.setEnabled(can_write)
-            b.clicked.connect(self.confirmation)
-            self.actions_row.addWidget(b)
-            self.action_buttons["confirmation"] = b
-        if d.status in EDITABLE:
-            for key, text, handler in (
-                ("edit_details", "修改登记信息…", self.edit_details),
-                ("edit_party", "修改当事人信息…", self.edit_party),
-            ):
-                b = QPushButton(text)
-                b.setEnabled(can_write)
-                b.clicked.connect(handler)
-                self.actions_row.addWidget(b)
-                self.action_buttons[key] = b
+            self.action_buttons[a.key] = b
+            if a.main and not a.enabled and can_write:
+                refused.append(f"暂不能“{a.label}”：{a.reason}")
+        if not can_write:
+            refused = [actions.READ_ONLY]
+        # a disabled main action says why in words on the page, not only in its tooltip
+        self.refusals.setText("\n".join(refused))
+        self.refusals.setVisible(bool(refused))
         self.actions_row.addStretch(1)
         printing = QToolButton()
         printing.setText("打印文书")
@@ -310,28 +291,20 @@ class CasePage(QWidget):
         printing.setMenu(menu)
         self.actions_row.addWidget(printing)
         self.print_menu = menu
-        self.session_buttons["新增笔录…"].setEnabled(can_write and d.status in SESSIONS_ALLOWED)
-        self.session_buttons["修改所选笔录…"].setEnabled(
-            can_write and d.status not in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
-        )
-        self.agreement_buttons["拟定/编辑协议书…"].setEnabled(
-            can_write
-            and d.status in AGREEMENT_ALLOWED
-            and (d.current_agreement is None or d.draft_agreement is not None)
-        )
-        self.agreement_buttons["制作新版本…"].setEnabled(
-            can_write
-            and d.status in AGREEMENT_ALLOWED
-            and d.current_agreement is not None
-            and d.draft_agreement is None
-        )
-        self.agreement_buttons["附加签署件扫描…"].setEnabled(can_write and bool(d.agreements))
-        self.performance_buttons["登记履行…"].setEnabled(
-            can_write and d.status in PERFORMANCE_ALLOWED
-        )
-        self.attachment_buttons["附加扫描件…"].setEnabled(
-            can_write and d.status != CaseStatus.ARCHIVED
-        )
+        for buttons, keys in (
+            (self.session_buttons, (actions.ADD_SESSION, actions.EDIT_SESSION)),
+            (
+                self.agreement_buttons,
+                (actions.EDIT_AGREEMENT, actions.NEW_AGREEMENT_VERSION, actions.ATTACH_SCAN),
+            ),
+            (self.performance_buttons, (actions.RECORD_PERFORMANCE,)),
+            (self.attachment_buttons, (actions.ATTACH,)),
+        ):
+            for key in keys:
+                a = found[key]
+                b = buttons[a.label]
+                b.setEnabled(a.enabled)
+                b.setToolTip(a.reason or "")
 
     def _summary_html(self, d: CaseDetail) -> str:
         def row(label, value):
