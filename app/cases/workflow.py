@@ -51,7 +51,7 @@ def apply_transition(
     try:
         check_transition(detail.rule_facts(today), target, given, today)
     except TransitionRefused as exc:
-        raise WorkflowRefused(exc.reason, exc.field) from exc
+        raise WorkflowRefused.at(exc.reason, exc.field) from exc
     reason = (given.reason or "").strip() or None
     case.status = target
     case.status_changed_at = utcnow()
@@ -139,7 +139,9 @@ def extend_mediation(
         try:
             until, note = check_extension(detail.clock, until, consent_note, today)
         except DeadlineError as exc:
-            raise WorkflowRefused(str(exc), "延长至") from exc
+            # only an empty note is the consent's fault; every other refusal is the date's
+            field = "延长至" if (consent_note or "").strip() else "双方同意情况"
+            raise WorkflowRefused.at(str(exc), field) from exc
         case.extended_until = until
         stamp = f"{today.isoformat()} 延长至{until.isoformat()}：{note}"
         case.extension_note = f"{case.extension_note}\n{stamp}" if case.extension_note else stamp

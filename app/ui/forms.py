@@ -60,6 +60,7 @@ class ValidatedForm(QFormLayout):
         self._errors: dict[QWidget, QLabel] = {}
         self._by_name: dict[str, QWidget] = {}
         self._aliases: dict[str, str] = {}
+        self._focus: dict[QWidget, Callable[[str], None]] = {}
         self.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         #: the line above the button row: how many fields need changing, and the problems that
         #: belong to no field of this form; the dialog places it (``summary`` is hidden if empty)
@@ -84,14 +85,32 @@ class ValidatedForm(QFormLayout):
         self._by_name[name or label.rstrip("：:")] = widget
         return widget
 
-    def add_target(self, name: str, widget: QWidget, error: QLabel | None = None) -> QLabel:
+    def add_target(
+        self,
+        name: str,
+        widget: QWidget,
+        error: QLabel | None = None,
+        *,
+        focus: Callable[[str], None] | None = None,
+    ) -> QLabel:
         """A problem target placed elsewhere than in this layout (a table, a group box): its
-        messages go to ``error`` (a new label, returned for the caller to place, by default)."""
+        messages go to ``error`` (a new label, returned for the caller to place, by default).
+        ``focus(key)``, if given, moves the focus to the part of ``widget`` the first problem's
+        key names (a table's cell) instead of to the widget as a whole."""
         if error is None:
             error = error_label()
         self._errors[widget] = error
         self._by_name[name] = widget
+        if focus is not None:
+            self._focus[widget] = focus
         return error
+
+    def join(self, host: ValidatedForm) -> None:
+        """Route this form's problems through ``host``: one form split over several groups of a
+        long dialog shows its problems, one summary line and the focus from ``host``."""
+        self._errors, self._by_name = host._errors, host._by_name
+        self._aliases, self._focus = host._aliases, host._focus
+        self.summary = host.summary
 
     def alias(self, key_prefix: str, name: str) -> None:
         """Problems whose key starts with ``key_prefix`` (``stop:2``) belong to field ``name``."""
@@ -121,11 +140,14 @@ class ValidatedForm(QFormLayout):
         # several targets may share one message line (the fields of one table row)
         grouped: dict[QLabel, tuple[QWidget, list[str]]] = {}
         elsewhere: list[str] = []
+        first_key = None
         for p in problems:
             widget, exact = self._target(p.key)
             if widget is None:
                 elsewhere.append(str(p))
                 continue
+            if first_key is None:
+                first_key = p.key
             text = p.message if exact else str(p)
             _first, messages = grouped.setdefault(self._errors[widget], (widget, []))
             if text not in messages:
@@ -141,7 +163,10 @@ class ValidatedForm(QFormLayout):
         if grouped:
             first = next(iter(grouped.values()))[0]
             _reveal(first)
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            if first in self._focus:
+                self._focus[first](first_key)
+            else:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
         return count
 
     def set_error(self, widget_or_name: QWidget | str, message: str) -> None:

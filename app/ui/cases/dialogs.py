@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -23,18 +23,20 @@ from app.cases.detail import CaseDetail, TermInfo
 from app.domain.case_workflow import ACTION_LABELS, failure_reasons_for
 from app.domain.deadlines import term_item_name
 from app.domain.enums import CaseStatus, DeclineCategory, TermKind
-from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money, run_write
+from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
 
 S = CaseStatus
 
 
 class _Dialog(QDialog):
-    """A form dialog whose OK runs a change in the background and shows field problems."""
+    """A form dialog of the framework: its OK saves in the background (:class:`BackgroundSave`),
+    the core's field problems go under the fields with the summary line."""
 
     ok_text = "确定"
+    failure_title = "未能保存"
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,32 +46,33 @@ class _Dialog(QDialog):
         self.col = QVBoxLayout(self)
         self.form = ValidatedForm()
         self.col.addLayout(self.form)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons = dialog_buttons(self, self.ok_text, on_ok=self.submit)
+        self.ok_button = self.buttons.ok_button
+        self.status = hint("")
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            self.form,
+            buttons=[self.ok_button],
+            status=self.status,
+            title=self.failure_title,
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.ok_text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
 
     def finish_layout(self) -> None:
-        self.col.addWidget(self.buttons)
+        self.col.addWidget(self.form.summary)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.buttons)
+        self.col.addLayout(row)
 
     def submit(self) -> None:  # overridden
         raise NotImplementedError
 
     def run(self, fn, *args, **kwargs) -> None:
-        run_write(
-            self.ctx,
-            self,
-            fn,
-            *args,
-            on_done=lambda _r: self.accept(),
-            forms=[self.form],
-            busy=(self.ok_button,),
-            **kwargs,
-        )
+        self.saving.run(fn, *args, on_done=self._saved, **kwargs)
+
+    def _saved(self, _result) -> None:
+        self.accept()
 
 
 class TransitionDialog(_Dialog):
@@ -84,6 +87,7 @@ class TransitionDialog(_Dialog):
         parent: QWidget | None = None,
     ):
         self.ok_text = ACTION_LABELS[target]
+        self.failure_title = "未能办理"
         super().__init__(ctx, f"{ACTION_LABELS[target]}：{detail.case_no}", parent)
         self.detail, self.target, self.today = detail, target, today
         self.col.insertWidget(0, hint(_EXPLAIN.get(target, "")))
@@ -134,23 +138,6 @@ class TransitionDialog(_Dialog):
             expected_version=self.detail.version,
         )
 
-    def run(self, fn, *args, **kwargs) -> None:
-        from app.cases.errors import WorkflowRefused
-
-        def failed_in_field(exc):
-            if isinstance(exc, WorkflowRefused) and exc.field and self.form.widget_named(exc.field):
-                self.form.set_error(exc.field, str(exc))
-                self.ok_button.setEnabled(True)
-                return
-            self.ok_button.setEnabled(True)
-            self.ctx.show_error(self, exc, "未能办理")
-
-        self.ok_button.setEnabled(False)
-        self.form.clear_errors()
-        self.ctx.run(
-            fn, *args, on_done=lambda _r: self.accept(), on_failed=failed_in_field, **kwargs
-        )
-
 
 _EXPLAIN = {
     S.ACCEPTED: "经审查符合受理条件的，予以受理。",
@@ -169,6 +156,7 @@ _EXPLAIN = {
 
 class ExtensionDialog(_Dialog):
     ok_text = "延长期限"
+    failure_title = "未能延长"
 
     def __init__(self, ctx: AppContext, detail: CaseDetail, today: date, parent=None):
         super().__init__(ctx, f"延长调解期限：{detail.case_no}", parent)
@@ -200,21 +188,6 @@ class ExtensionDialog(_Dialog):
             today=self.today,
             expected_version=self.detail.version,
         )
-
-    def run(self, fn, *args, **kwargs) -> None:
-        from app.cases.errors import WorkflowRefused
-
-        def failed(exc):
-            self.ok_button.setEnabled(True)
-            if isinstance(exc, WorkflowRefused):
-                target = "双方同意情况" if "同意" in str(exc) else "延长至"
-                self.form.set_error(target, str(exc))
-                return
-            self.ctx.show_error(self, exc, "未能延长")
-
-        self.ok_button.setEnabled(False)
-        self.form.clear_errors()
-        self.ctx.run(fn, *args, on_done=lambda _r: self.accept(), on_failed=failed, **kwargs)
 
 
 def _datetime_edit(value: datetime | None) -> QDateTimeEdit:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -29,11 +29,11 @@ from app.cases.intake import AUTHORITIES, AgentInput, ClaimInput, WorkerInput, w
 from app.cases.parties import correct_party
 from app.domain.enums import PartyRole
 from app.domain.validators import check_id_number
-from app.ui.cases.common import ProblemLabel, from_qdate, hint, run_write, to_qdate
+from app.ui.cases.common import from_qdate, hint, to_qdate
 from app.ui.cases.intake_dialog import CaseFormParts, confirm_employment
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
 from app.ui.widgets.fit import fit_window
 
 
@@ -61,10 +61,10 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self.forms: list[ValidatedForm] = []
-        self.tables: dict[str, ProblemLabel] = {}
+        self.tables: dict[str, QLabel] = {}
         self._build_claims("一、请求事项")
         self._build_handling("二、办理信息")
-        outer.addLayout(self._save_row("保存修改"))
+        outer.addLayout(self._save_row("保存修改", "未能保存登记信息"))
         self._prefill()
         self.drafts = DraftKeeper(
             ctx, self, f"case-edit:{detail.id}", f"修改登记信息{detail.case_no}"
@@ -130,22 +130,18 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
             self, v["employment_status"], [c.dispute_type for c in v["claims"]]
         ):
             return
-        self.status.setText("正在保存…")
-        run_write(
-            self.ctx,
-            self,
+        self.saving.run(
             workflow.update_details,
             self.ctx.store,
             self.detail.id,
-            **self.values(),
+            **v,
             today=self.today,
             expected_version=self.detail.version,
-            on_done=lambda _r: self.accept(),
-            forms=self.forms,
-            tables=self.tables,
-            busy=(self.save_button,),
-            title="未能保存登记信息",
+            on_done=self._saved,
         )
+
+    def _saved(self, _result) -> None:
+        self.accept()
 
     def accept(self) -> None:
         self.drafts.discard()
@@ -260,15 +256,22 @@ class PartyDialog(QDialog):
         self.authority = QComboBox()
         self.authority.addItems(AUTHORITIES)
         self.form.add_field("代理权限：", self.authority, "authority")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons = dialog_buttons(self, "保存修改", on_ok=self.save)
+        self.ok_button = self.buttons.ok_button
+        self.status = hint("")
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            self.form,
+            buttons=[self.ok_button],
+            status=self.status,
+            title="未能保存当事人信息",
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("保存修改")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        col.addWidget(self.buttons)
+        col.addWidget(self.form.summary)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.buttons)
+        col.addLayout(row)
         self.id_number.textChanged.connect(self._show_sex)
         self.party.currentIndexChanged.connect(self._show_party)
         index = self.party.findData(party_id) if party_id else 0
@@ -342,9 +345,7 @@ class PartyDialog(QDialog):
         p = self.current
         if p is None:
             return
-        run_write(
-            self.ctx,
-            self,
+        self.saving.run(
             correct_party,
             self.ctx.store,
             self.detail.id,
@@ -353,8 +354,8 @@ class PartyDialog(QDialog):
             today=self.today,
             expected_version=self.detail.version,
             expected_person_version=p.person_version,
-            on_done=lambda _r: self.accept(),
-            forms=[self.form],
-            busy=(self.ok_button,),
-            title="未能保存当事人信息",
+            on_done=self._saved,
         )
+
+    def _saved(self, _result) -> None:
+        self.accept()

@@ -1,0 +1,183 @@
+"""A table that is part of a form (the applicants of the intake): typed into from the keyboard.
+
+- Tab and Shift+Tab go from cell to cell, skipping the cells that are only shown (sex and birth
+  date read from the ID number); after the last cell Tab leaves the table for the next field of
+  the form, before the first Shift+Tab for the previous one (a plain QTableWidget keeps the focus
+  forever, wrapping round).
+- Typing into the current cell starts editing it (no double click needed).
+- Editable cells look editable: a white field; the cells that are only shown are grey.
+- A column of choices (:class:`ChoiceDelegate`) edits with a drop-down and is drawn as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionComboBox,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+#: the background of a cell that is only shown, not typed into
+READ_ONLY_BG = QColor("#eef1f5")
+READ_ONLY_FG = QColor("#5f6b7a")
+EDITABLE_BG = QColor("#ffffff")
+
+
+def shown_item(text: str = "") -> QTableWidgetItem:
+    """A cell that is only shown (grey), never a tab stop."""
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    item.setBackground(QBrush(READ_ONLY_BG))
+    item.setForeground(QBrush(READ_ONLY_FG))
+    return item
+
+
+def edit_item(text: str = "") -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setBackground(QBrush(EDITABLE_BG))
+    return item
+
+
+class FormTable(QTableWidget):
+    def __init__(self, headers: Sequence[str], parent: QWidget | None = None):
+        super().__init__(0, len(headers), parent)
+        self.setHorizontalHeaderLabels(list(headers))
+        self.setTabKeyNavigation(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.setAlternatingRowColors(False)
+        self.setStyleSheet(
+            "QTableWidget { gridline-color: #c5ccd6; }"
+            "QTableWidget::item:focus { border: 2px solid #2f6fb2; }"
+        )
+
+    # ---------------------------------------------------------- tab stops
+
+    def is_stop(self, row: int, column: int) -> bool:
+        if self.isColumnHidden(column):
+            return False
+        item = self.item(row, column)
+        if item is None:
+            return self.cellWidget(row, column) is not None
+        flags = item.flags()
+        return bool(flags & (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable))
+
+    def stops(self) -> list[tuple[int, int]]:
+        return [
+            (r, c)
+            for r in range(self.rowCount())
+            for c in range(self.columnCount())
+            if self.is_stop(r, c)
+        ]
+
+    def step(self, forward: bool) -> bool:
+        """Move to the next (previous) tab stop; False at the end (the focus should leave)."""
+        stops = self.stops()
+        here = (self.currentRow(), self.currentColumn())
+        if not stops:
+            return False
+        if here not in stops:
+            later = [s for s in stops if (s > here) == forward and s != here]
+            if not later:
+                return False
+            target = later[0] if forward else later[-1]
+        else:
+            i = stops.index(here) + (1 if forward else -1)
+            if not 0 <= i < len(stops):
+                return False
+            target = stops[i]
+        self.setCurrentCell(*target)
+        return True
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        if self.step(forward):
+            return True
+        return self._leave(forward)
+
+    def _leave(self, forward: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, forward)
+
+    def closeEditor(self, editor, hint) -> None:
+        # Tab in a cell being edited: commit, then the next stop (or out of the table)
+        Hint = QStyledItemDelegate.EndEditHint
+        if hint in (Hint.EditNextItem, Hint.EditPreviousItem):
+            super().closeEditor(editor, Hint.NoHint)
+            forward = hint == Hint.EditNextItem
+            if not self.step(forward):
+                self._leave(forward)
+            return
+        super().closeEditor(editor, hint)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:
+        super().focusInEvent(event)
+        # coming in by Tab: start at the first stop; by Shift+Tab: at the last
+        reason = event.reason()
+        stops = self.stops()
+        if stops and reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.setCurrentCell(
+                *(stops[0] if reason == Qt.FocusReason.TabFocusReason else stops[-1])
+            )
+
+
+class ChoiceDelegate(QStyledItemDelegate):
+    """A column whose cells take one of ``choices`` ((value, label) pairs): edited with a
+    drop-down, painted as one; the value is the item's UserRole, the label its text."""
+
+    def __init__(self, choices: Sequence[tuple[str, str]], parent=None):
+        super().__init__(parent)
+        self.choices = list(choices)
+
+    def label_of(self, value: str | None) -> str:
+        return next((label for v, label in self.choices if v == value), self.choices[0][1])
+
+    def createEditor(self, parent, option, index):
+        combo = QComboBox(parent)
+        for value, label in self.choices:
+            combo.addItem(label, value)
+        return combo
+
+    def setEditorData(self, editor: QComboBox, index: QModelIndex) -> None:
+        value = index.data(Qt.ItemDataRole.UserRole)
+        editor.setCurrentIndex(max(0, editor.findData(value)))
+
+    def setModelData(self, editor: QComboBox, model, index: QModelIndex) -> None:
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.UserRole)
+        model.setData(index, editor.currentText(), Qt.ItemDataRole.DisplayRole)
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        box = QStyleOptionComboBox()
+        box.rect = option.rect.adjusted(1, 1, -1, -1)
+        box.state = option.state | QStyle.StateFlag.State_Enabled
+        box.currentText = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        box.editable = False
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, box, painter, option.widget)
+        style.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, box, painter, option.widget)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            painter.save()
+            painter.setPen(QColor("#2f6fb2"))
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+            painter.restore()
