@@ -61,6 +61,9 @@ class ValidatedForm(QFormLayout):
         self._by_name: dict[str, QWidget] = {}
         self._aliases: dict[str, str] = {}
         self._focus: dict[QWidget, Callable[[str], None]] = {}
+        #: the focus goes to the problem the core named first; True: to the topmost in the form
+        #: (a long form whose core checks its parts in another order than they are shown)
+        self.focus_topmost = False
         self.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         #: the line above the button row: how many fields need changing, and the problems that
         #: belong to no field of this form; the dialog places it (``summary`` is hidden if empty)
@@ -140,14 +143,13 @@ class ValidatedForm(QFormLayout):
         # several targets may share one message line (the fields of one table row)
         grouped: dict[QLabel, tuple[QWidget, list[str]]] = {}
         elsewhere: list[str] = []
-        first_key = None
+        first_keys: dict[QWidget, str] = {}
         for p in problems:
             widget, exact = self._target(p.key)
             if widget is None:
                 elsewhere.append(str(p))
                 continue
-            if first_key is None:
-                first_key = p.key
+            first_keys.setdefault(widget, p.key)
             text = p.message if exact else str(p)
             _first, messages = grouped.setdefault(self._errors[widget], (widget, []))
             if text not in messages:
@@ -161,10 +163,14 @@ class ValidatedForm(QFormLayout):
         self.summary.setText("\n".join(lines))
         self.summary.setVisible(bool(lines))
         if grouped:
-            first = next(iter(grouped.values()))[0]
+            first = next(iter(first_keys))
+            if self.focus_topmost:
+                # the first as the form reads, top to bottom (fields are added in that order)
+                order = {w: i for i, w in enumerate(self._by_name.values())}
+                first = min(first_keys, key=lambda w: order.get(w, len(order)))
             _reveal(first)
             if first in self._focus:
-                self._focus[first](first_key)
+                self._focus[first](first_keys[first])
             else:
                 first.setFocus(Qt.FocusReason.OtherFocusReason)
         return count

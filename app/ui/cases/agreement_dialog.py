@@ -34,18 +34,23 @@ from app.cases import agreements
 from app.cases.detail import AgreementInfo, CaseDetail
 from app.domain.deadlines import TERM_ITEMS, art16_applies
 from app.domain.enums import TermKind
-from app.ui.cases.common import (
-    ProblemLabel,
-    cn_date,
-    date_edit,
-    from_qdate,
-    hint,
-    run_write,
-    to_qdate,
-)
+from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, to_qdate
+from app.ui.cases.intake_dialog import focus_cell
 from app.ui.context import AppContext
-from app.ui.forms import ValidatedForm
+from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
 from app.ui.widgets.fit import fit_window
+
+#: problem key (``terms[1].due_on``) -> the column of its cell
+TERM_FIELDS = {
+    "kind": 0,
+    "item": 1,
+    "description": 2,
+    "amount": 3,
+    "due_on": 4,
+    "method": 5,
+    "payer": 6,
+    "payee": 7,
+}
 
 TERM_COLUMNS = (
     "类别",
@@ -110,7 +115,10 @@ class AgreementDialog(QDialog):
         self.terms.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.terms.setMinimumHeight(200)
         col.addWidget(self.terms)
-        self.term_problems = ProblemLabel()
+        self.term_problems = self.form.add_target(
+            "terms", self.terms, focus=lambda key: focus_cell(self.terms, key, TERM_FIELDS)
+        )
+        self.form.alias("terms[", "terms")
         col.addWidget(self.term_problems)
         row = QHBoxLayout()
         add_payment = QPushButton("添加付款事项")
@@ -135,6 +143,7 @@ class AgreementDialog(QDialog):
             )
         )
         self.bottom = ValidatedForm()
+        self.bottom.join(self.form)  # one routing of problems, one summary line
         self.other_terms = QPlainTextEdit()
         self.other_terms.setMaximumHeight(60)
         self.bottom.add_field("其他约定：", self.other_terms, "other_terms")
@@ -146,20 +155,26 @@ class AgreementDialog(QDialog):
         self.copies.setValue(3)
         self.bottom.add_field("协议书份数：", self.copies, "copies")
         col.addLayout(self.bottom)
-        buttons = QHBoxLayout()
+        col.addWidget(self.form.summary)
+        row = QHBoxLayout()
         self.status = hint("")
-        buttons.addWidget(self.status, 1)
-        self.save_button = QPushButton("保存草稿")
-        self.save_button.clicked.connect(lambda: self.save())
-        self.sign_button = QPushButton("签署…")
+        row.addWidget(self.status, 1)
+        box = dialog_buttons(self, "保存草稿", on_ok=self.save, cancel_text="关闭")
+        self.save_button = box.ok_button
+        self.sign_button = box.addButton("签署(&G)…", QDialogButtonBox.ButtonRole.ActionRole)
         self.sign_button.setProperty("role", "primary")
+        self.sign_button.setAutoDefault(False)
         self.sign_button.clicked.connect(self.ask_sign)
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.sign_button)
-        buttons.addWidget(close)
-        col.addLayout(buttons)
+        row.addWidget(box)
+        col.addLayout(row)
+        self.saving = BackgroundSave(
+            ctx,
+            self,
+            self.form,
+            buttons=[self.save_button, self.sign_button],
+            status=self.status,
+            title="未能保存协议书",
+        )
         self.load(agreements.input_from(draft) if draft else agreements.suggested_draft(detail))
 
     # ---------------------------------------------------------- terms table
@@ -279,30 +294,24 @@ class AgreementDialog(QDialog):
     # ---------------------------------------------------------- save and sign
 
     def save(self, then=None) -> None:
-        self.status.setText("正在保存…")
-
-        def done(agreement_id: str) -> None:
-            self.draft_id = agreement_id
-            self.status.setText("草稿已保存")
-            self.ctx.data_changed.emit("mediation_agreement")
-            self.saved.emit(agreement_id)
-            if then is not None:
-                then(agreement_id)
-
-        run_write(
-            self.ctx,
-            self,
+        self._then = then
+        self.saving.run(
             agreements.save_draft,
             self.ctx.store,
             self.detail.id,
             self.value(),
             agreement_id=self.draft_id,
             change_reason=self.change_reason,
-            on_done=done,
-            forms=[self.form, self.bottom],
-            tables={"terms": self.term_problems},
-            busy=(self.save_button, self.sign_button),
+            on_done=self._draft_saved,
         )
+
+    def _draft_saved(self, agreement_id: str) -> None:
+        self.draft_id = agreement_id
+        self.status.setText("草稿已保存")
+        self.saved.emit(agreement_id)
+        then, self._then = self._then, None
+        if then is not None:
+            then(agreement_id)
 
     def ask_sign(self) -> None:
         dialog = SignDialog(self.today, self)
@@ -311,27 +320,20 @@ class AgreementDialog(QDialog):
         self.save(then=lambda agreement_id: self.sign(agreement_id, dialog.signed_on()))
 
     def sign(self, agreement_id: str, signed_on: date) -> None:
-        self.status.setText("正在签署…")
-
-        def done(_digest: str) -> None:
-            self.ctx.data_changed.emit("mediation_agreement")
-            self.signed.emit(agreement_id)
-            self.accept()
-
-        run_write(
-            self.ctx,
-            self,
+        self._signing = agreement_id
+        self.saving.run(
             agreements.sign,
             self.ctx.store,
             agreement_id,
             signed_on=signed_on,
             today=self.today,
-            on_done=done,
-            forms=[self.form, self.bottom],
-            tables={"terms": self.term_problems},
-            busy=(self.save_button, self.sign_button),
-            title="未能签署",
+            on_done=self._signed,
+            busy_text="正在签署…",
         )
+
+    def _signed(self, _digest: str) -> None:
+        self.signed.emit(self._signing)
+        self.accept()
 
 
 class SignDialog(QDialog):
@@ -357,15 +359,9 @@ class SignDialog(QDialog):
         form = ValidatedForm()
         self.date = form.add_field("签署日期：", date_edit(today), "signed_on")
         col.addLayout(form)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("确认签署")
+        self.buttons = dialog_buttons(self, "确认签署")
+        self.ok = self.buttons.ok_button
         self.ok.setEnabled(False)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         col.addWidget(self.buttons)
         for c in self.checks:
             c.toggled.connect(

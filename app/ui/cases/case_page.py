@@ -509,7 +509,7 @@ class CasePage(QWidget):
             if dialog in self._dialogs:
                 self._dialogs.remove(dialog)
             if result == QDialog.DialogCode.Accepted:
-                self.ctx.data_changed.emit("dispute_case")
+                # other sections hear of the change from the store's change notification
                 self.changed.emit()
                 self.reload()
 

@@ -255,6 +255,8 @@ class CaseFormParts:
             col.addLayout(form)
         if self.forms:
             form.join(self.forms[0])
+        else:
+            form.focus_topmost = True
         self.forms.append(form)
         return form
 

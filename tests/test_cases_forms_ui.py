@@ -1,0 +1,157 @@
+"""The case dialogs on the form framework, driven with qtbot: the core's problems under their
+fields with the summary line and the focus on the first one (a table cell, too), the busy text
+never left behind after a refusal; the applicants' table with its document-type column, Tab
+through its cells and out of it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.cases.detail import load_case
+from app.domain.enums import CaseStatus, FailureReason
+from app.domain.identity import IdDocType
+from app.store.models import Enterprise
+from app.ui.cases.dialogs import ExtensionDialog, TransitionDialog
+from app.ui.cases.intake_dialog import W_DOC, W_NAME, W_NUMBER, W_PHONE, W_REP, IntakeDialog
+from app.ui.context import AppContext
+from app.ui.widgets.form_table import READ_ONLY_BG
+from tests.cases_support import credit_code, in_mediation
+
+TODAY = date(2026, 3, 4)
+WAIT = 15_000
+
+
+@pytest.fixture
+def ctx(store):
+    ctx = AppContext(store)
+    yield ctx
+    ctx.pool.waitForDone(10_000)
+
+
+@pytest.fixture
+def intake(qtbot, ctx):
+    dialog = IntakeDialog(ctx, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def test_intake_problems_summary_focus_and_no_busy_text_left(qtbot, store, intake):
+    intake.workers.item(0, W_NAME).setText("张伟")
+    intake.workers.item(0, W_NUMBER).setText("350102198805171234")  # a wrong check digit
+    intake.workers.item(0, W_PHONE).setText("13905910001")
+    intake.save_button.click()
+    summary = intake.problems.summary
+    qtbot.waitUntil(summary.isVisible, timeout=WAIT)
+    assert summary.text().startswith("有") and "处需要修改，见各栏下方的红字提示" in summary.text()
+    # the busy text is gone, the button usable again
+    assert intake.status.text() != "正在登记…" and intake.save_button.isEnabled()
+    # the first problem is the ID number of applicant 1: its cell has the focus
+    workers = intake.tables["workers"]
+    assert workers.isVisible() and "申请人1身份证号：" in workers.text()
+    assert "校验位不符" in workers.text() and "应为" not in workers.text()
+    assert focused() is intake.workers
+    assert (intake.workers.currentRow(), intake.workers.currentColumn()) == (0, W_NUMBER)
+    # the other groups' problems are under their fields too, routed through one form
+    respondent_error = intake.problems._errors[intake.respondent]
+    assert respondent_error.isVisible() and "企业名录" in respondent_error.text()
+    with store.read() as s:
+        assert s.query(Enterprise).count() == 0
+
+
+def test_a_worker_with_a_passport_is_registered(qtbot, store, intake):
+    with store.unit_of_work() as s:
+        s.add(Enterprise(name="福州闽江餐饮管理有限公司", credit_code=credit_code(),
+                         street_code="GUDONG"))  # fmt: skip
+    intake.set_doc_type(0, IdDocType.PASSPORT)
+    assert intake.workers.item(0, W_DOC).text() == "护照"
+    intake.workers.item(0, W_NAME).setText("John Smith")
+    intake.workers.item(0, W_NUMBER).setText("E12345678")
+    assert intake.workers.item(0, W_NUMBER).toolTip() == ""
+    intake.workers.item(0, W_PHONE).setText("13905910001")
+    picker = intake.respondent.picker
+    picker.edit.setText("闽江")
+    picker.edit.textEdited.emit("闽江")
+    qtbot.waitUntil(lambda: picker.model.rowCount() == 1, timeout=WAIT)
+    picker._chosen(picker.model.stringList()[0])
+    claim = intake.claims.cellWidget(0, 0)
+    claim.setCurrentIndex(claim.findData("wages"))
+    intake.claims.item(0, 1).setText("3000")
+    intake.facts.setPlainText("拖欠工资。")
+    intake.employment_status.setCurrentIndex(intake.employment_status.findData("ongoing"))
+    with qtbot.waitSignal(intake.registered, timeout=WAIT) as registered:
+        intake.save_button.click()
+    with store.read() as s:
+        (worker,) = load_case(s, registered.args[0]).applicants
+    assert worker.name == "John Smith" and worker.id_number == "E12345678"
+    # a passport number in the resident-ID layout is checked as a passport, not as an ID card
+    assert intake.doc_type(0) == IdDocType.PASSPORT.value
+
+
+def test_tab_goes_through_the_applicants_table_and_out(qtbot, intake):
+    table = intake.workers
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: focused() is table, timeout=WAIT)
+    assert (table.currentRow(), table.currentColumn()) == (0, W_NAME)
+    visited = [table.currentColumn()]
+    for _ in range(20):
+        qtbot.keyClick(table, Qt.Key.Key_Tab)
+        if focused() is not table:
+            break
+        visited.append(table.currentColumn())
+    # every cell that is typed into, in order; sex and birth date (read from the number) skipped
+    assert visited == [0, 1, 2, 5, 6, 7, 8]
+    assert focused() is not table and focused().text() == "添加申请人"
+    # Shift+Tab comes back into the table at its last cell
+    qtbot.keyClick(focused(), Qt.Key.Key_Backtab)
+    assert focused() is table and table.currentColumn() == W_REP
+    # shown-only cells look different from the cells that are typed into
+    assert table.item(0, 3).background().color() == READ_ONLY_BG
+    assert table.item(0, W_NAME).background().color() != READ_ONLY_BG
+    assert not table.item(0, 3).flags() & Qt.ItemFlag.ItemIsEditable
+
+
+def test_a_refused_transition_shows_its_reason_under_the_field(qtbot, store, ctx):
+    case_id = in_mediation(store)
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    dialog = TransitionDialog(ctx, detail, CaseStatus.FAILED, TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.on.setDate(dialog.on.date().fromString("2026-03-04", "yyyy-MM-dd"))
+    index = dialog.failure.findData(FailureReason.TIME_RAN_OUT)
+    assert index >= 0
+    dialog.failure.setCurrentIndex(index)
+    dialog.ok_button.click()
+    error = dialog.form._errors[dialog.failure]
+    qtbot.waitUntil(error.isVisible, timeout=WAIT)
+    assert "尚未届满" in error.text()
+    assert dialog.form.summary.text() == "有1处需要修改，见各栏下方的红字提示"
+    assert focused() is dialog.failure and dialog.ok_button.isEnabled()
+    assert dialog.status.text() == ""
+    with store.read() as s:
+        assert load_case(s, case_id).status == CaseStatus.IN_MEDIATION
+
+
+def test_an_extension_without_consent_is_refused_at_that_field(qtbot, store, ctx):
+    case_id = in_mediation(store)
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    dialog = ExtensionDialog(ctx, detail, TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.ok_button.click()
+    error = dialog.form._errors[dialog.note]
+    qtbot.waitUntil(error.isVisible, timeout=WAIT)
+    assert "双方当事人同意" in error.text()
+    assert not dialog.form._errors[dialog.until].isVisible()
+    assert focused() is dialog.note
