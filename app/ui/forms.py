@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -354,6 +355,46 @@ class BackgroundSave(QObject):
         on_failed, self._on_failed = self._on_failed, None
         if on_failed is not None:
             on_failed(exc)
+
+
+class SaveControls:
+    """What every form dialog has under its fields: the button row (:func:`dialog_buttons`), the
+    busy line and the background save of ``form`` (:class:`BackgroundSave`).
+
+        controls = SaveControls(ctx, self, self.form, "登记", on_ok=self.save, title="未能登记")
+        layout.addLayout(controls.footer())       # summary line, busy line, buttons
+        controls.saving.run(register_case, ..., on_done=self._saved)
+    """
+
+    def __init__(
+        self,
+        ctx,
+        dialog: QDialog,
+        form: ValidatedForm | None,
+        ok_text: str = "保存",
+        *,
+        on_ok: Callable[[], None],
+        title: str = "未能保存",
+        cancel_text: str | None = "取消",
+    ):
+        self.form = form
+        self.buttons = dialog_buttons(dialog, ok_text, on_ok=on_ok, cancel_text=cancel_text)
+        self.ok_button = self.buttons.ok_button
+        self.status = styled_label("", "hint")
+        self.saving = BackgroundSave(
+            ctx, dialog, form, buttons=[self.ok_button], status=self.status, title=title
+        )
+
+    def footer(self) -> QVBoxLayout:
+        """The summary line of the form's problems over one row: the busy line, the buttons."""
+        col = QVBoxLayout()
+        if self.form is not None:
+            col.addWidget(self.form.summary)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.buttons)
+        col.addLayout(row)
+        return col
 
 
 def show_failure(

@@ -37,7 +37,7 @@ from app.domain.enums import TermKind
 from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, to_qdate
 from app.ui.cases.intake_dialog import focus_cell
 from app.ui.context import AppContext
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.forms import SaveControls, ValidatedForm, dialog_buttons
 from app.ui.widgets.fit import fit_window
 
 #: problem key (``terms[1].due_on``) -> the column of its cell
@@ -155,26 +155,25 @@ class AgreementDialog(QDialog):
         self.copies.setValue(3)
         self.bottom.add_field("协议书份数：", self.copies, "copies")
         col.addLayout(self.bottom)
-        col.addWidget(self.form.summary)
-        row = QHBoxLayout()
-        self.status = hint("")
-        row.addWidget(self.status, 1)
-        box = dialog_buttons(self, "保存草稿", on_ok=self.save, cancel_text="关闭")
-        self.save_button = box.ok_button
-        self.sign_button = box.addButton("签署(&G)…", QDialogButtonBox.ButtonRole.ActionRole)
-        self.sign_button.setProperty("role", "primary")
-        self.sign_button.setAutoDefault(False)
-        self.sign_button.clicked.connect(self.ask_sign)
-        row.addWidget(box)
-        col.addLayout(row)
-        self.saving = BackgroundSave(
+        controls = SaveControls(
             ctx,
             self,
             self.form,
-            buttons=[self.save_button, self.sign_button],
-            status=self.status,
+            "保存草稿",
+            on_ok=self.save,
             title="未能保存协议书",
+            cancel_text="关闭",
         )
+        self.status, self.save_button = controls.status, controls.ok_button
+        self.sign_button = controls.buttons.addButton(
+            "签署(&G)…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.sign_button.setProperty("role", "primary")
+        self.sign_button.setAutoDefault(False)
+        self.sign_button.clicked.connect(self.ask_sign)
+        self.saving = controls.saving
+        self.saving.buttons.append(self.sign_button)
+        col.addLayout(controls.footer())
         self.load(agreements.input_from(draft) if draft else agreements.suggested_draft(detail))
 
     # ---------------------------------------------------------- terms table

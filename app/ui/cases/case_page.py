@@ -47,6 +47,7 @@ from app.ui.cases.edit_dialogs import CaseDetailsDialog, PartyDialog
 from app.ui.cases.preview import ImageViewer, PreviewDialog
 from app.ui.context import AppContext
 from app.ui.forms import styled_label
+from app.ui.widgets.common import button_row
 
 GREY = QColor("#6b7785")
 RED = QColor("#b3261e")
@@ -132,17 +133,10 @@ class CasePage(QWidget):
         page = QWidget()
         col = QVBoxLayout(page)
         col.addWidget(table, 1)
-        row = QHBoxLayout()
-        made = {}
-        for text, handler in buttons:
-            b = QPushButton(text)
-            b.clicked.connect(handler)
-            row.addWidget(b)
-            made[text] = b
-        row.addStretch(1)
+        row, made = button_row(*buttons)
         col.addLayout(row)
         self.tabs.addTab(page, title)
-        return made
+        return {b.text(): b for b in made}
 
     def _build_sessions_tab(self) -> None:
         self.sessions = _table(("次数", "时间", "地点", "调解员", "结果"))

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -25,8 +24,8 @@ from app.domain.deadlines import term_item_name
 from app.domain.enums import CaseStatus, DeclineCategory, TermKind
 from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money
 from app.ui.context import AppContext
-from app.ui.drafts import DraftKeeper
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.drafts import DraftKeeper, KeepsDraft
+from app.ui.forms import SaveControls, ValidatedForm
 
 S = CaseStatus
 
@@ -46,24 +45,14 @@ class _Dialog(QDialog):
         self.col = QVBoxLayout(self)
         self.form = ValidatedForm()
         self.col.addLayout(self.form)
-        self.buttons = dialog_buttons(self, self.ok_text, on_ok=self.submit)
-        self.ok_button = self.buttons.ok_button
-        self.status = hint("")
-        self.saving = BackgroundSave(
-            ctx,
-            self,
-            self.form,
-            buttons=[self.ok_button],
-            status=self.status,
-            title=self.failure_title,
+        self.controls = SaveControls(
+            ctx, self, self.form, self.ok_text, on_ok=self.submit, title=self.failure_title
         )
+        self.ok_button, self.status = self.controls.ok_button, self.controls.status
+        self.saving = self.controls.saving
 
     def finish_layout(self) -> None:
-        self.col.addWidget(self.form.summary)
-        row = QHBoxLayout()
-        row.addWidget(self.status, 1)
-        row.addWidget(self.buttons)
-        self.col.addLayout(row)
+        self.col.addLayout(self.controls.footer())
 
     def submit(self) -> None:  # overridden
         raise NotImplementedError
@@ -205,7 +194,7 @@ def _to_datetime(edit: QDateTimeEdit) -> datetime:
     return edit.dateTime().toPython().astimezone()
 
 
-class SessionDialog(_Dialog):
+class SessionDialog(KeepsDraft, _Dialog):
     """调解笔录: time, place, mediators, who attended, what was said, the outcome."""
 
     ok_text = "保存笔录"
@@ -275,14 +264,6 @@ class SessionDialog(_Dialog):
         key = f"case-session:{detail.id}:{existing.id if existing else 'new'}"
         self.drafts = DraftKeeper(ctx, self, key, f"第{number}次调解笔录")
         QTimer.singleShot(0, self.drafts.offer_restore)
-
-    def accept(self) -> None:
-        self.drafts.discard()
-        super().accept()
-
-    def reject(self) -> None:
-        self.drafts.save_now(wait=True)
-        super().reject()
 
     def value(self) -> sessions.SessionInput:
         return sessions.SessionInput(

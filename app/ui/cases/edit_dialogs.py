@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -32,12 +31,12 @@ from app.domain.validators import check_id_number
 from app.ui.cases.common import from_qdate, hint, to_qdate
 from app.ui.cases.intake_dialog import CaseFormParts, confirm_employment
 from app.ui.context import AppContext
-from app.ui.drafts import DraftKeeper
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.drafts import DraftKeeper, KeepsDraft
+from app.ui.forms import SaveControls, ValidatedForm
 from app.ui.widgets.fit import fit_window
 
 
-class CaseDetailsDialog(CaseFormParts, QDialog):
+class CaseDetailsDialog(KeepsDraft, CaseFormParts, QDialog):
     """修改登记信息: the claims (types and amounts), requests, facts and handling details."""
 
     def __init__(
@@ -142,14 +141,6 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
 
     def _saved(self, _result) -> None:
         self.accept()
-
-    def accept(self) -> None:
-        self.drafts.discard()
-        super().accept()
-
-    def reject(self) -> None:
-        self.drafts.save_now(wait=True)
-        super().reject()
 
     # ---------------------------------------------------------- drafts (claim rows vary)
 
@@ -256,22 +247,11 @@ class PartyDialog(QDialog):
         self.authority = QComboBox()
         self.authority.addItems(AUTHORITIES)
         self.form.add_field("代理权限：", self.authority, "authority")
-        self.buttons = dialog_buttons(self, "保存修改", on_ok=self.save)
-        self.ok_button = self.buttons.ok_button
-        self.status = hint("")
-        self.saving = BackgroundSave(
-            ctx,
-            self,
-            self.form,
-            buttons=[self.ok_button],
-            status=self.status,
-            title="未能保存当事人信息",
+        controls = SaveControls(
+            ctx, self, self.form, "保存修改", on_ok=self.save, title="未能保存当事人信息"
         )
-        col.addWidget(self.form.summary)
-        row = QHBoxLayout()
-        row.addWidget(self.status, 1)
-        row.addWidget(self.buttons)
-        col.addLayout(row)
+        self.ok_button, self.saving = controls.ok_button, controls.saving
+        col.addLayout(controls.footer())
         self.id_number.textChanged.connect(self._show_sex)
         self.party.currentIndexChanged.connect(self._show_party)
         index = self.party.findData(party_id) if party_id else 0

@@ -53,8 +53,9 @@ from app.store.models import utcnow
 from app.ui.cases.common import date_edit, from_qdate, hint, to_qdate
 from app.ui.cases.enterprise_dialog import NewEnterpriseDialog
 from app.ui.context import AppContext
-from app.ui.drafts import DraftKeeper
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons, styled_label
+from app.ui.drafts import DraftKeeper, KeepsDraft
+from app.ui.forms import SaveControls, ValidatedForm, styled_label
+from app.ui.widgets.common import button_row
 from app.ui.widgets.enterprise_picker import EnterprisePicker
 from app.ui.widgets.fit import fit_window
 from app.ui.widgets.form_table import ChoiceDelegate, FormTable, edit_item, shown_item
@@ -207,25 +208,13 @@ class CaseFormParts:
     def _save_row(self, save_text: str, title: str) -> QVBoxLayout:
         """Under the scrolling body: the summary line of the problems, the status line and the
         button row (``status``, ``save_button``); ``saving`` runs the save in the background."""
-        col = QVBoxLayout()
-        col.addWidget(self.problems.summary)
-        row = QHBoxLayout()
-        self.status = hint("")
-        row.addWidget(self.status, 1)
-        buttons = dialog_buttons(self, save_text, on_ok=self.save)
-        self.save_button = buttons.ok_button
-        self.save_button.setProperty("role", "primary")
-        row.addWidget(buttons)
-        col.addLayout(row)
-        self.saving = BackgroundSave(
-            self.ctx,
-            self,
-            self.problems,
-            buttons=[self.save_button],
-            status=self.status,
-            title=title,
+        controls = SaveControls(
+            self.ctx, self, self.problems, save_text, on_ok=self.save, title=title
         )
-        return col
+        self.status, self.save_button = controls.status, controls.ok_button
+        self.save_button.setProperty("role", "primary")
+        self.saving = controls.saving
+        return controls.footer()
 
     @property
     def problems(self) -> ValidatedForm:
@@ -271,14 +260,10 @@ class CaseFormParts:
         col.addWidget(self.claims)
         form = self._form(None)
         col.addWidget(self._table_target("claims", self.claims, CLAIM_FIELDS))
-        row = QHBoxLayout()
-        add = QPushButton("添加请求事项")
-        add.clicked.connect(self.add_claim)
-        remove = QPushButton("删除所选请求事项")
-        remove.clicked.connect(lambda: remove_selected_rows(self.claims))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
+        row, _ = button_row(
+            ("添加请求事项", self.add_claim),
+            ("删除所选请求事项", lambda: remove_selected_rows(self.claims)),
+        )
         col.addLayout(row)
         col.addLayout(form)
         self.requests = QPlainTextEdit()
@@ -372,7 +357,7 @@ class CaseFormParts:
         ]
 
 
-class IntakeDialog(CaseFormParts, QDialog):
+class IntakeDialog(KeepsDraft, CaseFormParts, QDialog):
     """Register a new case; ``registered(case_id, case_no)`` once it is saved."""
 
     registered = Signal(str, str)
@@ -471,14 +456,10 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.worker_count = hint("")
         col.addWidget(self.worker_count)
         col.addWidget(self._table_target("workers", self.workers, WORKER_FIELDS))
-        row = QHBoxLayout()
-        add = QPushButton("添加申请人")
-        add.clicked.connect(self.add_worker)
-        remove = QPushButton("删除所选申请人")
-        remove.clicked.connect(lambda: self._remove_rows(self.workers))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
+        row, _ = button_row(
+            ("添加申请人", self.add_worker),
+            ("删除所选申请人", lambda: self._remove_rows(self.workers)),
+        )
         col.addLayout(row)
 
     def _build_respondent(self) -> None:
@@ -510,14 +491,10 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.agents.setMinimumHeight(90)
         col.addWidget(self.agents)
         col.addWidget(self._table_target("agents", self.agents, AGENT_FIELDS))
-        row = QHBoxLayout()
-        add = QPushButton("添加委托代理人")
-        add.clicked.connect(self.add_agent)
-        remove = QPushButton("删除所选代理人")
-        remove.clicked.connect(lambda: self._remove_rows(self.agents))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
+        row, _ = button_row(
+            ("添加委托代理人", self.add_agent),
+            ("删除所选代理人", lambda: self._remove_rows(self.agents)),
+        )
         col.addLayout(row)
 
     # ---------------------------------------------------------- rows
@@ -726,13 +703,8 @@ class IntakeDialog(CaseFormParts, QDialog):
     def _saved(self, result) -> None:
         # the store's change notification tells the case list (no hand-written signal here)
         self.status.setText(f"已登记：{result.case_no}")
-        self.drafts.discard()
         self.registered.emit(result.case_id, result.case_no)
-        self.accept()
-
-    def reject(self) -> None:
-        self.drafts.save_now(wait=True)
-        super().reject()
+        self.accept()  # the draft goes (KeepsDraft)
 
     # ---------------------------------------------------------- drafts (rows added at run time)
 
