@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from app.cases import actions, agreements, attachments, performance, sessions, workflow
-from app.cases.actions import available_actions, days_text, deadline_notes, require
+from app.cases.actions import available_actions, deadline_notes, overdue_text, require
 from app.cases.detail import load_case
 from app.cases.errors import WorkflowRefused
 from app.domain.enums import CaseStatus
@@ -182,7 +182,5 @@ def test_an_overdue_term_reads_already_overdue_n_days(store):
     assert overdue[0].text.startswith("第1项已逾期30天未履行")
 
 
-def test_days_text():
-    assert days_text(3) == "还剩3天"
-    assert days_text(0) == "今天到期"
-    assert days_text(-30) == "已逾期30天"
+def test_overdue_text():
+    assert overdue_text(30) == "已逾期30天"

@@ -29,6 +29,7 @@ from app.domain.case_workflow import (
     SESSIONS_ALLOWED,
     allowed_targets,
 )
+from app.domain.dates import days_left_text
 from app.domain.deadlines import ClockState, default_route
 from app.domain.enums import CaseStatus
 
@@ -260,13 +261,4 @@ def deadline_notes(case: CaseDetail, today: date) -> list[DeadlineNote]:
 
 def overdue_text(days: int) -> str:
     """ "已逾期30天" (never "-30")."""
-    return f"已逾期{days}天"
-
-
-def days_text(days_left: int) -> str:
-    """A count of days to a deadline as people say it: "还剩3天", "今天到期", "已逾期30天"."""
-    if days_left > 0:
-        return f"还剩{days_left}天"
-    if days_left == 0:
-        return "今天到期"
-    return overdue_text(-days_left)
+    return days_left_text(-days)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
-    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -33,13 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.cases import actions, agreements, attachments
-from app.cases.actions import available_actions, deadline_notes
+from app.cases.actions import available_actions, deadline_notes, overdue_text
 from app.cases.detail import CaseDetail, load_case
 from app.cases.queries import case_timeline
 from app.documents.case_documents import available_kinds, load_context, render
 from app.domain.dates import iso_date, short_datetime
 from app.domain.deadlines import default_route, term_item_name
 from app.domain.enums import AgreementStatus, CaseStatus, TermKind
+from app.store.attachments import kind_label
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
 from app.ui.cases.dialogs import ExtensionDialog, PerformanceDialog, SessionDialog, TransitionDialog
@@ -152,7 +152,7 @@ class CasePage(QWidget):
 
     def _build_agreements_tab(self) -> None:
         self.agreements = _table(
-            ("版本", "状态", "签署日期", "金额合计", "履行期限", "变更原因", "内容校验码")
+            ("版本", "状态", "签署日期", "金额合计", "履行期限", "变更原因", "防篡改校验码")
         )
         self.agreement_buttons = self._tab(
             "调解协议书",
@@ -273,9 +273,9 @@ class CasePage(QWidget):
         self.refusals.setText("\n".join(refused))
         self.refusals.setVisible(bool(refused))
         self.actions_row.addStretch(1)
-        printing = QToolButton()
-        printing.setText("打印文书")
-        printing.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # a push button with a menu: its size makes room for the arrow (a tool button cut it off)
+        printing = QPushButton("打印文书")
+        printing.setToolTip("打印本案的通知书、协议书等文书（Ctrl+P）")
         menu = QMenu(printing)
         for kind, reason in available_kinds(d, today):
             action = QAction(kind.name + (f"（{reason}）" if reason else ""), menu)
@@ -445,11 +445,18 @@ class CasePage(QWidget):
                 money(a.total),
                 cn_date(a.performance_deadline),
                 a.change_reason or "",
-                (a.content_hash or "")[:16],
+                f"校验码 {a.content_hash[:16]}…" if a.content_hash else "（签署后生成）",
             ]
             for a in d.agreements
         ]
         _fill(self.agreements, rows, [a.id for a in d.agreements])
+        for r, a in enumerate(d.agreements):
+            if a.content_hash:
+                self.agreements.item(r, 6).setToolTip(
+                    "签署时按协议书内容计算的SHA-256校验码（共64位，此处显示前16位）："
+                    "内容有任何改动，校验码都会不同，用于核对打印件与签署件一致。\n"
+                    + a.content_hash
+                )
 
     def _show_terms(self, d: CaseDetail, today: date) -> None:
         current = d.current_agreement
@@ -467,7 +474,7 @@ class CasePage(QWidget):
                     money(t.paid) if payment else "",
                     money(st.outstanding) if payment else "",
                     cn_date(due),
-                    st.state.label + (f"{st.days_overdue}天" if st.overdue else ""),
+                    st.state.label + (f"（{overdue_text(st.days_overdue)}）" if st.overdue else ""),
                     default_route(t.art16, t.payer_enterprise_id in (None, d.respondent_id)).label
                     if st.overdue
                     else "",
@@ -484,7 +491,7 @@ class CasePage(QWidget):
         rows = [
             [
                 f.filename,
-                f.mime_type,
+                kind_label(f.mime_type),
                 f"{max(1, f.size // 1024)} KB",
                 owners.get(f.owner_id, "案件"),
                 f.note or "",

@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.cases import search_index
 from app.cases.queries import PAGE_SIZE, CaseFilter, CaseRow, count_cases, list_cases
-from app.domain.dates import iso_date
+from app.domain.dates import days_left_text, iso_date
 from app.ui.context import AppContext
 
 COLUMNS = (
@@ -163,9 +163,7 @@ class CaseListModel(QAbstractTableModel):
             if key == "deadline":
                 if r.deadline is None:
                     return ""
-                if r.days_left is not None and r.days_left < 0:
-                    return f"{iso_date(r.deadline)}（超{-r.days_left}天）"
-                return f"{iso_date(r.deadline)}（剩{r.days_left}天）"
+                return f"{iso_date(r.deadline)}（{days_left_text(r.days_left)}）"
             if key == "flags":
                 flags = [
                     name
