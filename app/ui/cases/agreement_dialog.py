@@ -114,7 +114,7 @@ class AgreementDialog(QDialog):
             self.terms.setColumnWidth(i, width)
         self.terms.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.terms.setMinimumHeight(200)
-        col.addWidget(self.terms)
+        col.addWidget(self.terms, 1)  # the table takes the room to spare, not the fields below
         self.term_problems = self.form.add_target(
             "terms", self.terms, focus=lambda key: focus_cell(self.terms, key, TERM_FIELDS)
         )

@@ -336,10 +336,8 @@ class CaseFormParts:
         index = combo.findData(values.dispute_type)
         combo.setCurrentIndex(max(index, 0))
         self.claims.setCellWidget(r, 0, combo)
-        self.claims.setItem(
-            r, 1, QTableWidgetItem("" if values.amount is None else str(values.amount))
-        )
-        self.claims.setItem(r, 2, QTableWidgetItem(values.description))
+        self.claims.setItem(r, 1, edit_item("" if values.amount is None else str(values.amount)))
+        self.claims.setItem(r, 2, edit_item(values.description))
         return r
 
     def _cell(self, table: QTableWidget, r: int, c: int) -> str:
@@ -446,7 +444,7 @@ class IntakeDialog(KeepsDraft, CaseFormParts, QDialog):
         self.workers = FormTable(WORKER_COLUMNS)
         self.workers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.workers.horizontalHeader().setStretchLastSection(False)
-        for i, width in enumerate((80, 150, 170, 44, 96, 110, 200, 86, 64)):
+        for i, width in enumerate((76, 128, 158, 40, 88, 104, 168, 80, 62)):
             self.workers.setColumnWidth(i, width)
         self.workers.setMinimumHeight(130)
         self.doc_types = ChoiceDelegate(DOC_CHOICES, self.workers)
@@ -587,7 +585,7 @@ class IntakeDialog(KeepsDraft, CaseFormParts, QDialog):
         side.setCurrentIndex(0 if values.side == "applicant" else 1)
         self.agents.setCellWidget(r, 0, side)
         for c, text in ((1, values.name), (2, values.organisation), (3, values.phone)):
-            self.agents.setItem(r, c, QTableWidgetItem(text))
+            self.agents.setItem(r, c, edit_item(text))
         authority = QComboBox()
         authority.addItems(AUTHORITIES)
         authority.setCurrentText(values.authority)

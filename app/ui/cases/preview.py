@@ -16,16 +16,16 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.ui.context import AppContext
+from app.ui.forms import dialog_buttons
 from app.ui.widgets.fit import fit_window
 
 PRINT_DPI = 300
@@ -115,21 +115,18 @@ class PreviewDialog(QDialog):
         col.addWidget(self.status)
         self.preview = PdfPreview(self)
         col.addWidget(self.preview, 1)
-        row = QHBoxLayout()
-        self.print_button = QPushButton("打印…")
+        # 打印 is the main button (Enter); 关闭 closes (Esc); 另存为PDF beside them
+        buttons = dialog_buttons(self, "打印(&P)…", on_ok=self.print_dialog, cancel_text="关闭")
+        self.print_button = buttons.ok_button
         self.print_button.setProperty("role", "primary")
-        self.save_button = QPushButton("另存为PDF…")
-        close = QPushButton("关闭")
+        self.save_button = buttons.addButton(
+            "另存为PDF(&A)…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save_dialog)
         for b in (self.print_button, self.save_button):
             b.setEnabled(False)
-        row.addStretch(1)
-        row.addWidget(self.print_button)
-        row.addWidget(self.save_button)
-        row.addWidget(close)
-        col.addLayout(row)
-        self.print_button.clicked.connect(self.print_dialog)
-        self.save_button.clicked.connect(self.save_dialog)
-        close.clicked.connect(self.accept)
+        col.addWidget(buttons)
         ctx.run(make, on_done=self._rendered, on_failed=self._failed)
 
     def _rendered(self, pdf: bytes) -> None:
