@@ -44,10 +44,11 @@ from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
 from app.ui.cases.dialogs import ExtensionDialog, PerformanceDialog, SessionDialog, TransitionDialog
 from app.ui.cases.edit_dialogs import CaseDetailsDialog, PartyDialog
-from app.ui.cases.preview import ImageViewer, PreviewDialog
+from app.ui.cases.preview import PreviewDialog
 from app.ui.context import AppContext
 from app.ui.forms import styled_label
 from app.ui.widgets.common import button_row
+from app.ui.widgets.image_viewer import ImageViewer
 
 GREY = QColor("#6b7785")
 RED = QColor("#b3261e")

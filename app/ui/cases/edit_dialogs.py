@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -53,14 +52,7 @@ class CaseDetailsDialog(KeepsDraft, CaseFormParts, QDialog):
                 "“修改当事人信息…”更正。收到申请日期和来源渠道不能修改。"
             )
         )
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.body = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        self.forms: list[ValidatedForm] = []
-        self.tables: dict[str, QLabel] = {}
+        self._scrolling_body(outer)
         self._build_claims("一、请求事项")
         self._build_handling("二、办理信息")
         outer.addLayout(self._save_row("保存修改", "未能保存登记信息"))

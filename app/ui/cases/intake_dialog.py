@@ -205,6 +205,18 @@ class CaseFormParts:
     and the handling details. The host is a QDialog with ``ctx``, ``today``, ``body`` (the
     column the groups go into), ``forms``, ``tables`` and a ``save`` method."""
 
+    def _scrolling_body(self, outer: QVBoxLayout) -> None:
+        """The long form scrolls inside (``body``, the column the groups go into) while the
+        buttons under it stay in view; ``forms`` and ``tables`` start empty."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.forms: list[ValidatedForm] = []
+        self.tables: dict[str, QLabel] = {}
+
     def _save_row(self, save_text: str, title: str) -> QVBoxLayout:
         """Under the scrolling body: the summary line of the problems, the status line and the
         button row (``status``, ``save_button``); ``saving`` runs the save in the background."""
@@ -367,14 +379,7 @@ class IntakeDialog(KeepsDraft, CaseFormParts, QDialog):
         self.setWindowTitle("登记调解案件")
         fit_window(self, 1000, 820)
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.body = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        self.forms: list[ValidatedForm] = []
-        self.tables: dict[str, QLabel] = {}
+        self._scrolling_body(outer)
         self._build_receipt()
         self._build_workers()
         self._build_respondent()

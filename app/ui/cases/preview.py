@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -179,28 +179,3 @@ class PreviewDialog(QDialog):
             QMessageBox.warning(self, "保存失败", f"无法写入 {path}：{exc.strerror or exc}")
             return
         self.status.setText(f"已保存：{path}")
-
-
-class ImageViewer(QDialog):
-    """An attached image, from memory."""
-
-    def __init__(self, title: str, content: bytes, parent: QWidget | None = None):
-        super().__init__(parent)
-        from PySide6.QtGui import QPixmap
-        from PySide6.QtWidgets import QScrollArea
-
-        self.setWindowTitle(title)
-        fit_window(self, 900, 1000)
-        col = QVBoxLayout(self)
-        pixmap = QPixmap()
-        pixmap.loadFromData(content)
-        label = QLabel()
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        if pixmap.isNull():
-            label.setText("无法显示该图片（格式不受支持）")
-        else:
-            label.setPixmap(pixmap.scaledToWidth(860, Qt.TransformationMode.SmoothTransformation))
-        scroll = QScrollArea()
-        scroll.setWidget(label)
-        scroll.setWidgetResizable(True)
-        col.addWidget(scroll)
