@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.cases import actions, agreements, attachments
-from app.cases.actions import available_actions, deadline_notes, overdue_text
+from app.cases.actions import TONE_COLORS, available_actions, deadline_notes, overdue_text
 from app.cases.detail import CaseDetail, load_case
 from app.cases.queries import case_timeline
 from app.documents.case_documents import available_kinds, load_context, render
@@ -51,7 +51,7 @@ from app.ui.widgets.common import button_row
 from app.ui.widgets.image_viewer import ImageViewer
 
 GREY = QColor("#6b7785")
-RED = QColor("#b3261e")
+RED = QColor(TONE_COLORS["overdue"])
 
 
 def _table(headers: tuple[str, ...]) -> QTableWidget:
