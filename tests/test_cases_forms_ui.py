@@ -114,6 +114,13 @@ def test_tab_goes_through_the_applicants_table_and_out(qtbot, intake):
     # Shift+Tab comes back into the table at its last cell
     qtbot.keyClick(focused(), Qt.Key.Key_Backtab)
     assert focused() is table and table.currentColumn() == W_REP
+    # Enter on a cell edits it, it does not register the half-typed case
+    table.setCurrentCell(0, W_NAME)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert table.state() == table.State.EditingState
+    assert not intake.saving.busy and not intake.problems.summary.isVisible()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert intake.isVisible()  # Esc in the cell ends the editing, not the dialog
     # shown-only cells look different from the cells that are typed into
     assert table.item(0, 3).background().color() == READ_ONLY_BG
     assert table.item(0, W_NAME).background().color() != READ_ONLY_BG

@@ -4,7 +4,8 @@
   date read from the ID number); after the last cell Tab leaves the table for the next field of
   the form, before the first Shift+Tab for the previous one (a plain QTableWidget keeps the focus
   forever, wrapping round).
-- Typing into the current cell starts editing it (no double click needed).
+- Typing into the current cell starts editing it (no double click needed); Enter edits it too,
+  and never presses the dialog's main button.
 - Editable cells look editable: a white field; the cells that are only shown are grey.
 - A column of choices (:class:`ChoiceDelegate`) edits with a drop-down and is drawn as one.
 """
@@ -128,6 +129,16 @@ class FormTable(QTableWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
             self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # Enter on a cell edits it; it does not press the dialog's main button (a half-typed
+            # row would be saved)
+            if (
+                self.state() != QAbstractItemView.State.EditingState
+                and self.currentIndex().isValid()
+            ):
+                self.edit(self.currentIndex())
+            event.accept()
             return
         super().keyPressEvent(event)
 
