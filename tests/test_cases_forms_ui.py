@@ -162,3 +162,31 @@ def test_an_extension_without_consent_is_refused_at_that_field(qtbot, store, ctx
     assert "双方当事人同意" in error.text()
     assert not dialog.form._errors[dialog.until].isVisible()
     assert focused() is dialog.note
+
+
+def test_agreement_editor_problems_focus_their_cell_and_cells_look_editable(qtbot, store, ctx):
+    from app.domain.enums import TermKind
+    from app.ui.cases.agreement_dialog import AgreementDialog
+    from app.ui.widgets.form_table import EDITABLE_BG
+
+    case_id = in_mediation(store)
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    editor = AgreementDialog(ctx, detail, TODAY)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    assert editor.terms.item(0, 3).background().color() == EDITABLE_BG
+    assert editor.terms.item(0, 8).background().color() == READ_ONLY_BG  # 支付令: only shown
+    editor.terms.item(0, 3).setText("1.234")
+    editor.save_button.click()
+    qtbot.waitUntil(editor.term_problems.isVisible, timeout=WAIT)
+    assert "金额" in editor.term_problems.text() and "两位小数" in editor.term_problems.text()
+    assert editor.form.summary.text().startswith("有1处需要修改")
+    assert focused() is editor.terms and editor.terms.currentColumn() == 3
+    assert editor.save_button.isEnabled() and editor.status.text() == ""
+    # another obligation has no amount: that cell turns grey, not typed into
+    kind = editor.terms.cellWidget(0, 0)
+    kind.setCurrentIndex(kind.findData(TermKind.OBLIGATION))
+    assert editor.terms.item(0, 3).background().color() == READ_ONLY_BG
+    assert not editor.terms.item(0, 3).flags() & Qt.ItemFlag.ItemIsEditable

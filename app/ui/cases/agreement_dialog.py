@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +39,7 @@ from app.ui.cases.intake_dialog import focus_cell
 from app.ui.context import AppContext
 from app.ui.forms import SaveControls, ValidatedForm, dialog_buttons
 from app.ui.widgets.fit import fit_window
+from app.ui.widgets.form_table import EDITABLE_BG, READ_ONLY_BG, edit_item, shown_item
 
 #: problem key (``terms[1].due_on``) -> the column of its cell
 TERM_FIELDS = {
@@ -201,8 +202,8 @@ class AgreementDialog(QDialog):
             item.addItem(it.name, it.code)
         item.setCurrentIndex(max(item.findData(t.item), 0))
         self.terms.setCellWidget(r, 1, item)
-        self.terms.setItem(r, 2, QTableWidgetItem(t.description))
-        amount = QTableWidgetItem("" if t.amount is None else str(t.amount))
+        self.terms.setItem(r, 2, edit_item(t.description))
+        amount = edit_item("" if t.amount is None else str(t.amount))
         amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.terms.setItem(r, 3, amount)
         due = QDateEdit()
@@ -212,7 +213,7 @@ class AgreementDialog(QDialog):
         due.setMinimumDate(to_qdate(date(2000, 1, 1)))
         due.setDate(to_qdate(t.due_on) if t.due_on else due.minimumDate())
         self.terms.setCellWidget(r, 4, due)
-        self.terms.setItem(r, 5, QTableWidgetItem(t.method))
+        self.terms.setItem(r, 5, edit_item(t.method))
         payer = QComboBox()
         for p in self.detail.respondents:
             payer.addItem(p.name, p.enterprise_id)
@@ -226,8 +227,7 @@ class AgreementDialog(QDialog):
         if t.payee_person_id:
             payee.setCurrentIndex(max(payee.findData(t.payee_person_id), 0))
         self.terms.setCellWidget(r, 7, payee)
-        mark = QTableWidgetItem("")
-        mark.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        mark = shown_item("")
         self.terms.setItem(r, 8, mark)
         for widget in (kind, item):
             widget.currentIndexChanged.connect(lambda _i, row_widget=kind: self._refresh_marks())
@@ -242,12 +242,15 @@ class AgreementDialog(QDialog):
             for c in (3, 5):
                 cell = self.terms.item(r, c)
                 if cell is not None:
+                    editable = payment or c == 5
                     flags = cell.flags()
                     cell.setFlags(
                         flags | Qt.ItemFlag.ItemIsEditable
-                        if payment or c == 5
+                        if editable
                         else flags & ~Qt.ItemFlag.ItemIsEditable
                     )
+                    # a cell that is typed into looks like a field; one that is not, grey
+                    cell.setBackground(QBrush(EDITABLE_BG if editable else READ_ONLY_BG))
             self.terms.cellWidget(r, 6).setEnabled(payment)
             self.terms.cellWidget(r, 7).setEnabled(payment)
             mark = self.terms.item(r, 8)

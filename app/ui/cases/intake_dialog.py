@@ -99,16 +99,18 @@ DOC_CHOICES = [(d.value, d.label) for d in IdDocType]
 
 
 def focus_cell(table: QTableWidget, key: str, columns: dict[str, int]) -> None:
-    """The focus on the cell a problem key names (``workers[1].id_number``: row 1, its column);
-    the table itself when the key names no cell."""
-    table.setFocus(Qt.FocusReason.OtherFocusReason)
+    """The focus on the cell a problem key names (``workers[1].id_number``: row 1, its column;
+    a cell holding a widget, such as a drop-down: that widget); the table itself when the key
+    names no cell."""
     found = re.match(r"\w+\[(\d+)\]\.(\w+)", key)
-    if not found:
+    row, column = (int(found.group(1)), columns.get(found.group(2))) if found else (None, None)
+    if row is None or column is None or row >= table.rowCount():
+        table.setFocus(Qt.FocusReason.OtherFocusReason)
         return
-    row, column = int(found.group(1)), columns.get(found.group(2))
-    if column is not None and row < table.rowCount():
-        table.setCurrentCell(row, column)
-        table.scrollTo(table.model().index(row, column))
+    table.setCurrentCell(row, column)
+    table.scrollTo(table.model().index(row, column))
+    (table.cellWidget(row, column) or table).setFocus(Qt.FocusReason.OtherFocusReason)
+    table.setCurrentCell(row, column)
 
 
 def confirm_employment(dialog, status, claim_types) -> bool:
