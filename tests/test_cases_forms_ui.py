@@ -190,3 +190,38 @@ def test_agreement_editor_problems_focus_their_cell_and_cells_look_editable(qtbo
     kind.setCurrentIndex(kind.findData(TermKind.OBLIGATION))
     assert editor.terms.item(0, 3).background().color() == READ_ONLY_BG
     assert not editor.terms.item(0, 3).flags() & Qt.ItemFlag.ItemIsEditable
+
+
+def test_a_passport_holder_is_corrected_with_the_document_kept(qtbot, store, ctx):
+    from app.ui.cases.edit_dialogs import PartyDialog
+    from tests.cases_support import register, worker
+
+    case_id = register(
+        store, workers=[worker("John Smith", id_type="passport", id_number="E12345678")]
+    ).case_id
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    (applicant,) = detail.applicants
+    assert applicant.id_type == "passport"
+    dialog = PartyDialog(ctx, detail, TODAY, party_id=applicant.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.id_type.currentData() == "passport" and dialog.id_number.text() == "E12345678"
+    assert "不含" in dialog.sex.text()  # a passport number tells nothing of sex or birth
+    dialog.phone.setText("13905910002")
+    with qtbot.waitSignal(dialog.accepted, timeout=WAIT):
+        dialog.ok_button.click()
+    with store.read() as s:
+        (applicant,) = load_case(s, case_id).applicants
+    assert applicant.phone == "13905910002" and applicant.id_type == "passport"
+    # a wrong number for the document chosen is refused under the number, the focus there
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    dialog = PartyDialog(ctx, detail, TODAY, party_id=applicant.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.id_type.setCurrentIndex(dialog.id_type.findData("hk_macao_permit"))
+    dialog.ok_button.click()
+    error = dialog.form._errors[dialog.id_number]
+    qtbot.waitUntil(error.isVisible, timeout=WAIT)
+    assert "H或M" in error.text() and focused() is dialog.id_number

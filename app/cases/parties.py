@@ -55,7 +55,17 @@ PERSON_ROLES = frozenset(
     {PartyRole.APPLICANT, PartyRole.APPLICANT_AGENT, PartyRole.RESPONDENT_AGENT}
 )
 #: person fields a correction sets (``organisation`` only for agents)
-_WORKER_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "address", "job", "hukou")
+_WORKER_FIELDS = (
+    "name",
+    "id_number",
+    "id_type",
+    "sex",
+    "birth_date",
+    "phone",
+    "address",
+    "job",
+    "hukou",
+)
 _AGENT_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "organisation")
 
 

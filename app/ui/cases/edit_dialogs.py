@@ -26,9 +26,9 @@ from app.cases.detail import CaseDetail, PartyInfo
 from app.cases.intake import AUTHORITIES, AgentInput, ClaimInput, WorkerInput, worker_label
 from app.cases.parties import correct_party
 from app.domain.enums import PartyRole
-from app.domain.validators import check_id_number
+from app.domain.identity import check_identity
 from app.ui.cases.common import from_qdate, hint, to_qdate
-from app.ui.cases.intake_dialog import CaseFormParts, confirm_employment
+from app.ui.cases.intake_dialog import DOC_CHOICES, CaseFormParts, confirm_employment
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper, KeepsDraft
 from app.ui.forms import SaveControls, ValidatedForm
@@ -226,7 +226,11 @@ class PartyDialog(QDialog):
             self.party.addItem(label, p.id)
         self.form.add_field("当事人：", self.party, "party")
         self.name = self.form.add_field("姓名：", QLineEdit(), "name")
-        self.id_number = self.form.add_field("身份证号：", QLineEdit(), "id_number")
+        self.id_type = QComboBox()
+        for value, label in DOC_CHOICES:
+            self.id_type.addItem(label, value)
+        self.form.add_field("证件类型：", self.id_type, "id_type")
+        self.id_number = self.form.add_field("证件号码：", QLineEdit(), "id_number")
         self.sex = self.form.add_field("性别、出生日期：", QLabel(), "sex")
         self.phone = self.form.add_field("联系电话：", QLineEdit(), "phone")
         self.address = self.form.add_field("住址：", QLineEdit(), "address")
@@ -245,6 +249,7 @@ class PartyDialog(QDialog):
         self.ok_button, self.saving = controls.ok_button, controls.saving
         col.addLayout(controls.footer())
         self.id_number.textChanged.connect(self._show_sex)
+        self.id_type.currentIndexChanged.connect(self._show_sex)
         self.party.currentIndexChanged.connect(self._show_party)
         index = self.party.findData(party_id) if party_id else 0
         self.party.setCurrentIndex(max(index, 0))
@@ -262,6 +267,7 @@ class PartyDialog(QDialog):
         self.form.clear_errors()
         applicant = p.role == PartyRole.APPLICANT
         self.name.setText(p.name)
+        self.id_type.setCurrentIndex(max(0, self.id_type.findData(p.id_type or "resident_id")))
         self.id_number.setText(p.id_number or "")
         self.id_number.setPlaceholderText("" if applicant else "可不填")
         self.phone.setText(p.phone or "")
@@ -272,6 +278,7 @@ class PartyDialog(QDialog):
         self.organisation.setText(p.organisation or "")
         self.authority.setCurrentText(p.authority or AUTHORITIES[0])
         for widget, shown in (
+            (self.id_type, applicant),
             (self.address, applicant),
             (self.job, applicant),
             (self.hukou, applicant),
@@ -285,19 +292,26 @@ class PartyDialog(QDialog):
     def _show_sex(self) -> None:
         number = self.id_number.text().strip()
         if not number:
-            self.sex.setText("（由身份证号读出）")
+            self.sex.setText("（由证件号码读出）")
             return
-        result = check_id_number(number, today=self.today)
-        self.sex.setText(
-            f"{result.sex}，{result.birth_date.isoformat()}"
-            if result.ok
-            else f"（{result.message}）"
-        )
+        doc = self.id_type.currentData() if self.current_is_applicant() else None
+        result = check_identity(doc, number, today=self.today)
+        if not result.ok:
+            self.sex.setText(f"（{result.message}）")
+        elif result.birth_date is None:
+            self.sex.setText("（证件号不含性别和出生日期）")
+        else:
+            self.sex.setText(f"{result.sex}，{result.birth_date.isoformat()}")
+
+    def current_is_applicant(self) -> bool:
+        p = self.current
+        return p is not None and p.role == PartyRole.APPLICANT
 
     def value(self) -> WorkerInput | AgentInput:
         if self.current.role == PartyRole.APPLICANT:
             return WorkerInput(
                 name=self.name.text(),
+                id_type=self.id_type.currentData(),
                 id_number=self.id_number.text(),
                 phone=self.phone.text(),
                 address=self.address.text(),
