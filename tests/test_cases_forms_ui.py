@@ -214,6 +214,15 @@ def test_a_passport_holder_is_corrected_with_the_document_kept(qtbot, store, ctx
     with store.read() as s:
         (applicant,) = load_case(s, case_id).applicants
     assert applicant.phone == "13905910002" and applicant.id_type == "passport"
+    from app.ui.cases.case_page import CasePage
+
+    page = CasePage(ctx, today=lambda: TODAY)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.show_case(case_id)
+    summary = page.summary.toPlainText()
+    assert "护照号码E12345678" in summary and "身份证号E12345678" not in summary
+    assert "，出生，" not in summary
     # a wrong number for the document chosen is refused under the number, the focus there
     with store.read() as s:
         detail = load_case(s, case_id)

@@ -39,6 +39,7 @@ from app.documents.case_documents import available_kinds, load_context, render
 from app.domain.dates import iso_date, short_datetime
 from app.domain.deadlines import default_route, term_item_name
 from app.domain.enums import AgreementStatus, CaseStatus, TermKind
+from app.domain.identity import IdDocType
 from app.store.attachments import kind_label
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
@@ -74,6 +75,13 @@ def _fill(table: QTableWidget, rows: list[list[str]], ids: list[str]) -> None:
             item = QTableWidgetItem(value)
             item.setData(Qt.ItemDataRole.UserRole, row_id)
             table.setItem(r, c, item)
+
+
+def _doc_name(id_type: str | None) -> str:
+    """身份证号, or the name of the other document the number is of (护照号码 …)."""
+    if not id_type or id_type == IdDocType.RESIDENT_ID.value:
+        return "身份证号"
+    return f"{IdDocType(id_type).label}号码"
 
 
 def _selected_id(table: QTableWidget) -> str | None:
@@ -331,7 +339,19 @@ class CasePage(QWidget):
                 row(
                     "申请人",
                     escape(
-                        f"{p.name}{rep}，{p.sex or ''}，{cn_date(p.birth_date)}出生，身份证号{p.id_number or ''}，电话{p.phone or ''}，住址{p.address or ''}，岗位{p.job or ''}"
+                        "，".join(
+                            x
+                            for x in (
+                                f"{p.name}{rep}",
+                                p.sex or "",
+                                f"{cn_date(p.birth_date)}出生" if p.birth_date else "",
+                                f"{_doc_name(p.id_type)}{p.id_number or ''}",
+                                f"电话{p.phone or ''}",
+                                f"住址{p.address or ''}",
+                                f"岗位{p.job or ''}",
+                            )
+                            if x
+                        )
                     ),
                 )
             )
