@@ -25,7 +25,7 @@ COLUMNS = (
     ("status", "状态"),
     ("received_on", "收到日期"),
     ("applicants", "申请人"),
-    ("applicant_id_masked", "身份证号"),
+    ("applicant_id_masked", "证件号码"),
     ("respondent", "被申请人"),
     ("dispute_types", "争议类型"),
     ("mediator", "调解员"),
