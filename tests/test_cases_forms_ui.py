@@ -234,3 +234,32 @@ def test_a_passport_holder_is_corrected_with_the_document_kept(qtbot, store, ctx
     error = dialog.form._errors[dialog.id_number]
     qtbot.waitUntil(error.isVisible, timeout=WAIT)
     assert "H或M" in error.text() and focused() is dialog.id_number
+
+
+def test_a_new_version_asks_its_reason_in_a_form(qtbot, store, ctx):
+    from app.ui.cases.agreement_dialog import AgreementDialog
+    from app.ui.cases.case_page import CasePage
+    from app.ui.cases.dialogs import NewVersionDialog
+    from tests.cases_support import SIGNED_ON, signed
+
+    case_id, _ = signed(store)
+    page = CasePage(ctx, today=lambda: SIGNED_ON)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.show_case(case_id)
+    button = page.agreement_buttons["制作新版本…"]
+    assert button.isEnabled()
+    button.click()
+    dialog = page._dialogs[-1]
+    assert isinstance(dialog, NewVersionDialog)
+    dialog.ok_button.click()  # no reason: refused by the core, under the field
+    error = dialog.form._errors[dialog.reason_edit]
+    qtbot.waitUntil(error.isVisible, timeout=WAIT)
+    assert "写明变更原因" in error.text() and focused() is dialog.reason_edit
+    dialog.reason_edit.setPlainText("  第二期付款日期延后  ")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: isinstance(page._dialogs[-1], AgreementDialog), timeout=WAIT)
+    editor = page._dialogs[-1]
+    assert editor.change_reason == "第二期付款日期延后" and "变更第1版" in editor.windowTitle()
+    editor.reject()

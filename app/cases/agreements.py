@@ -350,10 +350,8 @@ def save_draft(
                 raise Conflict("协议书草稿已被其他用户修改，请刷新后重试")
         else:
             current = detail.current_agreement
-            if current is not None and not (change_reason or "").strip():
-                raise WorkflowRefused(
-                    "已有签署生效的协议书：变更须制作新版本，并写明变更原因", "变更原因"
-                )
+            if current is not None:
+                change_reason = check_change_reason(change_reason)
             version_no = (
                 s.scalar(
                     select(func.max(MediationAgreement.version_no)).where(
@@ -470,6 +468,22 @@ def sign(
             )
     log.info("agreement %s signed (version %d)", agreement_id, info.version_no)
     return digest
+
+
+CHANGE_REASON_MAX = 500
+
+
+def check_change_reason(reason: str | None) -> str:
+    """The reason a signed agreement is changed by a new version: required, at most 500
+    characters. Returns it stripped; refused at the field ``变更原因``."""
+    text = (reason or "").strip()
+    if not text:
+        raise WorkflowRefused.at(
+            "已有签署生效的协议书：变更须制作新版本，并写明变更原因", "变更原因"
+        )
+    if len(text) > CHANGE_REASON_MAX:
+        raise WorkflowRefused.at(f"不超过{CHANGE_REASON_MAX}个字符", "变更原因")
+    return text
 
 
 def new_version(store, case_id: str, change_reason: str) -> str:

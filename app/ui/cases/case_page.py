@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -43,7 +42,13 @@ from app.domain.identity import IdDocType
 from app.store.attachments import kind_label
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
-from app.ui.cases.dialogs import ExtensionDialog, PerformanceDialog, SessionDialog, TransitionDialog
+from app.ui.cases.dialogs import (
+    ExtensionDialog,
+    NewVersionDialog,
+    PerformanceDialog,
+    SessionDialog,
+    TransitionDialog,
+)
 from app.ui.cases.edit_dialogs import CaseDetailsDialog, PartyDialog
 from app.ui.cases.preview import PreviewDialog
 from app.ui.context import AppContext
@@ -580,18 +585,24 @@ class CasePage(QWidget):
             )
         )
 
-    def new_agreement_version(self) -> None:
-        reason, ok = QInputDialog.getMultiLineText(
-            self, "制作新版本", "变更原因（签署后的协议不能修改，变更须制作新版本）："
-        )
-        if not ok:
-            return
-        if not reason.strip():
-            QMessageBox.warning(self, "制作新版本", "请写明变更原因")
-            return
-        self._after(
-            AgreementDialog(self.ctx, self.detail, self.today(), self, change_reason=reason.strip())
-        )
+    def new_agreement_version(self) -> NewVersionDialog:
+        """Ask the reason (the core checks it), then open the new version's editor with it."""
+        dialog = NewVersionDialog(self.ctx, self.detail, self)
+        self._dialogs.append(dialog)
+
+        def finished(result: int) -> None:
+            if dialog in self._dialogs:
+                self._dialogs.remove(dialog)
+            if result == QDialog.DialogCode.Accepted and dialog.reason:
+                self._after(
+                    AgreementDialog(
+                        self.ctx, self.detail, self.today(), self, change_reason=dialog.reason
+                    )
+                )
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
 
     def print_agreement(self) -> None:
         agreement_id = _selected_id(self.agreements)

@@ -426,3 +426,37 @@ class ConfirmationDialog(_Dialog):
             today=self.today,
             expected_version=self.detail.version,
         )
+
+
+class NewVersionDialog(_Dialog):
+    """制作新版本: the reason a signed agreement is changed (checked by the core); the editor of
+    the new version opens with it (``reason`` once accepted)."""
+
+    ok_text = "下一步"
+    failure_title = "未能制作新版本"
+
+    def __init__(self, ctx: AppContext, detail: CaseDetail, parent: QWidget | None = None):
+        super().__init__(ctx, f"制作新版本：{detail.case_no}", parent)
+        current = detail.current_agreement
+        self.col.insertWidget(
+            0,
+            hint(
+                "签署后的协议书不能修改；变更须制作新版本并写明变更原因，新版本签署后取代"
+                + (f"第{current.version_no}版。" if current else "原版本。")
+            ),
+        )
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setMaximumHeight(100)
+        self.reason_edit.setPlaceholderText("例如：双方协商将第二期付款日期延后至4月30日")
+        self.form.add_field("变更原因：", self.reason_edit, "变更原因")
+        self.finish_layout()
+        self.reason: str | None = None
+
+    def submit(self) -> None:
+        from app.cases.agreements import check_change_reason
+
+        self.run(check_change_reason, self.reason_edit.toPlainText())
+
+    def _saved(self, reason: str) -> None:
+        self.reason = reason
+        self.accept()
