@@ -215,7 +215,10 @@ def test_fit_case_dialogs(qtbot, store, ctx):
     from app.domain.enums import CaseStatus
     from app.ui.cases.agreement_dialog import AgreementDialog, SignDialog
     from app.ui.cases.dialogs import (
+        CommissionDialog,
+        ConfirmationDialog,
         ExtensionDialog,
+        NewVersionDialog,
         PerformanceDialog,
         SessionDialog,
         TransitionDialog,
@@ -244,6 +247,9 @@ def test_fit_case_dialogs(qtbot, store, ctx):
         AgreementDialog(ctx, detail, TODAY),
         SignDialog(TODAY),
         NewEnterpriseDialog("福州闽江餐饮管理有限公司", is_admin=True),
+        NewVersionDialog(ctx, done),
+        ConfirmationDialog(ctx, done, TODAY),
+        CommissionDialog(ctx),
     ]
     for dialog in dialogs:
         assert_fits(qtbot, open_dialog(qtbot, dialog))
