@@ -263,3 +263,24 @@ def test_a_new_version_asks_its_reason_in_a_form(qtbot, store, ctx):
     editor = page._dialogs[-1]
     assert editor.change_reason == "第二期付款日期延后" and "变更第1版" in editor.windowTitle()
     editor.reject()
+
+
+def test_an_online_application_is_declined_in_a_form(qtbot, store, ctx):
+    from app.store.models import OnlineApplication
+    from app.ui.cases.dialogs import OnlineDeclineDialog
+    from tests.test_online_tab_ui import fetched
+
+    app_id = fetched(store, 1)
+    dialog = OnlineDeclineDialog(ctx, app_id, "WS2026-AAAA-BBB1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.ok_button.click()  # no reason: the core refuses it under the field
+    error = dialog.form._errors[dialog.reason]
+    qtbot.waitUntil(error.isVisible, timeout=WAIT)
+    assert "申请人会看到" in error.text() and focused() is dialog.reason
+    assert dialog.ok_button.isEnabled() and dialog.status.text() == ""
+    dialog.reason.setPlainText("劳动关系不在本街道，请向所在街道申请")
+    with qtbot.waitSignal(dialog.accepted, timeout=WAIT):
+        dialog.ok_button.click()
+    with store.read() as s:
+        assert s.get(OnlineApplication, app_id).status == "declined"

@@ -460,3 +460,27 @@ class NewVersionDialog(_Dialog):
     def _saved(self, reason: str) -> None:
         self.reason = reason
         self.accept()
+
+
+class OnlineDeclineDialog(_Dialog):
+    """不予受理 of an application made online: the reason, which the applicant reads when
+    checking the application's state online."""
+
+    ok_text = "不予受理"
+    failure_title = "未能记录不予受理"
+
+    def __init__(self, ctx: AppContext, app_id: str, reference: str, parent: QWidget | None = None):
+        super().__init__(ctx, f"不予受理：网上申请 {reference}", parent)
+        self.app_id = app_id
+        self.col.insertWidget(
+            0, hint("写明不予受理的理由和申请人可以去哪里申请；申请人在网上查询时会看到。")
+        )
+        self.reason = QPlainTextEdit()
+        self.reason.setMaximumHeight(110)
+        self.form.add_field("理由：", self.reason, "reason")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        from app.cases.online import decline
+
+        self.run(decline, self.ctx.store, self.app_id, self.reason.toPlainText())
