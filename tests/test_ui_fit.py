@@ -219,6 +219,7 @@ def test_fit_case_dialogs(qtbot, store, ctx):
         ConfirmationDialog,
         ExtensionDialog,
         NewVersionDialog,
+        OnlineDeclineDialog,
         PerformanceDialog,
         SessionDialog,
         TransitionDialog,
@@ -250,6 +251,7 @@ def test_fit_case_dialogs(qtbot, store, ctx):
         NewVersionDialog(ctx, done),
         ConfirmationDialog(ctx, done, TODAY),
         CommissionDialog(ctx),
+        OnlineDeclineDialog(ctx, "no-such-application", "WS2026-AAAA-BBB1"),
     ]
     for dialog in dialogs:
         assert_fits(qtbot, open_dialog(qtbot, dialog))
