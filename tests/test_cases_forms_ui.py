@@ -284,3 +284,50 @@ def test_an_online_application_is_declined_in_a_form(qtbot, store, ctx):
         dialog.ok_button.click()
     with store.read() as s:
         assert s.get(OnlineApplication, app_id).status == "declined"
+
+
+def test_tab_goes_through_the_claims_drop_down_and_cells_and_out(qtbot, intake):
+    table = intake.claims
+    combo = table.cellWidget(0, 0)
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: focused() is combo, timeout=WAIT)  # the first stop: a drop-down
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # chosen from the keyboard
+    assert combo.currentIndex() == 1
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is table and table.currentColumn() == 1
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert focused() is table and table.currentColumn() == 2
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert focused() is not table and focused().text() == "添加请求事项"
+    qtbot.keyClick(focused(), Qt.Key.Key_Backtab)
+    assert focused() is table and table.currentColumn() == 2
+    qtbot.keyClick(table, Qt.Key.Key_Backtab)
+    qtbot.keyClick(table, Qt.Key.Key_Backtab)
+    assert focused() is combo
+
+
+def test_tab_goes_through_an_agreement_term_and_out(qtbot, store, ctx):
+    from app.ui.cases.agreement_dialog import AgreementDialog
+
+    case_id = in_mediation(store)
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    editor = AgreementDialog(ctx, detail, TODAY)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    table = editor.terms
+    table.setRowCount(1)  # one term (the draft suggests one per claim)
+    editor.activateWindow()
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: table._cell_of_focus() == (0, 0), timeout=WAIT)
+    seen = []
+    for _ in range(15):
+        cell = table._cell_of_focus() or (table.currentRow(), table.currentColumn())
+        seen.append(cell[1])
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+        if table._cell_of_focus() is None and focused() is not table:
+            break
+    # kind, item, description, amount, date, method, payer, payee; the 支付令 mark is only shown
+    assert seen == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert focused().text() == "添加付款事项"

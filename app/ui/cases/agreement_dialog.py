@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +38,7 @@ from app.ui.cases.intake_dialog import focus_cell
 from app.ui.context import AppContext
 from app.ui.forms import SaveControls, ValidatedForm, dialog_buttons
 from app.ui.widgets.fit import fit_window
-from app.ui.widgets.form_table import EDITABLE_BG, READ_ONLY_BG, edit_item, shown_item
+from app.ui.widgets.form_table import EDITABLE_BG, READ_ONLY_BG, FormTable, edit_item, shown_item
 
 #: problem key (``terms[1].due_on``) -> the column of its cell
 TERM_FIELDS = {
@@ -109,8 +108,8 @@ class AgreementDialog(QDialog):
         col.addWidget(
             QLabel("协议内容（每项付款写明项目、确切金额、履行日期和方式；其他义务写明内容）：")
         )
-        self.terms = QTableWidget(0, len(TERM_COLUMNS))
-        self.terms.setHorizontalHeaderLabels(TERM_COLUMNS)
+        # Tab goes through every field of every term, drop-downs and dates too, then out
+        self.terms = FormTable(TERM_COLUMNS)
         for i, width in enumerate((80, 150, 230, 100, 110, 100, 160, 100, 60)):
             self.terms.setColumnWidth(i, width)
         self.terms.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

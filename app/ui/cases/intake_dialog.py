@@ -265,8 +265,7 @@ class CaseFormParts:
 
     def _build_claims(self, title: str = "四、请求事项") -> None:
         col = self._group(title)
-        self.claims = QTableWidget(0, 3)
-        self.claims.setHorizontalHeaderLabels(("争议类型", "请求金额（元）", "说明"))
+        self.claims = FormTable(("争议类型", "请求金额（元）", "说明"))
         self.claims.setColumnWidth(0, 200)
         self.claims.setColumnWidth(1, 140)
         self.claims.horizontalHeader().setStretchLastSection(True)
@@ -489,8 +488,7 @@ class IntakeDialog(KeepsDraft, CaseFormParts, QDialog):
 
     def _build_agents(self) -> None:
         col = self._group("六、委托代理人（可不填）")
-        self.agents = QTableWidget(0, len(AGENT_COLUMNS))
-        self.agents.setHorizontalHeaderLabels(AGENT_COLUMNS)
+        self.agents = FormTable(AGENT_COLUMNS)
         for i, width in enumerate((110, 90, 200, 120, 100, 120)):
             self.agents.setColumnWidth(i, width)
         self.agents.setMinimumHeight(90)

@@ -8,13 +8,15 @@
   and never presses the dialog's main button.
 - Editable cells look editable: a white field; the cells that are only shown are grey.
 - A column of choices (:class:`ChoiceDelegate`) edits with a drop-down and is drawn as one.
+- A cell holding a widget (a drop-down, a date) is a stop like the others: Tab gives it the
+  focus, and Tab in it goes on to the next cell (the widget is not in the dialog's own chain).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +55,7 @@ def edit_item(text: str = "") -> QTableWidgetItem:
 class FormTable(QTableWidget):
     def __init__(self, headers: Sequence[str], parent: QWidget | None = None):
         super().__init__(0, len(headers), parent)
+        self._refocus = False
         self.setHorizontalHeaderLabels(list(headers))
         self.setTabKeyNavigation(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
@@ -105,14 +108,64 @@ class FormTable(QTableWidget):
                 return False
             target = stops[i]
         self.setCurrentCell(*target)
+        self._focus_current()
         return True
 
+    def _focus_current(self) -> None:
+        widget = self.cellWidget(self.currentRow(), self.currentColumn())
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.TabFocusReason)
+        elif not self.hasFocus():
+            self._quiet_focus()
+
+    def _quiet_focus(self) -> None:
+        """The focus back on the table itself without starting at its first stop again."""
+        self._refocus = True
+        try:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+        finally:
+            self._refocus = False
+
+    def _cell_of_focus(self) -> tuple[int, int] | None:
+        """The cell whose widget (or a part of it) has the focus, if any."""
+        widget = QApplication.focusWidget()
+        while widget is not None and widget.parentWidget() is not self.viewport():
+            widget = widget.parentWidget()
+        if widget is None:
+            return None
+        index = self.indexAt(widget.geometry().center())
+        return (index.row(), index.column()) if index.isValid() else None
+
+    def setCellWidget(self, row: int, column: int, widget: QWidget) -> None:
+        super().setCellWidget(row, column, widget)
+        # reached by the table's Tab (step), not by the dialog's chain in creation order; a Tab in
+        # it goes to the next cell (a date edit would otherwise keep it to step through its parts)
+        widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and isinstance(obj, QWidget)
+            and obj.parentWidget() is self.viewport()
+        ):
+            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+            return True
+        return super().eventFilter(obj, event)
+
     def focusNextPrevChild(self, forward: bool) -> bool:
+        # also reached from a cell widget: Tab in a child asks its parents, up to here
+        cell = self._cell_of_focus()
+        if cell is not None:
+            self.setCurrentCell(*cell)
         if self.step(forward):
             return True
         return self._leave(forward)
 
     def _leave(self, forward: bool) -> bool:
+        if not self.hasFocus():
+            self._quiet_focus()  # the chain goes on from the table, not from a cell widget
         return QWidget.focusNextPrevChild(self, forward)
 
     def closeEditor(self, editor, hint) -> None:
@@ -144,6 +197,8 @@ class FormTable(QTableWidget):
 
     def focusInEvent(self, event) -> None:
         super().focusInEvent(event)
+        if self._refocus:
+            return
         # coming in by Tab: start at the first stop; by Shift+Tab: at the last
         reason = event.reason()
         stops = self.stops()
@@ -151,6 +206,7 @@ class FormTable(QTableWidget):
             self.setCurrentCell(
                 *(stops[0] if reason == Qt.FocusReason.TabFocusReason else stops[-1])
             )
+            self._focus_current()
 
 
 class ChoiceDelegate(QStyledItemDelegate):
