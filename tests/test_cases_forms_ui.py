@@ -45,6 +45,19 @@ def focused():
     return QApplication.focusWidget()
 
 
+def open_editor(qtbot, store, ctx):
+    """The agreement editor of a case in mediation, shown."""
+    from app.ui.cases.agreement_dialog import AgreementDialog
+
+    with store.read() as s:
+        detail = load_case(s, in_mediation(store))
+    editor = AgreementDialog(ctx, detail, TODAY)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    return editor
+
+
 def test_intake_problems_summary_focus_and_no_busy_text_left(qtbot, store, intake):
     intake.workers.item(0, W_NAME).setText("张伟")
     intake.workers.item(0, W_NUMBER).setText("350102198805171234")  # a wrong check digit
@@ -166,16 +179,9 @@ def test_an_extension_without_consent_is_refused_at_that_field(qtbot, store, ctx
 
 def test_agreement_editor_problems_focus_their_cell_and_cells_look_editable(qtbot, store, ctx):
     from app.domain.enums import TermKind
-    from app.ui.cases.agreement_dialog import AgreementDialog
     from app.ui.widgets.form_table import EDITABLE_BG
 
-    case_id = in_mediation(store)
-    with store.read() as s:
-        detail = load_case(s, case_id)
-    editor = AgreementDialog(ctx, detail, TODAY)
-    qtbot.addWidget(editor)
-    editor.show()
-    qtbot.waitExposed(editor)
+    editor = open_editor(qtbot, store, ctx)
     assert editor.terms.item(0, 3).background().color() == EDITABLE_BG
     assert editor.terms.item(0, 8).background().color() == READ_ONLY_BG  # 支付令: only shown
     editor.terms.item(0, 3).setText("1.234")
@@ -307,15 +313,7 @@ def test_tab_goes_through_the_claims_drop_down_and_cells_and_out(qtbot, intake):
 
 
 def test_tab_goes_through_an_agreement_term_and_out(qtbot, store, ctx):
-    from app.ui.cases.agreement_dialog import AgreementDialog
-
-    case_id = in_mediation(store)
-    with store.read() as s:
-        detail = load_case(s, case_id)
-    editor = AgreementDialog(ctx, detail, TODAY)
-    qtbot.addWidget(editor)
-    editor.show()
-    qtbot.waitExposed(editor)
+    editor = open_editor(qtbot, store, ctx)
     table = editor.terms
     table.setRowCount(1)  # one term (the draft suggests one per claim)
     editor.activateWindow()
