@@ -329,3 +329,33 @@ def test_tab_goes_through_an_agreement_term_and_out(qtbot, store, ctx):
     # kind, item, description, amount, date, method, payer, payee; the 支付令 mark is only shown
     assert seen == [0, 1, 2, 3, 4, 5, 6, 7]
     assert focused().text() == "添加付款事项"
+
+
+def test_a_conflict_is_said_and_no_busy_text_stays(qtbot, store, ctx, monkeypatch):
+    """Someone else changed the case meanwhile: the real core refuses (Conflict); the message
+    says so, the busy text goes and the button can be pressed again."""
+    from app.cases import workflow
+    from app.ui import context as context_module
+    from app.ui.cases.edit_dialogs import CaseDetailsDialog
+
+    case_id = in_mediation(store)
+    with store.read() as s:
+        detail = load_case(s, case_id)
+    dialog = CaseDetailsDialog(ctx, detail, TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    workflow.extend_mediation(store, case_id, date(2026, 3, 31), "双方同意延期", today=TODAY)
+    said = []
+    monkeypatch.setattr(
+        context_module.QMessageBox,
+        "warning",
+        lambda _parent, title, text: said.append((title, text)),
+    )
+    dialog.facts.setPlainText("更正后的事实与理由。")
+    dialog.employment_status.setCurrentIndex(dialog.employment_status.findData("unknown"))
+    dialog.save_button.click()
+    assert dialog.status.text() == "正在保存…" and not dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(said), timeout=WAIT)
+    assert said == [("未能保存登记信息", "案件已被其他用户修改，请刷新后重试")]
+    assert dialog.status.text() == "" and dialog.save_button.isEnabled()
+    assert dialog.isVisible()
