@@ -3,7 +3,7 @@ station PC (used with ../shared/tools/screenshot; issue 14).
 
     SCREEN=1366x768 ../shared/tools/screenshot docs/fit-cases.png 8 -- \\
         .venv/bin/python docs/screenshot_fit.py section cases
-    ... docs/screenshot_fit.py intake | agreement | preview | visit
+    ... docs/screenshot_fit.py intake | agreement | preview | visit | case
 
 Xvfb has no window manager, so "maximised" is done here by giving the window the screen; a
 dialog is placed where Windows would put it, below a 32 px title bar. Creates the demo station
@@ -65,6 +65,10 @@ def later() -> None:
     if what == "intake":
         window.show_section("cases")
         place(window.section("cases").new_case())
+        return
+    if what == "case":  # the page of a case in mediation: its actions, why one is refused
+        window.show_section("cases")
+        window.section("cases").open_case(first_case("in_mediation"))
         return
     if what in ("agreement", "preview"):
         window.show_section("cases")

@@ -100,9 +100,9 @@ def test_intake_session_agreement_print_flow(qtbot, store, section, tmp_path, mo
     intake = section.new_case()
     qtbot.waitExposed(intake)
     intake.workers.item(0, 0).setText("张伟")
-    intake.workers.item(0, 1).setText(id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1"))
-    intake.workers.item(0, 4).setText("13905910001")
-    intake.workers.item(0, 5).setText("福州市鼓楼区五一北路1号")
+    intake.workers.item(0, 2).setText(id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1"))
+    intake.workers.item(0, 5).setText("13905910001")
+    intake.workers.item(0, 6).setText("福州市鼓楼区五一北路1号")
     picker = intake.respondent.picker
     picker.edit.setText("闽江")  # QTest types ASCII only: set the text and say it was typed
     picker.edit.textEdited.emit("闽江")
@@ -128,10 +128,10 @@ def test_intake_session_agreement_print_flow(qtbot, store, section, tmp_path, mo
                 __import__("app.store.models", fromlist=["DisputeCase"]).DisputeCase
             )
         ).all()
-    intake.workers.item(0, 1).setText(id_number())
+    intake.workers.item(0, 2).setText(id_number())
     assert (
-        intake.workers.item(0, 2).text() == "男"
-        and intake.workers.item(0, 3).text() == "1988-05-17"
+        intake.workers.item(0, 3).text() == "男"
+        and intake.workers.item(0, 4).text() == "1988-05-17"
     )
     with qtbot.waitSignal(intake.registered, timeout=WAIT) as registered:
         intake.save_button.click()

@@ -87,7 +87,7 @@ def test_accept_into_a_prefilled_registration_and_decline(qtbot, store, section)
     qtbot.waitExposed(intake)
     assert intake.received_on.date().toPython() == RECEIVED
     assert intake.workers.item(0, 0).text() == "张伟"
-    assert intake.workers.item(0, 1).text() == id_number()
+    assert intake.workers.item(0, 2).text() == id_number()
     assert intake.channel.currentData() == "online"
     assert intake.channel_ref.text() == "WS2026-AAAA-BBB1"
     assert intake.respondent.value().new.name == "福州闽江餐饮管理有限公司"

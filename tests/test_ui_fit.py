@@ -215,7 +215,11 @@ def test_fit_case_dialogs(qtbot, store, ctx):
     from app.domain.enums import CaseStatus
     from app.ui.cases.agreement_dialog import AgreementDialog, SignDialog
     from app.ui.cases.dialogs import (
+        CommissionDialog,
+        ConfirmationDialog,
         ExtensionDialog,
+        NewVersionDialog,
+        OnlineDeclineDialog,
         PerformanceDialog,
         SessionDialog,
         TransitionDialog,
@@ -272,6 +276,10 @@ def test_fit_case_dialogs(qtbot, store, ctx):
         ScheduleDialog(many, 1, "36000", []),
         SignDialog(many, TODAY),
         NewEnterpriseDialog("福州闽江餐饮管理有限公司", is_admin=True),
+        NewVersionDialog(ctx, done),
+        ConfirmationDialog(ctx, done, TODAY),
+        CommissionDialog(ctx),
+        OnlineDeclineDialog(ctx, "no-such-application", "WS2026-AAAA-BBB1"),
     ]
     for dialog in dialogs:
         assert_fits(qtbot, open_dialog(qtbot, dialog))

@@ -45,3 +45,37 @@ def test_pages_count_and_stale_pages(qtbot, store):
     qtbot.wait(200)
     assert model.rows == [7, 8] and counted[-1] == 2
     ctx.pool.waitForDone(5000)
+
+
+def test_pages_by_key_and_counts_after_the_first_page(qtbot, store):
+    """The case list's way: each page ``after`` the last row's key; the count read later, so the
+    first page is on screen before a count that may read every row."""
+    ctx = AppContext(store)
+    data = list(range(1, 451))
+    count_gate = threading.Event()
+    asked: list[object] = []
+
+    def fetch_after(cursor, limit):
+        asked.append(cursor)
+        start = 0 if cursor is None else data.index(cursor) + 1
+        rows = data[start : start + limit]
+        return rows, (rows[-1] if start + limit < len(data) else None)
+
+    def count():
+        count_gate.wait(5)
+        return len(data)
+
+    model = PagedModel(ctx, [Column("数", lambda r: r)], fetch_after=fetch_after, count=count,
+                       count_later=True)  # fmt: skip
+    counted = []
+    model.counted.connect(counted.append)
+    model.reload()
+    qtbot.waitUntil(lambda: model.rowCount() == 200 and not model.loading, timeout=5000)
+    assert counted == [] and model.canFetchMore()  # the page is shown; the count still running
+    count_gate.set()
+    qtbot.waitUntil(lambda: counted == [450], timeout=5000)
+    while model.canFetchMore():
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+    assert model.rows == data and asked == [None, 200, 400]
+    ctx.pool.waitForDone(5000)

@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases.actions import EDIT_AGREEMENT, NEW_AGREEMENT_VERSION, SIGN_AGREEMENT, require
 from app.cases.detail import AgreementInfo, CaseDetail, load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import MAX_AMOUNT, parse_amount
@@ -35,7 +36,7 @@ from app.cases.schedule import (
 )
 from app.cases.signing import SignatureInput, check_signatures, default_signatures
 from app.cases.workflow import _case_for_update, apply_transition
-from app.domain.case_workflow import AGREEMENT_ALLOWED, TransitionInput
+from app.domain.case_workflow import TransitionInput
 from app.domain.deadlines import (
     art16_applies,
     check_term_dates,
@@ -378,12 +379,12 @@ def save_draft(
     """Create the case's draft (a first version, or a new version of a signed one) or replace the
     content of an existing draft. Returns the draft's id."""
     with store.unit_of_work() as s:
-        case = _case_for_update(s, case_id, None)
-        if case.status not in AGREEMENT_ALLOWED:
-            raise WorkflowRefused(
-                f"案件当前为“{case.status.label}”，不能制作调解协议书：请先开始调解"
-            )
+        _case_for_update(s, case_id, None)
         detail = load_case(s, case_id)
+        # no draft yet beside a signed version: this opens a new version (editing the signed
+        # one itself is refused below, SignedAgreementFixed)
+        opens_version = detail.draft_agreement is None and detail.current_agreement is not None
+        require(s, case_id, NEW_AGREEMENT_VERSION if opens_version else EDIT_AGREEMENT)
         problems = Problems()
         _check_common(data, problems)
         terms = _clean_terms(
@@ -406,10 +407,8 @@ def save_draft(
                 raise Conflict("协议书草稿已被其他用户修改，请刷新后重试")
         else:
             current = detail.current_agreement
-            if current is not None and not (change_reason or "").strip():
-                raise WorkflowRefused(
-                    "已有签署生效的协议书：变更须制作新版本，并写明变更原因", "变更原因"
-                )
+            if current is not None:
+                change_reason = check_change_reason(change_reason)
             version_no = (
                 s.scalar(
                     select(func.max(MediationAgreement.version_no)).where(
@@ -522,9 +521,7 @@ def sign(
         if expected_version is not None and agreement.version != expected_version:
             raise Conflict("协议书草稿已被其他用户修改，请刷新后重试")
         case = _case_for_update(s, agreement.case_id, None)
-        if case.status not in AGREEMENT_ALLOWED:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能签署调解协议书")
-        detail = load_case(s, case.id)
+        detail = require(s, case.id, SIGN_AGREEMENT, today)
         info = next(a for a in detail.agreements if a.id == agreement_id)
         records = validate_for_signing(detail, info, signed_on, today, signatures)
         content = agreement_content(detail, info, organisation, signed_on=signed_on)
@@ -552,15 +549,27 @@ def sign(
     return digest
 
 
+CHANGE_REASON_MAX = 500
+
+
+def check_change_reason(reason: str | None) -> str:
+    """The reason a signed agreement is changed by a new version: required, at most 500
+    characters. Returns it stripped; refused at the field ``变更原因``."""
+    text = (reason or "").strip()
+    if not text:
+        raise WorkflowRefused.at(
+            "已有签署生效的协议书：变更须制作新版本，并写明变更原因", "变更原因"
+        )
+    if len(text) > CHANGE_REASON_MAX:
+        raise WorkflowRefused.at(f"不超过{CHANGE_REASON_MAX}个字符", "变更原因")
+    return text
+
+
 def new_version(store, case_id: str, change_reason: str) -> str:
     """Start a new version of the signed agreement: a draft copying it, with the reason."""
     with store.read() as s:
-        detail = load_case(s, case_id)
+        detail = require(s, case_id, NEW_AGREEMENT_VERSION)
     current = detail.current_agreement
-    if current is None:
-        raise WorkflowRefused("本案尚无签署生效的协议书，请直接编辑草稿")
-    if detail.draft_agreement is not None:
-        raise WorkflowRefused(f"已有第{detail.draft_agreement.version_no}版草稿，请继续编辑该草稿")
     return save_draft(store, case_id, input_from(current), change_reason=change_reason)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.cases.errors import WorkflowRefused
+from app.cases.actions import ATTACH, ATTACH_SCAN, require
 from app.store.attachments import NewAttachment, add_attachment, attachment_content
 from app.store.errors import NotFound, ValidationError
 from app.store.models import DisputeCase, MediationAgreement
@@ -34,8 +34,10 @@ def attach(
         owner = s.get(model, owner_id)
         if owner is None or owner.deleted:
             raise NotFound("要附加文件的记录不存在或已被删除")
-        if owner_entity == "dispute_case" and owner.status.value == "archived":
-            raise WorkflowRefused("案件已归档，不能再附加文件")
+        if owner_entity == "dispute_case":
+            require(s, owner_id, ATTACH)
+        else:
+            require(s, owner.case_id, ATTACH_SCAN)
         record = add_attachment(
             s,
             owner_entity,

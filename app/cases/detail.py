@@ -56,6 +56,8 @@ class PartyInfo:
     sex: str | None = None
     birth_date: date | None = None
     id_number: str | None = None
+    #: the document of ``id_number`` (app.domain.identity.IdDocType value); None: resident ID card
+    id_type: str | None = None
     phone: str | None = None
     address: str | None = None
     job: str | None = None
@@ -461,6 +463,7 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
             info.sex = person.sex.label if person.sex else None
             info.birth_date = person.birth_date
             info.id_number = person.id_number
+            info.id_type = person.id_type
             info.phone = person.phone
             info.address = person.address
             info.job = person.job

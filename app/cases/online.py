@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.cases.attachments import attach
 from app.cases.enterprises import EnterpriseInput
-from app.cases.errors import ValidationError
+from app.cases.errors import FieldProblem, FormInvalid, ValidationError
 from app.cases.intake import ClaimInput, EnterpriseChoice, IntakeForm, WorkerInput
 from app.store.models import Enterprise, OnlineApplication, OnlineApplicationFile, utcnow
 
@@ -200,9 +200,9 @@ def mark_accepted(store, app_id: str, case_id: str, case_no: str) -> int:
 def decline(store, app_id: str, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写不予受理的理由（申请人会看到）")
+        raise FormInvalid([FieldProblem("reason", "不予受理的理由", "请填写（申请人会看到）")])
     if len(reason) > 500:
-        raise ValidationError("理由不超过500个字")
+        raise FormInvalid([FieldProblem("reason", "不予受理的理由", "不超过500个字")])
     with store.unit_of_work() as s:
         row = s.get(OnlineApplication, app_id)
         if row is None or row.status != "new":

@@ -26,6 +26,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cases.actions import EDIT_PARTY, require
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import (
     COLLECTIVE_MIN_WORKERS,
@@ -36,7 +37,6 @@ from app.cases.intake import (
     worker_label,
 )
 from app.cases.workflow import _case_for_update
-from app.domain.case_workflow import EDITABLE
 from app.domain.enums import AgreementStatus, PartyRole
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
@@ -55,7 +55,17 @@ PERSON_ROLES = frozenset(
     {PartyRole.APPLICANT, PartyRole.APPLICANT_AGENT, PartyRole.RESPONDENT_AGENT}
 )
 #: person fields a correction sets (``organisation`` only for agents)
-_WORKER_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "address", "job", "hukou")
+_WORKER_FIELDS = (
+    "name",
+    "id_number",
+    "id_type",
+    "sex",
+    "birth_date",
+    "phone",
+    "address",
+    "job",
+    "hukou",
+)
 _AGENT_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "organisation")
 
 
@@ -202,8 +212,7 @@ def correct_party(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        if case.status not in EDITABLE:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，当事人信息不能再修改")
+        require(s, case.id, EDIT_PARTY, today)
         party = s.get(CaseParty, party_id)
         if party is None or party.deleted or party.case_id != case_id:
             raise NotFound("该当事人不属于本案件或已被删除")

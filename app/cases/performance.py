@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from app.cases.detail import load_case
+from app.cases.actions import RECORD_PERFORMANCE, require
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import parse_amount
 from app.cases.workflow import _case_for_update
-from app.domain.case_workflow import PERFORMANCE_ALLOWED
 from app.domain.enums import AgreementStatus, TermKind
 from app.store.changes import soft_delete
 from app.store.errors import NotFound
@@ -39,9 +38,7 @@ def record_performance(
         if agreement is None or agreement.status != AgreementStatus.SIGNED:
             raise WorkflowRefused("只能对签署生效（未被新版本取代）的协议书登记履行情况")
         case = _case_for_update(s, agreement.case_id, None)
-        if case.status not in PERFORMANCE_ALLOWED:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能登记履行情况")
-        detail = load_case(s, case.id)
+        detail = require(s, case.id, RECORD_PERFORMANCE, today)
         info = next(t for t in detail.current_agreement.terms if t.id == term_id)  # type: ignore[union-attr]
         problems = Problems()
         if data.performed_on is None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from app.cases import actions
+from app.cases.actions import require
 from app.cases.detail import next_session_no
-from app.cases.errors import Problems, WorkflowRefused
+from app.cases.errors import Problems
 from app.cases.workflow import _case_for_update, apply_transition
-from app.domain.case_workflow import SESSIONS_ALLOWED, TransitionInput
+from app.domain.case_workflow import TransitionInput
 from app.domain.enums import CaseStatus
 from app.store.errors import Conflict, NotFound
 from app.store.models import MediationSession, utcnow
@@ -83,8 +85,7 @@ def add_session(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, None)
-        if case.status not in SESSIONS_ALLOWED:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能记录调解笔录")
+        require(s, case_id, actions.ADD_SESSION, today)
         values = _validate(data, case.received_on, now)
         if case.status == CaseStatus.ACCEPTED:
             held_on = values["held_at"].astimezone().date()
@@ -112,8 +113,7 @@ def update_session(
         if expected_version is not None and record.version != expected_version:
             raise Conflict("调解笔录已被其他用户修改，请刷新后重试")
         case = _case_for_update(s, record.case_id, None)
-        if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
-            raise WorkflowRefused(f"案件已{case.status.label}，调解笔录不能再修改")
+        require(s, case.id, actions.EDIT_SESSION)
         values = _validate(data, case.received_on, now)
         for key, value in values.items():
             if getattr(record, key) != value:

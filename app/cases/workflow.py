@@ -9,13 +9,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cases import actions
+from app.cases.actions import require
 from app.cases.detail import load_case
 from app.cases.errors import Problems, WorkflowRefused
 from app.cases.intake import ClaimInput, _check_claims, check_employment
 from app.cases.risk import refresh_respondent_risk
 from app.domain.case_workflow import (
-    ACTIVE,
-    EDITABLE,
     TransitionInput,
     TransitionRefused,
     check_transition,
@@ -51,7 +51,7 @@ def apply_transition(
     try:
         check_transition(detail.rule_facts(today), target, given, today)
     except TransitionRefused as exc:
-        raise WorkflowRefused(exc.reason, exc.field) from exc
+        raise WorkflowRefused.at(exc.reason, exc.field) from exc
     reason = (given.reason or "").strip() or None
     case.status = target
     case.status_changed_at = utcnow()
@@ -135,13 +135,13 @@ def extend_mediation(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        if case.status not in ACTIVE:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，不能延长调解期限")
-        detail = load_case(s, case_id)
+        detail = require(s, case_id, actions.EXTEND, today)
         try:
             until, note = check_extension(detail.clock, until, consent_note, today)
         except DeadlineError as exc:
-            raise WorkflowRefused(str(exc), "延长至") from exc
+            # only an empty note is the consent's fault; every other refusal is the date's
+            field = "延长至" if (consent_note or "").strip() else "双方同意情况"
+            raise WorkflowRefused.at(str(exc), field) from exc
         case.extended_until = until
         stamp = f"{today.isoformat()} 延长至{until.isoformat()}：{note}"
         case.extension_note = f"{case.extension_note}\n{stamp}" if case.extension_note else stamp
@@ -167,8 +167,7 @@ def update_details(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        if case.status not in EDITABLE:
-            raise WorkflowRefused(f"案件当前为“{case.status.label}”，登记信息不能再修改")
+        require(s, case_id, actions.EDIT_DETAILS, today)
         problems = Problems()
         if not (facts or "").strip():
             problems.add("facts", "事实与理由", "不能为空")
@@ -234,10 +233,8 @@ def record_confirmation(
     today = today or date.today()
     with store.unit_of_work() as s:
         case = _case_for_update(s, case_id, expected_version)
-        detail = load_case(s, case_id)
+        detail = require(s, case_id, actions.CONFIRMATION, today)
         current = detail.current_agreement
-        if current is None or current.signed_on is None:
-            raise WorkflowRefused("本案没有已签署生效的调解协议书，不能登记仲裁审查确认或司法确认")
         problems = Problems()
         for key, label, day in (
             ("review_applied_on", "申请仲裁审查日期", review_applied_on),

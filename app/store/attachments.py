@@ -55,6 +55,28 @@ def sniff_mime(content: bytes) -> str | None:
     return None
 
 
+#: what a file list says of a stored file's type (never the raw MIME type)
+KIND_LABELS = {
+    "application/pdf": "PDF文档",
+    "image/jpeg": "JPEG图片",
+    "image/png": "PNG图片",
+    "image/gif": "GIF图片",
+    "image/tiff": "TIFF图片",
+    "image/bmp": "BMP图片",
+    "image/webp": "WebP图片",
+    "image/heic": "HEIC图片（手机照片）",
+}
+
+
+def kind_label(mime_type: str | None) -> str:
+    """The Chinese name of a file's type: "PDF文档", "JPEG图片" … ("其他文件" otherwise)."""
+    if mime_type in KIND_LABELS:
+        return KIND_LABELS[mime_type]
+    if (mime_type or "").startswith("image/"):
+        return "图片"
+    return "其他文件"
+
+
 def _mime_type(filename: str, content: bytes = b"") -> str:
     return sniff_mime(content) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
 

@@ -233,3 +233,18 @@ class DraftKeeper(QObject):
             drafts.discard_draft(self.ctx.store, self.key)
         except Exception as exc:
             log.warning("draft discard failed: %s", describe_exception(exc))
+
+
+class KeepsDraft:
+    """Mixin for a dialog whose typing is kept in ``self.drafts`` (a :class:`DraftKeeper`): once
+    saved (accepted) the draft goes; closed without saving, it is kept to be offered next time."""
+
+    drafts: DraftKeeper
+
+    def accept(self) -> None:
+        self.drafts.discard()
+        super().accept()  # type: ignore[misc]
+
+    def reject(self) -> None:
+        self.drafts.save_now(wait=True)
+        super().reject()  # type: ignore[misc]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -60,6 +61,10 @@ class ValidatedForm(QFormLayout):
         self._errors: dict[QWidget, QLabel] = {}
         self._by_name: dict[str, QWidget] = {}
         self._aliases: dict[str, str] = {}
+        self._focus: dict[QWidget, Callable[[str], None]] = {}
+        #: the focus goes to the problem the core named first; True: to the topmost in the form
+        #: (a long form whose core checks its parts in another order than they are shown)
+        self.focus_topmost = False
         self.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         #: the line above the button row: how many fields need changing, and the problems that
         #: belong to no field of this form; the dialog places it (``summary`` is hidden if empty)
@@ -84,14 +89,32 @@ class ValidatedForm(QFormLayout):
         self._by_name[name or label.rstrip("：:")] = widget
         return widget
 
-    def add_target(self, name: str, widget: QWidget, error: QLabel | None = None) -> QLabel:
+    def add_target(
+        self,
+        name: str,
+        widget: QWidget,
+        error: QLabel | None = None,
+        *,
+        focus: Callable[[str], None] | None = None,
+    ) -> QLabel:
         """A problem target placed elsewhere than in this layout (a table, a group box): its
-        messages go to ``error`` (a new label, returned for the caller to place, by default)."""
+        messages go to ``error`` (a new label, returned for the caller to place, by default).
+        ``focus(key)``, if given, moves the focus to the part of ``widget`` the first problem's
+        key names (a table's cell) instead of to the widget as a whole."""
         if error is None:
             error = error_label()
         self._errors[widget] = error
         self._by_name[name] = widget
+        if focus is not None:
+            self._focus[widget] = focus
         return error
+
+    def join(self, host: ValidatedForm) -> None:
+        """Route this form's problems through ``host``: one form split over several groups of a
+        long dialog shows its problems, one summary line and the focus from ``host``."""
+        self._errors, self._by_name = host._errors, host._by_name
+        self._aliases, self._focus = host._aliases, host._focus
+        self.summary = host.summary
 
     def alias(self, key_prefix: str, name: str) -> None:
         """Problems whose key starts with ``key_prefix`` (``stop:2``) belong to field ``name``."""
@@ -121,11 +144,13 @@ class ValidatedForm(QFormLayout):
         # several targets may share one message line (the fields of one table row)
         grouped: dict[QLabel, tuple[QWidget, list[str]]] = {}
         elsewhere: list[str] = []
+        first_keys: dict[QWidget, str] = {}
         for p in problems:
             widget, exact = self._target(p.key)
             if widget is None:
                 elsewhere.append(str(p))
                 continue
+            first_keys.setdefault(widget, p.key)
             text = p.message if exact else str(p)
             _first, messages = grouped.setdefault(self._errors[widget], (widget, []))
             if text not in messages:
@@ -139,9 +164,16 @@ class ValidatedForm(QFormLayout):
         self.summary.setText("\n".join(lines))
         self.summary.setVisible(bool(lines))
         if grouped:
-            first = next(iter(grouped.values()))[0]
+            first = next(iter(first_keys))
+            if self.focus_topmost:
+                # the first as the form reads, top to bottom (fields are added in that order)
+                order = {w: i for i, w in enumerate(self._by_name.values())}
+                first = min(first_keys, key=lambda w: order.get(w, len(order)))
             _reveal(first)
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            if first in self._focus:
+                self._focus[first](first_keys[first])
+            else:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
         return count
 
     def set_error(self, widget_or_name: QWidget | str, message: str) -> None:
@@ -323,6 +355,46 @@ class BackgroundSave(QObject):
         on_failed, self._on_failed = self._on_failed, None
         if on_failed is not None:
             on_failed(exc)
+
+
+class SaveControls:
+    """What every form dialog has under its fields: the button row (:func:`dialog_buttons`), the
+    busy line and the background save of ``form`` (:class:`BackgroundSave`).
+
+        controls = SaveControls(ctx, self, self.form, "登记", on_ok=self.save, title="未能登记")
+        layout.addLayout(controls.footer())       # summary line, busy line, buttons
+        controls.saving.run(register_case, ..., on_done=self._saved)
+    """
+
+    def __init__(
+        self,
+        ctx,
+        dialog: QDialog,
+        form: ValidatedForm | None,
+        ok_text: str = "保存",
+        *,
+        on_ok: Callable[[], None],
+        title: str = "未能保存",
+        cancel_text: str | None = "取消",
+    ):
+        self.form = form
+        self.buttons = dialog_buttons(dialog, ok_text, on_ok=on_ok, cancel_text=cancel_text)
+        self.ok_button = self.buttons.ok_button
+        self.status = styled_label("", "hint")
+        self.saving = BackgroundSave(
+            ctx, dialog, form, buttons=[self.ok_button], status=self.status, title=title
+        )
+
+    def footer(self) -> QVBoxLayout:
+        """The summary line of the form's problems over one row: the busy line, the buttons."""
+        col = QVBoxLayout()
+        if self.form is not None:
+            col.addWidget(self.form.summary)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.buttons)
+        col.addLayout(row)
+        return col
 
 
 def show_failure(

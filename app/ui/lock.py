@@ -11,16 +11,15 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QHBoxLayout,
+    QDialogButtonBox,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.store.errors import UnlockThrottled
 from app.store.store import Store
-from app.ui.forms import PasswordEdit, styled_label
+from app.ui.forms import PasswordEdit, dialog_buttons, styled_label
 from app.ui.login import ThrottleMixin
 from app.ui.widgets.common import confirm
 from app.ui.workers import Task, run_task
@@ -127,17 +126,14 @@ class UnlockDialog(ThrottleMixin, QDialog):
         layout.addWidget(self.password)
         self.message = styled_label("", "error")
         layout.addWidget(self.message)
-        row = QHBoxLayout()
-        self.switch_button = QPushButton("切换用户…")
-        self.switch_button.clicked.connect(self._switch)
-        row.addWidget(self.switch_button)
-        row.addStretch(1)
-        self.unlock_button = QPushButton("解锁")
+        # no 取消: Esc does not unlock (reject() below does nothing)
+        row = dialog_buttons(self, "解锁(&U)", on_ok=self._unlock, cancel_text=None)
+        self.unlock_button = row.ok_button
         self.unlock_button.setProperty("role", "primary")
-        self.unlock_button.setDefault(True)
-        self.unlock_button.clicked.connect(self._unlock)
-        row.addWidget(self.unlock_button)
-        layout.addLayout(row)
+        self.switch_button = row.addButton("切换用户(&W)…", QDialogButtonBox.ButtonRole.ResetRole)
+        self.switch_button.setAutoDefault(False)
+        self.switch_button.clicked.connect(self._switch)
+        layout.addWidget(row)
         self.password.returnPressed.connect(self._unlock)
         self.task: Task | None = None
         self.setMinimumWidth(380)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -22,7 +21,7 @@ from app.store.errors import UnlockThrottled
 from app.store.folder import KEYS_FILE
 from app.store.keyslots import KeySlotFile
 from app.ui.context import user_message
-from app.ui.forms import PasswordEdit, ValidatedForm, styled_label
+from app.ui.forms import PasswordEdit, ValidatedForm, dialog_buttons, styled_label
 from app.ui.workers import Task, run_task
 
 
@@ -104,18 +103,14 @@ class LoginDialog(ThrottleMixin, QDialog):
         layout.addLayout(form)
         self.message = styled_label("", "error")
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        self.forgot = QPushButton("忘记密码…")
-        self.forgot.setFlat(True)
-        self.forgot.clicked.connect(self._forgot)
-        buttons.addWidget(self.forgot)
-        buttons.addStretch(1)
-        self.login_button = QPushButton("登录")
+        buttons = dialog_buttons(self, "登录(&L)", on_ok=self._login, cancel_text=None)
+        self.login_button = buttons.ok_button
         self.login_button.setProperty("role", "primary")
-        self.login_button.setDefault(True)
-        self.login_button.clicked.connect(self._login)
-        buttons.addWidget(self.login_button)
-        layout.addLayout(buttons)
+        self.forgot = buttons.addButton("忘记密码(&F)…", QDialogButtonBox.ButtonRole.ResetRole)
+        self.forgot.setFlat(True)
+        self.forgot.setAutoDefault(False)
+        self.forgot.clicked.connect(self._forgot)
+        layout.addWidget(buttons)
         self.password.returnPressed.connect(self._login)
         self.username.returnPressed.connect(self.password.setFocus)
         self.task: Task | None = None
@@ -194,14 +189,8 @@ class RecoveryResetDialog(ThrottleMixin, QDialog):
         layout.addLayout(self.form)
         self.message = styled_label("", "error")
         layout.addWidget(self.message)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("重设密码")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = dialog_buttons(self, "重设密码", on_ok=self._submit)
+        self.ok = self.buttons.ok_button
         layout.addWidget(self.buttons)
         self.task: Task | None = None
 

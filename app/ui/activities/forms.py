@@ -41,7 +41,7 @@ from app.domain.enums import FIVE_ONE, ActivityKind, TeamRole
 from app.store.models import Enterprise
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.forms import BackgroundSave, SaveControls, ValidatedForm
 from app.ui.visits.common import AttachmentList, DateEdit, OptionalDateEdit
 from app.ui.widgets.enterprise_picker import EnterprisePicker
 from app.ui.widgets.fit import fit_window, scrolling
@@ -168,27 +168,19 @@ class ActivityForm(QDialog):
         self.attachments = AttachmentList(ctx)
         self.fields.add_field("照片/附件：", self.attachments, "attachments")
 
-        buttons = dialog_buttons(self, on_ok=self.save)
-        self.save_button = buttons.ok_button
+        controls = SaveControls(ctx, self, form, on_ok=self.save, title="活动记录未能保存")
+        self.save_button, self.status = controls.ok_button, controls.status
         self.save_button.setEnabled(ctx.user.can_write)
         # 操作记录 of an activity already recorded: who entered and changed it, and when
-        self.history_button = buttons.addButton("操作记录…", QDialogButtonBox.ButtonRole.ResetRole)
+        self.history_button = controls.buttons.addButton(
+            "操作记录…", QDialogButtonBox.ButtonRole.ResetRole
+        )
         self.history_button.setVisible(bool(activity_id))
         self.history_button.clicked.connect(self.show_history)
-        self.status = QLabel("")
-        self.saving = BackgroundSave(
-            ctx,
-            self,
-            form,
-            buttons=[self.save_button],
-            status=self.status,
-            title="活动记录未能保存",
-        )
+        self.saving = controls.saving
         col = QVBoxLayout(self)
         col.addWidget(scrolling(body), 1)
-        col.addWidget(self.fields.summary)
-        col.addWidget(self.status)
-        col.addWidget(buttons)
+        col.addLayout(controls.footer())
 
         if activity_id:
             self._load(activity_id)
@@ -429,15 +421,12 @@ def _button_row(
     dialog: _SmallForm, col: QVBoxLayout, title: str, *, ok_text: str = "保存"
 ) -> BackgroundSave:
     """The summary line, busy line and buttons under ``dialog``'s form; its background save."""
-    buttons = dialog_buttons(dialog, ok_text, on_ok=dialog.save)
-    status = QLabel("")
-    col.addWidget(dialog.fields.summary)
-    col.addWidget(status)
-    col.addWidget(buttons)
-    dialog.save_button = buttons.ok_button
-    return BackgroundSave(
-        dialog.ctx, dialog, dialog.fields, buttons=[buttons.ok_button], status=status, title=title
+    controls = SaveControls(
+        dialog.ctx, dialog, dialog.fields, ok_text, on_ok=dialog.save, title=title
     )
+    col.addLayout(controls.footer())
+    dialog.save_button = controls.ok_button
+    return controls.saving
 
 
 class MemberDialog(_SmallForm):

@@ -12,10 +12,12 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,8 +25,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,19 +33,25 @@ from app.cases import agreements
 from app.cases.detail import AgreementInfo, CaseDetail
 from app.domain.deadlines import TERM_ITEMS, art16_applies
 from app.domain.enums import TermKind
-from app.ui.cases.common import (
-    ProblemLabel,
-    cn_date,
-    date_edit,
-    from_qdate,
-    hint,
-    run_write,
-    to_qdate,
-)
+from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, to_qdate
+from app.ui.cases.intake_dialog import focus_cell
 from app.ui.cases.signing_dialogs import ScheduleDialog, SignDialog
 from app.ui.context import AppContext
-from app.ui.forms import ValidatedForm
+from app.ui.forms import SaveControls, ValidatedForm, error_label
 from app.ui.widgets.fit import fit_window
+from app.ui.widgets.form_table import EDITABLE_BG, READ_ONLY_BG, FormTable, edit_item, shown_item
+
+#: problem key (``terms[1].due_on``) -> the column of its cell
+TERM_FIELDS = {
+    "kind": 0,
+    "item": 1,
+    "description": 2,
+    "amount": 3,
+    "due_on": 4,
+    "method": 5,
+    "payer": 6,
+    "payee": 7,
+}
 
 TERM_COLUMNS = (
     "类别",
@@ -104,17 +110,20 @@ class AgreementDialog(QDialog):
         col.addWidget(
             QLabel("协议内容（每项付款写明项目、确切金额、履行日期和方式；其他义务写明内容）：")
         )
-        self.terms = QTableWidget(0, len(TERM_COLUMNS))
-        self.terms.setHorizontalHeaderLabels(TERM_COLUMNS)
+        # Tab goes through every field of every term, drop-downs and dates too, then out
+        self.terms = FormTable(TERM_COLUMNS)
         for i, width in enumerate((80, 150, 200, 100, 110, 100, 160, 100, 60, 100)):
             self.terms.setColumnWidth(i, width)
         self.terms.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.terms.setMinimumHeight(200)
-        col.addWidget(self.terms)
-        self.term_problems = ProblemLabel()
+        col.addWidget(self.terms, 1)  # the table takes the room to spare, not the fields below
+        self.term_problems = self.form.add_target(
+            "terms", self.terms, focus=lambda key: focus_cell(self.terms, key, TERM_FIELDS)
+        )
+        self.form.alias("terms[", "terms")
         col.addWidget(self.term_problems)
         #: refusals of the signing record (e.g. an agent with only general authority)
-        self.sign_problems = ProblemLabel()
+        self.sign_problems = error_label()
         col.addWidget(self.sign_problems)
         row = QHBoxLayout()
         add_payment = QPushButton("添加付款事项")
@@ -139,6 +148,7 @@ class AgreementDialog(QDialog):
             )
         )
         self.bottom = ValidatedForm()
+        self.bottom.join(self.form)  # one routing of problems, one summary line
         self.other_terms = QPlainTextEdit()
         self.other_terms.setMaximumHeight(60)
         self.bottom.add_field("其他约定：", self.other_terms, "other_terms")
@@ -150,20 +160,27 @@ class AgreementDialog(QDialog):
         self.copies.setValue(3)
         self.bottom.add_field("协议书份数：", self.copies, "copies")
         col.addLayout(self.bottom)
-        buttons = QHBoxLayout()
-        self.status = hint("")
-        buttons.addWidget(self.status, 1)
-        self.save_button = QPushButton("保存草稿")
-        self.save_button.clicked.connect(lambda: self.save())
-        self.sign_button = QPushButton("签署…")
+        controls = SaveControls(
+            ctx,
+            self,
+            self.form,
+            "保存草稿",
+            on_ok=self.save,
+            title="未能保存协议书",
+            cancel_text="关闭",
+        )
+        self.status, self.save_button = controls.status, controls.ok_button
+        self.sign_button = controls.buttons.addButton(
+            "签署(&G)…", QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.sign_button.setProperty("role", "primary")
+        self.sign_button.setAutoDefault(False)
         self.sign_button.clicked.connect(self.ask_sign)
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.sign_button)
-        buttons.addWidget(close)
-        col.addLayout(buttons)
+        self.saving = controls.saving
+        self.saving.buttons.append(self.sign_button)
+        self.form.add_target("signatures", self.sign_button, self.sign_problems)
+        self.form.alias("signatures[", "signatures")
+        col.addLayout(controls.footer())
         self.load(agreements.input_from(draft) if draft else agreements.suggested_draft(detail))
 
     # ---------------------------------------------------------- terms table
@@ -191,8 +208,8 @@ class AgreementDialog(QDialog):
             item.addItem(it.name, it.code)
         item.setCurrentIndex(max(item.findData(t.item), 0))
         self.terms.setCellWidget(r, 1, item)
-        self.terms.setItem(r, 2, QTableWidgetItem(t.description))
-        amount = QTableWidgetItem("" if t.amount is None else str(t.amount))
+        self.terms.setItem(r, 2, edit_item(t.description))
+        amount = edit_item("" if t.amount is None else str(t.amount))
         amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.terms.setItem(r, 3, amount)
         due = QDateEdit()
@@ -202,7 +219,7 @@ class AgreementDialog(QDialog):
         due.setMinimumDate(to_qdate(date(2000, 1, 1)))
         due.setDate(to_qdate(t.due_on) if t.due_on else due.minimumDate())
         self.terms.setCellWidget(r, 4, due)
-        self.terms.setItem(r, 5, QTableWidgetItem(t.method))
+        self.terms.setItem(r, 5, edit_item(t.method))
         payer = QComboBox()
         for p in self.detail.respondents:
             payer.addItem(p.name, p.enterprise_id)
@@ -216,8 +233,7 @@ class AgreementDialog(QDialog):
         if t.payee_person_id:
             payee.setCurrentIndex(max(payee.findData(t.payee_person_id), 0))
         self.terms.setCellWidget(r, 7, payee)
-        mark = QTableWidgetItem("")
-        mark.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        mark = shown_item("")
         self.terms.setItem(r, 8, mark)
         schedule = QPushButton()
         schedule.shares = list(t.schedule or [])
@@ -237,12 +253,15 @@ class AgreementDialog(QDialog):
             for c in (3, 5):
                 cell = self.terms.item(r, c)
                 if cell is not None:
+                    editable = payment or c == 5
                     flags = cell.flags()
                     cell.setFlags(
                         flags | Qt.ItemFlag.ItemIsEditable
-                        if payment or c == 5
+                        if editable
                         else flags & ~Qt.ItemFlag.ItemIsEditable
                     )
+                    # a cell that is typed into looks like a field; one that is not, grey
+                    cell.setBackground(QBrush(EDITABLE_BG if editable else READ_ONLY_BG))
             self.terms.cellWidget(r, 6).setEnabled(payment)
             self.terms.cellWidget(r, 7).setEnabled(payment)
             self.terms.cellWidget(r, 9).setEnabled(payment and len(self.detail.applicants) > 1)
@@ -317,30 +336,24 @@ class AgreementDialog(QDialog):
     # ---------------------------------------------------------- save and sign
 
     def save(self, then=None) -> None:
-        self.status.setText("正在保存…")
-
-        def done(agreement_id: str) -> None:
-            self.draft_id = agreement_id
-            self.status.setText("草稿已保存")
-            self.ctx.data_changed.emit("mediation_agreement")
-            self.saved.emit(agreement_id)
-            if then is not None:
-                then(agreement_id)
-
-        run_write(
-            self.ctx,
-            self,
+        self._then = then
+        self.saving.run(
             agreements.save_draft,
             self.ctx.store,
             self.detail.id,
             self.value(),
             agreement_id=self.draft_id,
             change_reason=self.change_reason,
-            on_done=done,
-            forms=[self.form, self.bottom],
-            tables={"terms": self.term_problems},
-            busy=(self.save_button, self.sign_button),
+            on_done=self._draft_saved,
         )
+
+    def _draft_saved(self, agreement_id: str) -> None:
+        self.draft_id = agreement_id
+        self.status.setText("草稿已保存")
+        self.saved.emit(agreement_id)
+        then, self._then = self._then, None
+        if then is not None:
+            then(agreement_id)
 
     def ask_sign(self) -> None:
         dialog = SignDialog(self.detail, self.today, self)
@@ -350,28 +363,21 @@ class AgreementDialog(QDialog):
         self.save(then=lambda agreement_id: self.sign(agreement_id, dialog.signed_on(), signatures))
 
     def sign(self, agreement_id: str, signed_on: date, signatures=None) -> None:
-        self.status.setText("正在签署…")
-
-        def done(_digest: str) -> None:
-            self.ctx.data_changed.emit("mediation_agreement")
-            self.signed.emit(agreement_id)
-            self.accept()
-
-        run_write(
-            self.ctx,
-            self,
+        self._signing = agreement_id
+        self.saving.run(
             agreements.sign,
             self.ctx.store,
             agreement_id,
             signed_on=signed_on,
             today=self.today,
             signatures=signatures,
-            on_done=done,
-            forms=[self.form, self.bottom],
-            tables={"terms": self.term_problems, "signatures": self.sign_problems},
-            busy=(self.save_button, self.sign_button),
-            title="未能签署",
+            on_done=self._signed,
+            busy_text="正在签署…",
         )
+
+    def _signed(self, _digest: str) -> None:
+        self.signed.emit(self._signing)
+        self.accept()
 
 
 def describe(agreement: AgreementInfo) -> str:

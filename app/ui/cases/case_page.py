@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -25,39 +24,40 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
-    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.cases import agreements, attachments
+from app.cases import actions, agreements, attachments
+from app.cases.actions import TONE_COLORS, available_actions, deadline_notes, overdue_text
 from app.cases.detail import CaseDetail, load_case
 from app.cases.queries import case_timeline
 from app.documents.case_documents import available_kinds, load_context, render
-from app.domain.case_workflow import (
-    ACTIVE,
-    AGREED,
-    AGREEMENT_ALLOWED,
-    EDITABLE,
-    PERFORMANCE_ALLOWED,
-    SESSIONS_ALLOWED,
-    allowed_targets,
-)
 from app.domain.dates import iso_date, short_datetime
-from app.domain.deadlines import ClockState, default_route, term_item_name
+from app.domain.deadlines import default_route, term_item_name
 from app.domain.enums import AgreementStatus, CaseStatus, PartyRole, TermKind
+from app.domain.identity import IdDocType
+from app.store.attachments import kind_label
 from app.ui.cases.agreement_dialog import AgreementDialog, describe
 from app.ui.cases.common import cn_date, money
-from app.ui.cases.dialogs import ExtensionDialog, PerformanceDialog, SessionDialog, TransitionDialog
+from app.ui.cases.dialogs import (
+    ExtensionDialog,
+    NewVersionDialog,
+    PerformanceDialog,
+    SessionDialog,
+    TransitionDialog,
+)
 from app.ui.cases.edit_dialogs import CaseDetailsDialog, PartyDialog
-from app.ui.cases.preview import ImageViewer, PreviewDialog
+from app.ui.cases.preview import PreviewDialog
 from app.ui.context import AppContext
 from app.ui.forms import styled_label
+from app.ui.widgets.common import button_row
+from app.ui.widgets.image_viewer import ImageViewer
 
 GREY = QColor("#6b7785")
-RED = QColor("#b3261e")
+RED = QColor(TONE_COLORS["overdue"])
 
 
 def _table(headers: tuple[str, ...]) -> QTableWidget:
@@ -80,6 +80,13 @@ def _fill(table: QTableWidget, rows: list[list[str]], ids: list[str]) -> None:
             item = QTableWidgetItem(value)
             item.setData(Qt.ItemDataRole.UserRole, row_id)
             table.setItem(r, c, item)
+
+
+def _doc_name(id_type: str | None) -> str:
+    """身份证号, or the name of the other document the number is of (护照号码 …)."""
+    if not id_type or id_type == IdDocType.RESIDENT_ID.value:
+        return "身份证号"
+    return f"{IdDocType(id_type).label}号码"
 
 
 def _selected_id(table: QTableWidget) -> str | None:
@@ -114,6 +121,10 @@ class CasePage(QWidget):
         col.addWidget(self.clock)
         self.actions_row = QHBoxLayout()
         col.addLayout(self.actions_row)
+        #: why a main action (a status change) is refused now, in words next to its button
+        self.refusals = styled_label("", "hint")
+        self.refusals.hide()
+        col.addWidget(self.refusals)
         self.tabs = QTabWidget()
         col.addWidget(self.tabs, 1)
         self.summary = QTextBrowser()
@@ -137,17 +148,10 @@ class CasePage(QWidget):
         page = QWidget()
         col = QVBoxLayout(page)
         col.addWidget(table, 1)
-        row = QHBoxLayout()
-        made = {}
-        for text, handler in buttons:
-            b = QPushButton(text)
-            b.clicked.connect(handler)
-            row.addWidget(b)
-            made[text] = b
-        row.addStretch(1)
+        row, made = button_row(*buttons)
         col.addLayout(row)
         self.tabs.addTab(page, title)
-        return made
+        return {b.text(): b for b in made}
 
     def _build_sessions_tab(self) -> None:
         self.sessions = _table(("次数", "时间", "地点", "调解员", "结果"))
@@ -163,7 +167,7 @@ class CasePage(QWidget):
 
     def _build_agreements_tab(self) -> None:
         self.agreements = _table(
-            ("版本", "状态", "签署日期", "金额合计", "履行期限", "变更原因", "内容校验码")
+            ("版本", "状态", "签署日期", "金额合计", "履行期限", "变更原因", "防篡改校验码")
         )
         self.agreement_buttons = self._tab(
             "调解协议书",
@@ -237,25 +241,10 @@ class CasePage(QWidget):
         self.detail = d
         today = self.today()
         self.title.setText(f"{d.case_no}　{d.status.label}")
-        lines = []
-        if d.status in ACTIVE:
-            clock = d.clock
-            color = {"expired": "#b3261e", "due_soon": "#a15c00"}.get(
-                clock.state(today).value, "#20324a"
-            )
-            lines.append(f"<span style='color:{color}'>{escape(clock.describe(today))}</span>")
-            if clock.state(today) == ClockState.EXPIRED or clock.may_apply_for_arbitration(today):
-                lines.append("收到申请已满十五日：当事人可以依法申请仲裁。")
-        limit = d.arbitration_limit()
-        lines.append(escape(limit.describe(today)))
-        for term, st in d.open_terms(today):
-            if st.overdue:
-                route = default_route(
-                    term.art16, term.payer_enterprise_id in (None, d.respondent_id)
-                ).label
-                lines.append(
-                    f"<span style='color:#b3261e'>第{term.seq}项逾期{st.days_overdue}天未履行：{escape(route)}</span>"
-                )
+        lines = [
+            f"<span style='color:{note.color}'>{escape(note.text)}</span>"
+            for note in deadline_notes(d, today)
+        ]
         self.clock.setText("<br>".join(lines))
         self._show_actions(d, today)
         self.summary.setHtml(self._summary_html(d))
@@ -274,49 +263,41 @@ class CasePage(QWidget):
                 item.widget().deleteLater()
         self.action_buttons = {}
         can_write = self.ctx.user.can_write
-        for target, label, reason in allowed_targets(d.rule_facts(today), today):
-            b = QPushButton(label)
-            b.setEnabled(reason is None and can_write)
-            if reason:
-                b.setToolTip(reason)
-            b.clicked.connect(lambda _c=False, t=target: self.transition(t))
+        found = {a.key: a for a in available_actions(d, today, can_write=can_write)}
+        self.available = found
+        handlers = {
+            actions.EXTEND: self.extend,
+            actions.CONFIRMATION: self.confirmation,
+            actions.EDIT_DETAILS: self.edit_details,
+            actions.EDIT_PARTY: lambda: self.edit_party(),
+            actions.REFERRAL: self.referral,
+        }
+        refused: list[str] = []
+        for a in found.values():
+            if a.main:
+                handler = lambda _c=False, t=a.target: self.transition(t)  # noqa: E731
+            elif a.key in handlers and a.offered:
+                handler = lambda _c=False, h=handlers[a.key]: h()  # noqa: E731
+            else:
+                continue
+            b = QPushButton(a.label)
+            b.setEnabled(a.enabled)
+            if a.reason:
+                b.setToolTip(a.reason)
+            b.clicked.connect(handler)
             self.actions_row.addWidget(b)
-            self.action_buttons[target.value] = b
-        if d.status in ACTIVE:
-            b = QPushButton("延长调解期限…")
-            b.setEnabled(can_write)
-            b.clicked.connect(self.extend)
-            self.actions_row.addWidget(b)
-            self.action_buttons["extend"] = b
-        if d.current_agreement is not None and d.status in AGREED:
-            b = QPushButton("仲裁审查确认/司法确认…")
-            b.setEnabled(can_write)
-            b.clicked.connect(self.confirmation)
-            self.actions_row.addWidget(b)
-            self.action_buttons["confirmation"] = b
-        if (
-            any(c.dispute_type in ("wages", "overtime") for c in d.claims)
-            and not d.employer_applied
-        ):
-            b = QPushButton("移送劳动监察…")
-            b.setEnabled(can_write)
-            b.clicked.connect(self.referral)
-            self.actions_row.addWidget(b)
-            self.action_buttons["referral"] = b
-        if d.status in EDITABLE:
-            for key, text, handler in (
-                ("edit_details", "修改登记信息…", self.edit_details),
-                ("edit_party", "修改当事人信息…", self.edit_party),
-            ):
-                b = QPushButton(text)
-                b.setEnabled(can_write)
-                b.clicked.connect(handler)
-                self.actions_row.addWidget(b)
-                self.action_buttons[key] = b
+            self.action_buttons[a.key] = b
+            if a.main and not a.enabled and can_write:
+                refused.append(f"暂不能“{a.label}”：{a.reason}")
+        if not can_write:
+            refused = [actions.READ_ONLY]
+        # a disabled main action says why in words on the page, not only in its tooltip
+        self.refusals.setText("\n".join(refused))
+        self.refusals.setVisible(bool(refused))
         self.actions_row.addStretch(1)
-        printing = QToolButton()
-        printing.setText("打印文书")
-        printing.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # a push button with a menu: its size makes room for the arrow (a tool button cut it off)
+        printing = QPushButton("打印文书")
+        printing.setToolTip("打印本案的通知书、协议书等文书（Ctrl+P）")
         menu = QMenu(printing)
         for kind, reason in available_kinds(d, today):
             action = QAction(kind.name + (f"（{reason}）" if reason else ""), menu)
@@ -326,31 +307,20 @@ class CasePage(QWidget):
         printing.setMenu(menu)
         self.actions_row.addWidget(printing)
         self.print_menu = menu
-        self.session_buttons["新增笔录…"].setEnabled(can_write and d.status in SESSIONS_ALLOWED)
-        self.session_buttons["修改所选笔录…"].setEnabled(
-            can_write and d.status not in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
-        )
-        self.agreement_buttons["拟定/编辑协议书…"].setEnabled(
-            can_write
-            and d.status in AGREEMENT_ALLOWED
-            and (d.current_agreement is None or d.draft_agreement is not None)
-        )
-        self.agreement_buttons["制作新版本…"].setEnabled(
-            can_write
-            and d.status in AGREEMENT_ALLOWED
-            and d.current_agreement is not None
-            and d.draft_agreement is None
-        )
-        self.agreement_buttons["附加签署件扫描…"].setEnabled(can_write and bool(d.agreements))
-        self.performance_buttons["登记履行…"].setEnabled(
-            can_write and d.status in PERFORMANCE_ALLOWED
-        )
-        self.performance_buttons["登记回访…"].setEnabled(
-            can_write and d.status in PERFORMANCE_ALLOWED and d.current_agreement is not None
-        )
-        self.attachment_buttons["附加扫描件…"].setEnabled(
-            can_write and d.status != CaseStatus.ARCHIVED
-        )
+        for buttons, keys in (
+            (self.session_buttons, (actions.ADD_SESSION, actions.EDIT_SESSION)),
+            (
+                self.agreement_buttons,
+                (actions.EDIT_AGREEMENT, actions.NEW_AGREEMENT_VERSION, actions.ATTACH_SCAN),
+            ),
+            (self.performance_buttons, (actions.RECORD_PERFORMANCE, actions.RECORD_FOLLOWUP)),
+            (self.attachment_buttons, (actions.ATTACH,)),
+        ):
+            for key in keys:
+                a = found[key]
+                b = buttons[a.label]
+                b.setEnabled(a.enabled)
+                b.setToolTip(a.reason or "")
 
     def _summary_html(self, d: CaseDetail) -> str:
         def row(label, value):
@@ -389,7 +359,19 @@ class CasePage(QWidget):
                 row(
                     "被申请人（劳动者）" if d.employer_applied else "申请人",
                     escape(
-                        f"{p.name}{rep}，{p.sex or ''}，{cn_date(p.birth_date)}出生，身份证号{p.id_number or ''}，电话{p.phone or ''}，住址{p.address or ''}，岗位{p.job or ''}"
+                        "，".join(
+                            x
+                            for x in (
+                                f"{p.name}{rep}",
+                                p.sex or "",
+                                f"{cn_date(p.birth_date)}出生" if p.birth_date else "",
+                                f"{_doc_name(p.id_type)}{p.id_number or ''}",
+                                f"电话{p.phone or ''}",
+                                f"住址{p.address or ''}",
+                                f"岗位{p.job or ''}",
+                            )
+                            if x
+                        )
                     ),
                 )
             )
@@ -520,7 +502,7 @@ class CasePage(QWidget):
                 money(a.total),
                 cn_date(a.performance_deadline),
                 a.change_reason or "",
-                (a.content_hash or "")[:16],
+                f"校验码 {a.content_hash[:16]}…" if a.content_hash else "（签署后生成）",
             ]
             for a in d.agreements
         ]
@@ -536,6 +518,12 @@ class CasePage(QWidget):
                         + "）"
                         for x in a.signatures
                     )
+                )
+            if a.content_hash:
+                self.agreements.item(r, 6).setToolTip(
+                    "签署时按协议书内容计算的SHA-256校验码（共64位，此处显示前16位）："
+                    "内容有任何改动，校验码都会不同，用于核对打印件与签署件一致。\n"
+                    + a.content_hash
                 )
 
     def _show_terms(self, d: CaseDetail, today: date) -> None:
@@ -554,7 +542,7 @@ class CasePage(QWidget):
                     money(t.paid) if payment else "",
                     money(st.outstanding) if payment else "",
                     cn_date(due),
-                    st.state.label + (f"{st.days_overdue}天" if st.overdue else ""),
+                    st.state.label + (f"（{overdue_text(st.days_overdue)}）" if st.overdue else ""),
                     default_route(t.art16, t.payer_enterprise_id in (None, d.respondent_id)).label
                     if st.overdue
                     else "",
@@ -581,7 +569,7 @@ class CasePage(QWidget):
         rows = [
             [
                 f.filename,
-                f.mime_type,
+                kind_label(f.mime_type),
                 f"{max(1, f.size // 1024)} KB",
                 owners.get(f.owner_id, "案件"),
                 f.note or "",
@@ -600,7 +588,7 @@ class CasePage(QWidget):
             if dialog in self._dialogs:
                 self._dialogs.remove(dialog)
             if result == QDialog.DialogCode.Accepted:
-                self.ctx.data_changed.emit("dispute_case")
+                # other sections hear of the change from the store's change notification
                 self.changed.emit()
                 self.reload()
 
@@ -654,18 +642,24 @@ class CasePage(QWidget):
             )
         )
 
-    def new_agreement_version(self) -> None:
-        reason, ok = QInputDialog.getMultiLineText(
-            self, "制作新版本", "变更原因（签署后的协议不能修改，变更须制作新版本）："
-        )
-        if not ok:
-            return
-        if not reason.strip():
-            QMessageBox.warning(self, "制作新版本", "请写明变更原因")
-            return
-        self._after(
-            AgreementDialog(self.ctx, self.detail, self.today(), self, change_reason=reason.strip())
-        )
+    def new_agreement_version(self) -> NewVersionDialog:
+        """Ask the reason (the core checks it), then open the new version's editor with it."""
+        dialog = NewVersionDialog(self.ctx, self.detail, self)
+        self._dialogs.append(dialog)
+
+        def finished(result: int) -> None:
+            if dialog in self._dialogs:
+                self._dialogs.remove(dialog)
+            if result == QDialog.DialogCode.Accepted and dialog.reason:
+                self._after(
+                    AgreementDialog(
+                        self.ctx, self.detail, self.today(), self, change_reason=dialog.reason
+                    )
+                )
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
 
     def print_agreement(self) -> None:
         agreement_id = _selected_id(self.agreements)

@@ -45,6 +45,12 @@ def cn_date(day: date | None) -> str:
     return dates.cn_date(day)
 
 
+# ProblemLabel, show_form_problems and run_write are the case screens' former way of saving and
+# showing problems; every case dialog now uses the form framework (app.ui.forms: SaveControls,
+# ValidatedForm.show_problems with add_target for tables). They stay only for dialogs written
+# against them before the port (the referral dialog of another branch); new code must not use them.
+
+
 class ProblemLabel(QLabel):
     """A red list of problems under a table (rows cannot carry a message each)."""
 

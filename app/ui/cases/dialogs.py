@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -23,18 +22,20 @@ from app.cases.detail import CaseDetail, TermInfo
 from app.domain.case_workflow import ACTION_LABELS, failure_reasons_for
 from app.domain.deadlines import term_item_name
 from app.domain.enums import CaseStatus, DeclineCategory, TermKind
-from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money, run_write
+from app.ui.cases.common import cn_date, date_edit, from_qdate, hint, money
 from app.ui.context import AppContext
-from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm
+from app.ui.drafts import DraftKeeper, KeepsDraft
+from app.ui.forms import SaveControls, ValidatedForm
 
 S = CaseStatus
 
 
 class _Dialog(QDialog):
-    """A form dialog whose OK runs a change in the background and shows field problems."""
+    """A form dialog of the framework: its OK saves in the background (:class:`BackgroundSave`),
+    the core's field problems go under the fields with the summary line."""
 
     ok_text = "确定"
+    failure_title = "未能保存"
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,32 +45,23 @@ class _Dialog(QDialog):
         self.col = QVBoxLayout(self)
         self.form = ValidatedForm()
         self.col.addLayout(self.form)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.controls = SaveControls(
+            ctx, self, self.form, self.ok_text, on_ok=self.submit, title=self.failure_title
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.ok_text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.ok_button, self.status = self.controls.ok_button, self.controls.status
+        self.saving = self.controls.saving
 
     def finish_layout(self) -> None:
-        self.col.addWidget(self.buttons)
+        self.col.addLayout(self.controls.footer())
 
     def submit(self) -> None:  # overridden
         raise NotImplementedError
 
     def run(self, fn, *args, **kwargs) -> None:
-        run_write(
-            self.ctx,
-            self,
-            fn,
-            *args,
-            on_done=lambda _r: self.accept(),
-            forms=[self.form],
-            busy=(self.ok_button,),
-            **kwargs,
-        )
+        self.saving.run(fn, *args, on_done=self._saved, **kwargs)
+
+    def _saved(self, _result) -> None:
+        self.accept()
 
 
 class TransitionDialog(_Dialog):
@@ -84,6 +76,7 @@ class TransitionDialog(_Dialog):
         parent: QWidget | None = None,
     ):
         self.ok_text = ACTION_LABELS[target]
+        self.failure_title = "未能办理"
         super().__init__(ctx, f"{ACTION_LABELS[target]}：{detail.case_no}", parent)
         self.detail, self.target, self.today = detail, target, today
         self.col.insertWidget(0, hint(_EXPLAIN.get(target, "")))
@@ -134,23 +127,6 @@ class TransitionDialog(_Dialog):
             expected_version=self.detail.version,
         )
 
-    def run(self, fn, *args, **kwargs) -> None:
-        from app.cases.errors import WorkflowRefused
-
-        def failed_in_field(exc):
-            if isinstance(exc, WorkflowRefused) and exc.field and self.form.widget_named(exc.field):
-                self.form.set_error(exc.field, str(exc))
-                self.ok_button.setEnabled(True)
-                return
-            self.ok_button.setEnabled(True)
-            self.ctx.show_error(self, exc, "未能办理")
-
-        self.ok_button.setEnabled(False)
-        self.form.clear_errors()
-        self.ctx.run(
-            fn, *args, on_done=lambda _r: self.accept(), on_failed=failed_in_field, **kwargs
-        )
-
 
 _EXPLAIN = {
     S.ACCEPTED: "经审查符合受理条件的，予以受理。",
@@ -169,6 +145,7 @@ _EXPLAIN = {
 
 class ExtensionDialog(_Dialog):
     ok_text = "延长期限"
+    failure_title = "未能延长"
 
     def __init__(self, ctx: AppContext, detail: CaseDetail, today: date, parent=None):
         super().__init__(ctx, f"延长调解期限：{detail.case_no}", parent)
@@ -201,21 +178,6 @@ class ExtensionDialog(_Dialog):
             expected_version=self.detail.version,
         )
 
-    def run(self, fn, *args, **kwargs) -> None:
-        from app.cases.errors import WorkflowRefused
-
-        def failed(exc):
-            self.ok_button.setEnabled(True)
-            if isinstance(exc, WorkflowRefused):
-                target = "双方同意情况" if "同意" in str(exc) else "延长至"
-                self.form.set_error(target, str(exc))
-                return
-            self.ctx.show_error(self, exc, "未能延长")
-
-        self.ok_button.setEnabled(False)
-        self.form.clear_errors()
-        self.ctx.run(fn, *args, on_done=lambda _r: self.accept(), on_failed=failed, **kwargs)
-
 
 def _datetime_edit(value: datetime | None) -> QDateTimeEdit:
     edit = QDateTimeEdit()
@@ -232,7 +194,7 @@ def _to_datetime(edit: QDateTimeEdit) -> datetime:
     return edit.dateTime().toPython().astimezone()
 
 
-class SessionDialog(_Dialog):
+class SessionDialog(KeepsDraft, _Dialog):
     """调解笔录: time, place, mediators, who attended, what was said, the outcome."""
 
     ok_text = "保存笔录"
@@ -302,14 +264,6 @@ class SessionDialog(_Dialog):
         key = f"case-session:{detail.id}:{existing.id if existing else 'new'}"
         self.drafts = DraftKeeper(ctx, self, key, f"第{number}次调解笔录")
         QTimer.singleShot(0, self.drafts.offer_restore)
-
-    def accept(self) -> None:
-        self.drafts.discard()
-        super().accept()
-
-    def reject(self) -> None:
-        self.drafts.save_now(wait=True)
-        super().reject()
 
     def value(self) -> sessions.SessionInput:
         return sessions.SessionInput(
@@ -472,3 +426,61 @@ class ConfirmationDialog(_Dialog):
             today=self.today,
             expected_version=self.detail.version,
         )
+
+
+class NewVersionDialog(_Dialog):
+    """制作新版本: the reason a signed agreement is changed (checked by the core); the editor of
+    the new version opens with it (``reason`` once accepted)."""
+
+    ok_text = "下一步"
+    failure_title = "未能制作新版本"
+
+    def __init__(self, ctx: AppContext, detail: CaseDetail, parent: QWidget | None = None):
+        super().__init__(ctx, f"制作新版本：{detail.case_no}", parent)
+        current = detail.current_agreement
+        self.col.insertWidget(
+            0,
+            hint(
+                "签署后的协议书不能修改；变更须制作新版本并写明变更原因，新版本签署后取代"
+                + (f"第{current.version_no}版。" if current else "原版本。")
+            ),
+        )
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setMaximumHeight(100)
+        self.reason_edit.setPlaceholderText("例如：双方协商将第二期付款日期延后至4月30日")
+        self.form.add_field("变更原因：", self.reason_edit, "变更原因")
+        self.finish_layout()
+        self.reason: str | None = None
+
+    def submit(self) -> None:
+        from app.cases.agreements import check_change_reason
+
+        self.run(check_change_reason, self.reason_edit.toPlainText())
+
+    def _saved(self, reason: str) -> None:
+        self.reason = reason
+        self.accept()
+
+
+class OnlineDeclineDialog(_Dialog):
+    """不予受理 of an application made online: the reason, which the applicant reads when
+    checking the application's state online."""
+
+    ok_text = "不予受理"
+    failure_title = "未能记录不予受理"
+
+    def __init__(self, ctx: AppContext, app_id: str, reference: str, parent: QWidget | None = None):
+        super().__init__(ctx, f"不予受理：网上申请 {reference}", parent)
+        self.app_id = app_id
+        self.col.insertWidget(
+            0, hint("写明不予受理的理由和申请人可以去哪里申请；申请人在网上查询时会看到。")
+        )
+        self.reason = QPlainTextEdit()
+        self.reason.setMaximumHeight(110)
+        self.form.add_field("理由：", self.reason, "reason")
+        self.finish_layout()
+
+    def submit(self) -> None:
+        from app.cases.online import decline
+
+        self.run(decline, self.ctx.store, self.app_id, self.reason.toPlainText())

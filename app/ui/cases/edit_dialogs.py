@@ -15,10 +15,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,16 +26,16 @@ from app.cases.detail import CaseDetail, PartyInfo
 from app.cases.intake import AUTHORITIES, AgentInput, ClaimInput, WorkerInput, worker_label
 from app.cases.parties import correct_party
 from app.domain.enums import PartyRole
-from app.domain.validators import check_id_number
-from app.ui.cases.common import ProblemLabel, from_qdate, hint, run_write, to_qdate
-from app.ui.cases.intake_dialog import CaseFormParts, confirm_employment
+from app.domain.identity import check_identity
+from app.ui.cases.common import from_qdate, hint, to_qdate
+from app.ui.cases.intake_dialog import DOC_CHOICES, CaseFormParts, confirm_employment
 from app.ui.context import AppContext
-from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm
+from app.ui.drafts import DraftKeeper, KeepsDraft
+from app.ui.forms import SaveControls, ValidatedForm
 from app.ui.widgets.fit import fit_window
 
 
-class CaseDetailsDialog(CaseFormParts, QDialog):
+class CaseDetailsDialog(KeepsDraft, CaseFormParts, QDialog):
     """修改登记信息: the claims (types and amounts), requests, facts and handling details."""
 
     def __init__(
@@ -54,17 +52,10 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
                 "“修改当事人信息…”更正。收到申请日期和来源渠道不能修改。"
             )
         )
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.body = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        self.forms: list[ValidatedForm] = []
-        self.tables: dict[str, ProblemLabel] = {}
+        self._scrolling_body(outer)
         self._build_claims("一、请求事项")
         self._build_handling("二、办理信息")
-        outer.addLayout(self._save_row("保存修改"))
+        outer.addLayout(self._save_row("保存修改", "未能保存登记信息"))
         self._prefill()
         self.drafts = DraftKeeper(
             ctx, self, f"case-edit:{detail.id}", f"修改登记信息{detail.case_no}"
@@ -130,30 +121,18 @@ class CaseDetailsDialog(CaseFormParts, QDialog):
             self, v["employment_status"], [c.dispute_type for c in v["claims"]]
         ):
             return
-        self.status.setText("正在保存…")
-        run_write(
-            self.ctx,
-            self,
+        self.saving.run(
             workflow.update_details,
             self.ctx.store,
             self.detail.id,
-            **self.values(),
+            **v,
             today=self.today,
             expected_version=self.detail.version,
-            on_done=lambda _r: self.accept(),
-            forms=self.forms,
-            tables=self.tables,
-            busy=(self.save_button,),
-            title="未能保存登记信息",
+            on_done=self._saved,
         )
 
-    def accept(self) -> None:
-        self.drafts.discard()
-        super().accept()
-
-    def reject(self) -> None:
-        self.drafts.save_now(wait=True)
-        super().reject()
+    def _saved(self, _result) -> None:
+        self.accept()
 
     # ---------------------------------------------------------- drafts (claim rows vary)
 
@@ -247,7 +226,11 @@ class PartyDialog(QDialog):
             self.party.addItem(label, p.id)
         self.form.add_field("当事人：", self.party, "party")
         self.name = self.form.add_field("姓名：", QLineEdit(), "name")
-        self.id_number = self.form.add_field("身份证号：", QLineEdit(), "id_number")
+        self.id_type = QComboBox()
+        for value, label in DOC_CHOICES:
+            self.id_type.addItem(label, value)
+        self.form.add_field("证件类型：", self.id_type, "id_type")
+        self.id_number = self.form.add_field("证件号码：", QLineEdit(), "id_number")
         self.sex = self.form.add_field("性别、出生日期：", QLabel(), "sex")
         self.phone = self.form.add_field("联系电话：", QLineEdit(), "phone")
         self.address = self.form.add_field("住址：", QLineEdit(), "address")
@@ -260,16 +243,13 @@ class PartyDialog(QDialog):
         self.authority = QComboBox()
         self.authority.addItems(AUTHORITIES)
         self.form.add_field("代理权限：", self.authority, "authority")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        controls = SaveControls(
+            ctx, self, self.form, "保存修改", on_ok=self.save, title="未能保存当事人信息"
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("保存修改")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        col.addWidget(self.buttons)
+        self.ok_button, self.saving = controls.ok_button, controls.saving
+        col.addLayout(controls.footer())
         self.id_number.textChanged.connect(self._show_sex)
+        self.id_type.currentIndexChanged.connect(self._show_sex)
         self.party.currentIndexChanged.connect(self._show_party)
         index = self.party.findData(party_id) if party_id else 0
         self.party.setCurrentIndex(max(index, 0))
@@ -287,6 +267,7 @@ class PartyDialog(QDialog):
         self.form.clear_errors()
         applicant = p.role == PartyRole.APPLICANT
         self.name.setText(p.name)
+        self.id_type.setCurrentIndex(max(0, self.id_type.findData(p.id_type or "resident_id")))
         self.id_number.setText(p.id_number or "")
         self.id_number.setPlaceholderText("" if applicant else "可不填")
         self.phone.setText(p.phone or "")
@@ -297,6 +278,7 @@ class PartyDialog(QDialog):
         self.organisation.setText(p.organisation or "")
         self.authority.setCurrentText(p.authority or AUTHORITIES[0])
         for widget, shown in (
+            (self.id_type, applicant),
             (self.address, applicant),
             (self.job, applicant),
             (self.hukou, applicant),
@@ -310,19 +292,26 @@ class PartyDialog(QDialog):
     def _show_sex(self) -> None:
         number = self.id_number.text().strip()
         if not number:
-            self.sex.setText("（由身份证号读出）")
+            self.sex.setText("（由证件号码读出）")
             return
-        result = check_id_number(number, today=self.today)
-        self.sex.setText(
-            f"{result.sex}，{result.birth_date.isoformat()}"
-            if result.ok
-            else f"（{result.message}）"
-        )
+        doc = self.id_type.currentData() if self.current_is_applicant() else None
+        result = check_identity(doc, number, today=self.today)
+        if not result.ok:
+            self.sex.setText(f"（{result.message}）")
+        elif result.birth_date is None:
+            self.sex.setText("（证件号不含性别和出生日期）")
+        else:
+            self.sex.setText(f"{result.sex}，{result.birth_date.isoformat()}")
+
+    def current_is_applicant(self) -> bool:
+        p = self.current
+        return p is not None and p.role == PartyRole.APPLICANT
 
     def value(self) -> WorkerInput | AgentInput:
         if self.current.role == PartyRole.APPLICANT:
             return WorkerInput(
                 name=self.name.text(),
+                id_type=self.id_type.currentData(),
                 id_number=self.id_number.text(),
                 phone=self.phone.text(),
                 address=self.address.text(),
@@ -342,9 +331,7 @@ class PartyDialog(QDialog):
         p = self.current
         if p is None:
             return
-        run_write(
-            self.ctx,
-            self,
+        self.saving.run(
             correct_party,
             self.ctx.store,
             self.detail.id,
@@ -353,8 +340,8 @@ class PartyDialog(QDialog):
             today=self.today,
             expected_version=self.detail.version,
             expected_person_version=p.person_version,
-            on_done=lambda _r: self.accept(),
-            forms=[self.form],
-            busy=(self.ok_button,),
-            title="未能保存当事人信息",
+            on_done=self._saved,
         )
+
+    def _saved(self, _result) -> None:
+        self.accept()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -15,8 +14,9 @@ from PySide6.QtWidgets import (
 
 from app.cases.enterprises import EnterpriseInput
 from app.domain.validators import check_credit_code, check_phone
+from app.store.errors import Problems
 from app.ui.cases.common import hint
-from app.ui.forms import ValidatedForm
+from app.ui.forms import ValidatedForm, dialog_buttons
 
 
 class NewEnterpriseDialog(QDialog):
@@ -48,14 +48,8 @@ class NewEnterpriseDialog(QDialog):
         self.address = self.form.add_field("住所：", QLineEdit(), "address")
         self.phone = self.form.add_field("联系电话：", QLineEdit(), "phone")
         col.addLayout(self.form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        col.addWidget(buttons)
+        col.addWidget(self.form.summary)
+        col.addWidget(dialog_buttons(self, "确定", on_ok=self._ok))
         self.credit_code.editingFinished.connect(self._check_code)
         if initial is not None:
             self.name.setText(initial.name)
@@ -88,20 +82,19 @@ class NewEnterpriseDialog(QDialog):
         return False
 
     def _ok(self) -> None:
-        self.form.clear_errors()
-        ok = True
+        problems = Problems()
         if not self.name.text().strip():
-            self.form.set_error("name", "不能为空")
-            ok = False
+            problems.add("name", "企业名称", "不能为空")
         if not self._check_code():
-            ok = False
+            problems.add("credit_code", "统一社会信用代码", self.form.errors()["credit_code"])
         if self.phone.text().strip():
             phone = check_phone(self.phone.text())
             if not phone.ok:
-                self.form.set_error("phone", phone.message)
-                ok = False
-        if ok:
-            self.accept()
+                problems.add("phone", "联系电话", phone.message)
+        if problems:
+            self.form.show_problems(problems.items)
+            return
+        self.accept()
 
     def value(self) -> EnterpriseInput:
         return EnterpriseInput(

@@ -9,11 +9,11 @@ get their messages under the table. Typing is kept as an encrypted draft every f
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -48,19 +48,22 @@ from app.cases.intake import (
 )
 from app.domain import reference
 from app.domain.enums import EmploymentStatus
-from app.domain.validators import check_id_number
+from app.domain.identity import CARRIES_BIRTH, IdDocType, check_identity
 from app.store.models import utcnow
-from app.ui.cases.common import ProblemLabel, date_edit, from_qdate, hint, run_write, to_qdate
+from app.ui.cases.common import date_edit, from_qdate, hint, to_qdate
 from app.ui.cases.enterprise_dialog import NewEnterpriseDialog
 from app.ui.context import AppContext
-from app.ui.drafts import DraftKeeper
-from app.ui.forms import ValidatedForm, styled_label
+from app.ui.drafts import DraftKeeper, KeepsDraft
+from app.ui.forms import SaveControls, ValidatedForm, styled_label
+from app.ui.widgets.common import button_row
 from app.ui.widgets.enterprise_picker import EnterprisePicker
 from app.ui.widgets.fit import fit_window
+from app.ui.widgets.form_table import ChoiceDelegate, FormTable, edit_item, shown_item
 
 WORKER_COLUMNS = (
     "姓名",
-    "身份证号",
+    "证件类型",
+    "证件号码",
     "性别",
     "出生日期",
     "联系电话",
@@ -68,7 +71,46 @@ WORKER_COLUMNS = (
     "工作岗位",
     "推举代表",
 )
+# the columns of the applicants' table
+W_NAME, W_DOC, W_NUMBER, W_SEX, W_BORN, W_PHONE, W_ADDRESS, W_JOB, W_REP = range(9)
+#: problem key (``workers[2].id_number``) -> the column its cell is in
+WORKER_FIELDS = {
+    "name": W_NAME,
+    "id_type": W_DOC,
+    "id_number": W_NUMBER,
+    "sex": W_SEX,
+    "phone": W_PHONE,
+    "address": W_ADDRESS,
+    "job": W_JOB,
+}
 AGENT_COLUMNS = ("代理哪一方", "姓名", "单位", "联系电话", "代理权限", "被代理的申请人")
+AGENT_FIELDS = {
+    "side": 0,
+    "name": 1,
+    "id_number": 1,
+    "organisation": 2,
+    "phone": 3,
+    "authority": 4,
+    "for_worker": 5,
+}
+CLAIM_FIELDS = {"dispute_type": 0, "amount": 1, "description": 2}
+#: (value, label) of the identity documents a worker may be registered with
+DOC_CHOICES = [(d.value, d.label) for d in IdDocType]
+
+
+def focus_cell(table: QTableWidget, key: str, columns: dict[str, int]) -> None:
+    """The focus on the cell a problem key names (``workers[1].id_number``: row 1, its column;
+    a cell holding a widget, such as a drop-down: that widget); the table itself when the key
+    names no cell."""
+    found = re.match(r"\w+\[(\d+)\]\.(\w+)", key)
+    row, column = (int(found.group(1)), columns.get(found.group(2))) if found else (None, None)
+    if row is None or column is None or row >= table.rowCount():
+        table.setFocus(Qt.FocusReason.OtherFocusReason)
+        return
+    table.setCurrentCell(row, column)
+    table.scrollTo(table.model().index(row, column))
+    (table.cellWidget(row, column) or table).setFocus(Qt.FocusReason.OtherFocusReason)
+    table.setCurrentCell(row, column)
 
 
 def confirm_employment(dialog, status, claim_types) -> bool:
@@ -165,20 +207,43 @@ class CaseFormParts:
     and the handling details. The host is a QDialog with ``ctx``, ``today``, ``body`` (the
     column the groups go into), ``forms``, ``tables`` and a ``save`` method."""
 
-    def _save_row(self, save_text: str) -> QHBoxLayout:
-        """The status line with the save (default) and cancel buttons: ``status``, ``save_button``."""
-        row = QHBoxLayout()
-        self.status = hint("")
-        row.addWidget(self.status, 1)
-        self.save_button = QPushButton(save_text)
+    def _scrolling_body(self, outer: QVBoxLayout) -> None:
+        """The long form scrolls inside (``body``, the column the groups go into) while the
+        buttons under it stay in view; ``forms`` and ``tables`` start empty."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.forms: list[ValidatedForm] = []
+        self.tables: dict[str, QLabel] = {}
+
+    def _save_row(self, save_text: str, title: str) -> QVBoxLayout:
+        """Under the scrolling body: the summary line of the problems, the status line and the
+        button row (``status``, ``save_button``); ``saving`` runs the save in the background."""
+        controls = SaveControls(
+            self.ctx, self, self.problems, save_text, on_ok=self.save, title=title
+        )
+        self.status, self.save_button = controls.status, controls.ok_button
         self.save_button.setProperty("role", "primary")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("取消")
-        cancel.clicked.connect(self.reject)
-        row.addWidget(self.save_button)
-        row.addWidget(cancel)
-        return row
+        self.saving = controls.saving
+        return controls.footer()
+
+    @property
+    def problems(self) -> ValidatedForm:
+        """The form every group's problems go through (the first; the others join it)."""
+        return self.forms[0]
+
+    def _table_target(self, name: str, table: QTableWidget, columns: dict[str, int]) -> QLabel:
+        """``table`` as the target of the problems keyed ``name[i].field``: their messages under
+        it, the focus on the cell of the first one."""
+        label = self.problems.add_target(
+            name, table, focus=lambda key: focus_cell(table, key, columns)
+        )
+        self.problems.alias(f"{name}[", name)
+        self.tables[name] = label
+        return label
 
     def _group(self, title: str) -> QVBoxLayout:
         box = QGroupBox(title)
@@ -186,33 +251,34 @@ class CaseFormParts:
         self.body.addWidget(box)
         return col
 
-    def _form(self, col: QVBoxLayout) -> ValidatedForm:
+    def _form(self, col: QVBoxLayout | None) -> ValidatedForm:
+        """A form of one group (placed in ``col`` unless None: the caller places it)."""
         form = ValidatedForm()
-        col.addLayout(form)
+        if col is not None:
+            col.addLayout(form)
+        if self.forms:
+            form.join(self.forms[0])
+        else:
+            form.focus_topmost = True
         self.forms.append(form)
         return form
 
     def _build_claims(self, title: str = "四、请求事项") -> None:
         col = self._group(title)
-        self.claims = QTableWidget(0, 3)
-        self.claims.setHorizontalHeaderLabels(("争议类型", "请求金额（元）", "说明"))
+        self.claims = FormTable(("争议类型", "请求金额（元）", "说明"))
         self.claims.setColumnWidth(0, 200)
         self.claims.setColumnWidth(1, 140)
         self.claims.horizontalHeader().setStretchLastSection(True)
         self.claims.setMinimumHeight(110)
         col.addWidget(self.claims)
-        self.tables["claims"] = ProblemLabel()
-        col.addWidget(self.tables["claims"])
-        row = QHBoxLayout()
-        add = QPushButton("添加请求事项")
-        add.clicked.connect(self.add_claim)
-        remove = QPushButton("删除所选请求事项")
-        remove.clicked.connect(lambda: remove_selected_rows(self.claims))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
+        form = self._form(None)
+        col.addWidget(self._table_target("claims", self.claims, CLAIM_FIELDS))
+        row, _ = button_row(
+            ("添加请求事项", self.add_claim),
+            ("删除所选请求事项", lambda: remove_selected_rows(self.claims)),
+        )
         col.addLayout(row)
-        form = self._form(col)
+        col.addLayout(form)
         self.requests = QPlainTextEdit()
         self.requests.setPlaceholderText("其他请求（可不填）")
         self.requests.setMaximumHeight(70)
@@ -283,10 +349,8 @@ class CaseFormParts:
         index = combo.findData(values.dispute_type)
         combo.setCurrentIndex(max(index, 0))
         self.claims.setCellWidget(r, 0, combo)
-        self.claims.setItem(
-            r, 1, QTableWidgetItem("" if values.amount is None else str(values.amount))
-        )
-        self.claims.setItem(r, 2, QTableWidgetItem(values.description))
+        self.claims.setItem(r, 1, edit_item("" if values.amount is None else str(values.amount)))
+        self.claims.setItem(r, 2, edit_item(values.description))
         return r
 
     def _cell(self, table: QTableWidget, r: int, c: int) -> str:
@@ -304,7 +368,7 @@ class CaseFormParts:
         ]
 
 
-class IntakeDialog(CaseFormParts, QDialog):
+class IntakeDialog(KeepsDraft, CaseFormParts, QDialog):
     """Register a new case; ``registered(case_id, case_no)`` once it is saved."""
 
     registered = Signal(str, str)
@@ -316,14 +380,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.setWindowTitle("登记调解案件")
         fit_window(self, 1000, 820)
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.body = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        self.forms: list[ValidatedForm] = []
-        self.tables: dict[str, ProblemLabel] = {}
+        self._scrolling_body(outer)
         self._build_receipt()
         self._build_workers()
         self._build_respondent()
@@ -332,7 +389,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.accept_now = QCheckBox("符合受理条件，当场受理")
         self._handling_form.addRow("", self.accept_now)
         self._build_agents()
-        outer.addLayout(self._save_row("登记"))
+        outer.addLayout(self._save_row("登记", "未能登记"))
         self.add_worker()
         self.add_claim()
         self.drafts = DraftKeeper(ctx, self, key="case-intake:new", form_name="案件登记")
@@ -392,32 +449,31 @@ class IntakeDialog(CaseFormParts, QDialog):
         col = self._group("二、申请人（劳动者）")
         col.addWidget(
             hint(
-                f"先填身份证号，性别和出生日期自动读出。劳动者一方{COLLECTIVE_MIN_WORKERS}人以上并有共同请求的为集体争议，"
+                "先选证件类型（默认居民身份证）、填证件号码，性别和出生日期自动读出；没有内地身份证的，"
+                "可选港澳台居民居住证、来往内地（大陆）通行证、外国人永久居留身份证或护照。"
+                f"劳动者一方{COLLECTIVE_MIN_WORKERS}人以上并有共同请求的为集体争议，"
                 "可以推举代表参加调解（调解仲裁法第七条），在“推举代表”列勾选。"
             )
         )
-        self.workers = QTableWidget(0, len(WORKER_COLUMNS))
-        self.workers.setHorizontalHeaderLabels(WORKER_COLUMNS)
+        # Tab goes through the cells that are typed into (not sex and birth date, read from the
+        # number) and, after the last, out of the table to 添加申请人
+        self.workers = FormTable(WORKER_COLUMNS)
         self.workers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.workers.horizontalHeader().setStretchLastSection(False)
-        for i, width in enumerate((80, 170, 50, 100, 120, 220, 90, 70)):
+        for i, width in enumerate((76, 128, 158, 40, 88, 104, 168, 80, 62)):
             self.workers.setColumnWidth(i, width)
         self.workers.setMinimumHeight(130)
-        self.workers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.doc_types = ChoiceDelegate(DOC_CHOICES, self.workers)
+        self.workers.setItemDelegateForColumn(W_DOC, self.doc_types)
         self.workers.itemChanged.connect(self._worker_changed)
         col.addWidget(self.workers)
         self.worker_count = hint("")
         col.addWidget(self.worker_count)
-        self.tables["workers"] = ProblemLabel()
-        col.addWidget(self.tables["workers"])
-        row = QHBoxLayout()
-        add = QPushButton("添加申请人")
-        add.clicked.connect(self.add_worker)
-        remove = QPushButton("删除所选申请人")
-        remove.clicked.connect(lambda: self._remove_rows(self.workers))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
+        col.addWidget(self._table_target("workers", self.workers, WORKER_FIELDS))
+        row, _ = button_row(
+            ("添加申请人", self.add_worker),
+            ("删除所选申请人", lambda: self._remove_rows(self.workers)),
+        )
         col.addLayout(row)
 
     def _build_respondent(self) -> None:
@@ -449,22 +505,16 @@ class IntakeDialog(CaseFormParts, QDialog):
 
     def _build_agents(self) -> None:
         col = self._group("六、委托代理人（可不填）")
-        self.agents = QTableWidget(0, len(AGENT_COLUMNS))
-        self.agents.setHorizontalHeaderLabels(AGENT_COLUMNS)
+        self.agents = FormTable(AGENT_COLUMNS)
         for i, width in enumerate((110, 90, 200, 120, 100, 120)):
             self.agents.setColumnWidth(i, width)
         self.agents.setMinimumHeight(90)
         col.addWidget(self.agents)
-        self.tables["agents"] = ProblemLabel()
-        col.addWidget(self.tables["agents"])
-        row = QHBoxLayout()
-        add = QPushButton("添加委托代理人")
-        add.clicked.connect(self.add_agent)
-        remove = QPushButton("删除所选代理人")
-        remove.clicked.connect(lambda: self._remove_rows(self.agents))
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
+        col.addWidget(self._table_target("agents", self.agents, AGENT_FIELDS))
+        row, _ = button_row(
+            ("添加委托代理人", self.add_agent),
+            ("删除所选代理人", lambda: self._remove_rows(self.agents)),
+        )
         col.addLayout(row)
 
     # ---------------------------------------------------------- rows
@@ -474,42 +524,68 @@ class IntakeDialog(CaseFormParts, QDialog):
         self.workers.blockSignals(True)
         r = self.workers.rowCount()
         self.workers.insertRow(r)
-        cells = (values.name, values.id_number, "", "", values.phone, values.address, values.job)
-        for c, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            if c in (2, 3):
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.workers.setItem(r, c, item)
-        rep = QTableWidgetItem("")
+        for c, text in (
+            (W_NAME, values.name),
+            (W_NUMBER, values.id_number),
+            (W_PHONE, values.phone),
+            (W_ADDRESS, values.address),
+            (W_JOB, values.job),
+        ):
+            self.workers.setItem(r, c, edit_item(text))
+        doc = values.id_type or IdDocType.RESIDENT_ID.value
+        kind = edit_item(self.doc_types.label_of(doc))
+        kind.setData(Qt.ItemDataRole.UserRole, doc)
+        self.workers.setItem(r, W_DOC, kind)
+        self.workers.setItem(r, W_SEX, shown_item())
+        self.workers.setItem(r, W_BORN, shown_item())
+        rep = edit_item("")
         rep.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
         rep.setCheckState(
             Qt.CheckState.Checked if values.is_representative else Qt.CheckState.Unchecked
         )
-        self.workers.setItem(r, 7, rep)
+        self.workers.setItem(r, W_REP, rep)
         self.workers.blockSignals(False)
         self._fill_from_id(r)
         self._update_worker_count()
         return r
 
+    def set_doc_type(self, row: int, doc: IdDocType | str) -> None:
+        """The identity document of applicant ``row`` (as choosing it in the table does)."""
+        item = self.workers.item(row, W_DOC)
+        value = IdDocType(doc).value
+        item.setData(Qt.ItemDataRole.UserRole, value)
+        item.setText(self.doc_types.label_of(value))
+
+    def doc_type(self, row: int) -> str:
+        item = self.workers.item(row, W_DOC)
+        return (
+            item.data(Qt.ItemDataRole.UserRole) if item else None
+        ) or IdDocType.RESIDENT_ID.value
+
     def _worker_changed(self, item: QTableWidgetItem) -> None:
-        if item.column() == 1:
+        if item.column() in (W_DOC, W_NUMBER):
             self._fill_from_id(item.row())
         self._update_worker_count()
 
     def _fill_from_id(self, r: int) -> None:
-        number = (self.workers.item(r, 1).text() if self.workers.item(r, 1) else "").strip()
+        number_item = self.workers.item(r, W_NUMBER)
+        number = (number_item.text() if number_item else "").strip()
+        doc = IdDocType(self.doc_type(r))
         self.workers.blockSignals(True)
         sex = born = ""
         if number:
-            result = check_id_number(number, today=self.today)
+            result = check_identity(doc, number, today=self.today)
             if result.ok:
-                sex, born = result.sex or "", result.birth_date.isoformat()
-                self.workers.item(r, 1).setToolTip("")
+                if result.birth_date is not None:
+                    sex, born = result.sex or "", result.birth_date.isoformat()
+                number_item.setToolTip("")
             else:
-                self.workers.item(r, 1).setToolTip(result.message)
+                number_item.setToolTip(result.message)
                 born = "（" + result.message + "）"
-        self.workers.item(r, 2).setText(sex)
-        self.workers.item(r, 3).setText(born)
+        if not sex and doc not in CARRIES_BIRTH and not born:
+            born = "（证件号不含出生日期）" if number else ""
+        self.workers.item(r, W_SEX).setText(sex)
+        self.workers.item(r, W_BORN).setText(born)
         self.workers.blockSignals(False)
 
     def _update_worker_count(self) -> None:
@@ -531,7 +607,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         side.setCurrentIndex(0 if values.side == "applicant" else 1)
         self.agents.setCellWidget(r, 0, side)
         for c, text in ((1, values.name), (2, values.organisation), (3, values.phone)):
-            self.agents.setItem(r, c, QTableWidgetItem(text))
+            self.agents.setItem(r, c, edit_item(text))
         authority = QComboBox()
         authority.addItems(AUTHORITIES)
         authority.setCurrentText(values.authority)
@@ -539,7 +615,7 @@ class IntakeDialog(CaseFormParts, QDialog):
         target = QComboBox()
         target.addItem("全体申请人", None)
         for i in range(self.workers.rowCount()):
-            name = self.workers.item(i, 0).text() if self.workers.item(i, 0) else ""
+            name = self.workers.item(i, W_NAME).text() if self.workers.item(i, W_NAME) else ""
             target.addItem(f"申请人{i + 1} {name}", i)
         if values.for_worker is not None:
             target.setCurrentIndex(values.for_worker + 1)
@@ -590,12 +666,13 @@ class IntakeDialog(CaseFormParts, QDialog):
     def collect(self) -> IntakeForm:
         workers = [
             WorkerInput(
-                name=self._cell(self.workers, r, 0),
-                id_number=self._cell(self.workers, r, 1),
-                phone=self._cell(self.workers, r, 4),
-                address=self._cell(self.workers, r, 5),
-                job=self._cell(self.workers, r, 6),
-                is_representative=self.workers.item(r, 7).checkState() == Qt.CheckState.Checked,
+                name=self._cell(self.workers, r, W_NAME),
+                id_type=self.doc_type(r),
+                id_number=self._cell(self.workers, r, W_NUMBER),
+                phone=self._cell(self.workers, r, W_PHONE),
+                address=self._cell(self.workers, r, W_ADDRESS),
+                job=self._cell(self.workers, r, W_JOB),
+                is_representative=self.workers.item(r, W_REP).checkState() == Qt.CheckState.Checked,
             )
             for r in range(self.workers.rowCount())
         ]
@@ -654,31 +731,20 @@ class IntakeDialog(CaseFormParts, QDialog):
             self, form.employment_status, [c.dispute_type for c in form.claims]
         ):
             return
-        self.status.setText("正在登记…")
-        run_write(
-            self.ctx,
-            self,
+        self.saving.run(
             register_case,
             self.ctx.store,
             form,
             today=self.today,
             on_done=self._saved,
-            forms=self.forms,
-            tables=self.tables,
-            busy=(self.save_button,),
-            title="未能登记",
+            busy_text="正在登记…",
         )
 
     def _saved(self, result) -> None:
+        # the store's change notification tells the case list (no hand-written signal here)
         self.status.setText(f"已登记：{result.case_no}")
-        self.drafts.discard()
-        self.ctx.data_changed.emit("dispute_case")
         self.registered.emit(result.case_id, result.case_no)
-        self.accept()
-
-    def reject(self) -> None:
-        self.drafts.save_now(wait=True)
-        super().reject()
+        self.accept()  # the draft goes (KeepsDraft)
 
     # ---------------------------------------------------------- drafts (rows added at run time)
 

@@ -16,9 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -209,17 +207,13 @@ class OnlineApplicationsTab(QWidget):
         row = self.current()
         if row is None or row.status != "new":
             return
-        if reason is None:
-            text, ok = QInputDialog.getMultiLineText(
-                self,
-                "不予受理",
-                f"网上申请 {row.reference}：不予受理的理由（申请人在网上查询时会看到）：",
-            )
-            if not ok:
-                return
-            reason = text
-        if not reason.strip():
-            QMessageBox.warning(self, "不予受理", "请填写不予受理的理由")
+        if reason is None:  # asked in a form; the core checks it and it shows under the field
+            from app.ui.cases.dialogs import OnlineDeclineDialog
+
+            dialog = OnlineDeclineDialog(self.ctx, row.id, row.reference, self)
+            dialog.accepted.connect(self.reload)
+            dialog.open()
+            self.decline_dialog = dialog
             return
         self.ctx.run(
             decline,

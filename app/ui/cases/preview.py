@@ -9,23 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.ui.context import AppContext
+from app.ui.forms import dialog_buttons
 from app.ui.widgets.fit import fit_window
 
 PRINT_DPI = 300
@@ -115,21 +115,18 @@ class PreviewDialog(QDialog):
         col.addWidget(self.status)
         self.preview = PdfPreview(self)
         col.addWidget(self.preview, 1)
-        row = QHBoxLayout()
-        self.print_button = QPushButton("打印…")
+        # 打印 is the main button (Enter); 关闭 closes (Esc); 另存为PDF beside them
+        buttons = dialog_buttons(self, "打印(&P)…", on_ok=self.print_dialog, cancel_text="关闭")
+        self.print_button = buttons.ok_button
         self.print_button.setProperty("role", "primary")
-        self.save_button = QPushButton("另存为PDF…")
-        close = QPushButton("关闭")
+        self.save_button = buttons.addButton(
+            "另存为PDF(&A)…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save_dialog)
         for b in (self.print_button, self.save_button):
             b.setEnabled(False)
-        row.addStretch(1)
-        row.addWidget(self.print_button)
-        row.addWidget(self.save_button)
-        row.addWidget(close)
-        col.addLayout(row)
-        self.print_button.clicked.connect(self.print_dialog)
-        self.save_button.clicked.connect(self.save_dialog)
-        close.clicked.connect(self.accept)
+        col.addWidget(buttons)
         ctx.run(make, on_done=self._rendered, on_failed=self._failed)
 
     def _rendered(self, pdf: bytes) -> None:
@@ -182,28 +179,3 @@ class PreviewDialog(QDialog):
             QMessageBox.warning(self, "保存失败", f"无法写入 {path}：{exc.strerror or exc}")
             return
         self.status.setText(f"已保存：{path}")
-
-
-class ImageViewer(QDialog):
-    """An attached image, from memory."""
-
-    def __init__(self, title: str, content: bytes, parent: QWidget | None = None):
-        super().__init__(parent)
-        from PySide6.QtGui import QPixmap
-        from PySide6.QtWidgets import QScrollArea
-
-        self.setWindowTitle(title)
-        fit_window(self, 900, 1000)
-        col = QVBoxLayout(self)
-        pixmap = QPixmap()
-        pixmap.loadFromData(content)
-        label = QLabel()
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        if pixmap.isNull():
-            label.setText("无法显示该图片（格式不受支持）")
-        else:
-            label.setPixmap(pixmap.scaledToWidth(860, Qt.TransformationMode.SmoothTransformation))
-        scroll = QScrollArea()
-        scroll.setWidget(label)
-        scroll.setWidgetResizable(True)
-        col.addWidget(scroll)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -25,7 +24,7 @@ from app.roster.service import EnterpriseInvalid, EnterpriseService
 from app.store.models import Enterprise
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.forms import SaveControls, ValidatedForm
 from app.ui.widgets.fit import fit_window, scrolling
 
 TRI_STATE = (("", None), ("是", True), ("否", False))
@@ -66,20 +65,10 @@ class EnterpriseDialog(QDialog):
         self.form.add_field("备注：", self.notes, "notes")
         layout.addWidget(scrolling(body), 1)
         self.message = self.form.summary
-        layout.addWidget(self.message)
-        self.buttons = buttons = dialog_buttons(self, on_ok=self.save)
-        self.save_button = buttons.ok_button
-        self.busy_line = QLabel("")
-        layout.addWidget(self.busy_line)
-        layout.addWidget(buttons)
-        self.saving = BackgroundSave(
-            ctx,
-            self,
-            self.form,
-            buttons=[self.save_button],
-            status=self.busy_line,
-            title="企业信息未能保存",
-        )
+        controls = SaveControls(ctx, self, self.form, on_ok=self.save, title="企业信息未能保存")
+        self.buttons, self.save_button = controls.buttons, controls.ok_button
+        self.busy_line, self.saving = controls.status, controls.saving
+        layout.addLayout(controls.footer())
         if enterprise is not None:
             self._fill(enterprise)
         key = f"enterprise:{enterprise.id if enterprise else 'new'}"

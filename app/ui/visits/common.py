@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDateEdit,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +25,7 @@ from app.store.attachments import IMAGE_SUFFIXES, NewAttachment, attachment_cont
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
 from app.ui.forms import error_label
-from app.ui.widgets.fit import fit_window
+from app.ui.widgets.image_viewer import ImageViewer
 from app.visits.problems import Problem
 from app.visits.service import AttachmentBrief
 
@@ -93,28 +91,6 @@ def set_error(label: QLabel, message: str) -> None:
 
 
 # ---------------------------------------------------------------------- photos and files
-
-
-class ImageViewer(QDialog):
-    """Shows a photo straight from the store's bytes (no temporary file)."""
-
-    def __init__(self, title: str, content: bytes, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        fit_window(self, 900, 680)
-        pixmap = QPixmap()
-        pixmap.loadFromData(content)
-        label = QLabel()
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        if pixmap.isNull():
-            label.setText("无法显示该图片（文件格式不受支持）")
-        else:
-            label.setPixmap(pixmap.scaled(860, 620, Qt.AspectRatioMode.KeepAspectRatio))
-        area = QScrollArea()
-        area.setWidget(label)
-        area.setWidgetResizable(True)
-        col = QVBoxLayout(self)
-        col.addWidget(area)
 
 
 class AttachmentList(QWidget):

@@ -27,7 +27,7 @@ from app.domain.dates import iso_date
 from app.domain.enums import CreditNoteKind, FindingStatus
 from app.domain.visits import ACTIVE_STATUSES, CHECKLIST, TRANSITIONS
 from app.ui.context import AppContext
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.forms import BackgroundSave, SaveControls, ValidatedForm, dialog_buttons
 from app.ui.visits.common import (
     AttachmentList,
     DateEdit,
@@ -201,26 +201,16 @@ class FindingUpdateDialog(QDialog):
         form.add_field("情况说明：", self.note, "note")
         form.add_field("新的整改期限：", self.new_deadline, "new_deadline")
         form.addRow("", self.untrustworthy)
-        buttons = dialog_buttons(self, on_ok=self.save)
-        self.save_button = buttons.ok_button
+        controls = SaveControls(ctx, self, form, on_ok=self.save, title="整改跟进未能保存")
+        self.save_button, self.busy_line = controls.ok_button, controls.status
         self.save_button.setEnabled(ctx.user.can_write and row.status != FindingStatus.ESCALATED)
-        self.busy_line = QLabel("")
-        self.saving = BackgroundSave(
-            ctx,
-            self,
-            form,
-            buttons=[self.save_button],
-            status=self.busy_line,
-            title="整改跟进未能保存",
-        )
+        self.saving = controls.saving
         col = QVBoxLayout(self)
         col.addWidget(info)
         col.addWidget(QLabel("整改记录："))
         col.addWidget(self.history, 1)
         col.addLayout(form)
-        col.addWidget(form.summary)
-        col.addWidget(self.busy_line)
-        col.addWidget(buttons)
+        col.addLayout(controls.footer())
         self._status_changed()
 
     def _status_changed(self) -> None:

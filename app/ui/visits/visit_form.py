@@ -35,7 +35,7 @@ from app.domain.visits import (
 from app.store.errors import StoreError
 from app.ui.context import AppContext
 from app.ui.drafts import DraftKeeper
-from app.ui.forms import BackgroundSave, ValidatedForm, dialog_buttons
+from app.ui.forms import SaveControls, ValidatedForm
 from app.ui.visits.common import (
     AttachmentList,
     DateEdit,
@@ -116,25 +116,13 @@ class VisitForm(QDialog):
         col.addWidget(self.follow_box)
         col.addWidget(self._notes())
         self.summary = self.form.summary
-        buttons = dialog_buttons(self, on_ok=self.save)
-        self.save_button = buttons.ok_button
+        controls = SaveControls(ctx, self, self.form, on_ok=self.save, title="走访记录未能保存")
+        self.save_button, self.status = controls.ok_button, controls.status
         self.save_button.setProperty("role", "primary")
-        self.status = QLabel("")
-        self.saving = BackgroundSave(
-            ctx,
-            self,
-            self.form,
-            buttons=[self.save_button],
-            status=self.status,
-            title="走访记录未能保存",
-        )
-        row = QHBoxLayout()
-        row.addWidget(self.summary, 1)
-        row.addWidget(self.status)
-        row.addWidget(buttons)
+        self.saving = controls.saving
         outer = QVBoxLayout(self)
         outer.addWidget(scrolling(body), 1)
-        outer.addLayout(row)
+        outer.addLayout(controls.footer())
 
         if follow_up_of_id:
             self.kind.setCurrentIndex(self.kind.findData(VisitKind.FOLLOW_UP.value))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
@@ -54,3 +54,16 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         return self.cells(self.rows[index.row()])[index.column()]
+
+
+def button_row(*buttons: tuple[str, Callable[[], object]]) -> tuple[QHBoxLayout, list[QPushButton]]:
+    """A left-aligned row of buttons (``(text, handler)`` each), e.g. 添加/删除 under a table."""
+    row = QHBoxLayout()
+    made = []
+    for text, handler in buttons:
+        b = QPushButton(text)
+        b.clicked.connect(lambda _checked=False, h=handler: h())
+        row.addWidget(b)
+        made.append(b)
+    row.addStretch(1)
+    return row, made

@@ -8,6 +8,10 @@ way of the case list's keyset model, app/ui/cases/list_model.py).
     model = PagedModel(ctx, columns, fetch=lambda offset, limit: ..., count=lambda: ...)
     model.reload()            # first page and count, in the background
     model.loaded / model.counted(int) / model.row_at(i)
+
+A list that pages by key (the case list: ``after`` the last row's sort key, fast however deep one
+scrolls) gives ``fetch_after(cursor, limit) -> (rows, next cursor or None)`` instead of ``fetch``;
+``count_later=True`` shows the first page before the count is read (a count may read every row).
 """
 
 from __future__ import annotations
@@ -42,16 +46,23 @@ class PagedModel(QAbstractTableModel):
         ctx,
         columns: Sequence[Column],
         *,
-        fetch: Callable[[int, int], list],
+        fetch: Callable[[int, int], list] | None = None,
         count: Callable[[], int] | None = None,
         highlight: Callable[[object], bool] | None = None,
         error_title: str = "列表加载失败",
         parent=None,
+        fetch_after: Callable[[object, int], tuple[list, object]] | None = None,
+        count_later: bool = False,
     ):
         super().__init__(parent)
+        if (fetch is None) == (fetch_after is None):
+            raise ValueError("give fetch or fetch_after")
         self.ctx = ctx
         self.columns = list(columns)
         self.fetch, self.count = fetch, count
+        self.fetch_after = fetch_after
+        self.count_later = count_later
+        self._cursor = None
         self.highlight = highlight
         self.error_title = error_title
         self.rows: list = []
@@ -69,7 +80,7 @@ class PagedModel(QAbstractTableModel):
     def reload(self) -> None:
         self._generation += 1
         self.beginResetModel()
-        self.rows, self.total, self._more = [], None, False
+        self.rows, self.total, self._more, self._cursor = [], None, False, None
         self.endResetModel()
         self._load(0)
 
@@ -78,13 +89,20 @@ class PagedModel(QAbstractTableModel):
     def _load(self, offset: int) -> None:
         self._loading = True
         generation = self._generation
-        fetch, count, limit = self.fetch, self.count, self.PAGE
+        fetch, fetch_after, limit = self.fetch, self.fetch_after, self.PAGE
+        count = None if self.count_later else self.count
+        cursor = self._cursor if offset else None
         first = offset == 0
 
         def work():
-            rows = fetch(offset, limit)
-            total = count() if first and count is not None and len(rows) >= limit else None
-            return rows, total
+            if fetch_after is not None:
+                rows, after = fetch_after(cursor, limit)
+                more = after is not None
+            else:
+                rows = fetch(offset, limit)
+                after, more = None, len(rows) >= limit
+            total = count() if first and count is not None and more else None
+            return rows, total, after, more
 
         self.ctx.run(
             work,
@@ -95,17 +113,27 @@ class PagedModel(QAbstractTableModel):
     def _arrived(self, generation: int, offset: int, result) -> None:
         if generation != self._generation or offset != len(self.rows):
             return
-        rows, total = result
+        rows, total, self._cursor, self._more = result
         self._loading = False
         if rows:
             self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
             self.rows.extend(rows)
             self.endInsertRows()
-        self._more = len(rows) >= self.PAGE
         if offset == 0:
-            self.total = total if total is not None else len(self.rows)
-            self.counted.emit(self.total)
+            if self.count_later and self._more and self.count is not None:
+                self.ctx.run(
+                    self.count,
+                    on_done=lambda n: self._counted(generation, n),
+                    on_failed=lambda _exc: None,
+                )
+            else:
+                self._counted(generation, total if total is not None else len(self.rows))
         self.loaded.emit()
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self.total = total
+            self.counted.emit(total)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from app.reports import periods
 from app.reports.export import ExportResult, export_report
 from app.store.errors import StoreError
 from app.ui.context import AppContext, user_message
+from app.ui.forms import dialog_buttons
 from app.ui.visits.common import DateEdit, error_label, set_error
 from app.ui.widgets.fit import fit_window
 
@@ -105,15 +107,13 @@ class ExportReportDialog(QDialog):
         self.progress.hide()
         self.status = QLabel("")
         self.error = error_label()
-        self.export_button = QPushButton("导出")
+        box = dialog_buttons(self, "导出(&E)", on_ok=self.start)
+        self.export_button = box.ok_button
         self.export_button.setProperty("role", "primary")
-        self.export_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("取消")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button = box.button(QDialogButtonBox.StandardButton.Cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(box)
         col = QVBoxLayout(self)
         col.addLayout(form)
         col.addWidget(self.progress)
@@ -230,3 +230,10 @@ class ExportReportDialog(QDialog):
             self.task.cancel()
         else:
             self.reject()
+
+    def reject(self) -> None:
+        # 取消 and Esc: a running export is cancelled first, the dialog stays for its outcome
+        if self.task is not None:
+            self.task.cancel()
+            return
+        super().reject()
