@@ -79,7 +79,8 @@ class FormTable(QTableWidget):
             return False
         item = self.item(row, column)
         if item is None:
-            return self.cellWidget(row, column) is not None
+            widget = self.cellWidget(row, column)  # a disabled one cannot take the focus
+            return widget is not None and widget.isEnabled()
         flags = item.flags()
         return bool(flags & (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable))
 
@@ -113,6 +114,11 @@ class FormTable(QTableWidget):
 
     def _focus_current(self) -> None:
         widget = self.cellWidget(self.currentRow(), self.currentColumn())
+        if widget is not None and not widget.isVisible():
+            # a cell widget scrolled out of the viewport is hidden until the view lays its
+            # widgets out again: scroll to it and place them now, or it could not take the focus
+            self.scrollTo(self.currentIndex())
+            self.updateEditorGeometries()
         if widget is not None:
             widget.setFocus(Qt.FocusReason.TabFocusReason)
         elif not self.hasFocus():
