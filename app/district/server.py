@@ -640,6 +640,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     install_public(app)
     install_admin_pages(app)
+    from app.district.work_pages import install_work_pages
+
+    install_work_pages(app)
     _with_batch_schema(app)
     if not config.api_docs:
 

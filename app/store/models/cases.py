@@ -81,6 +81,15 @@ class DisputeCase(Synced, Base):
     employment_ended_on: Mapped[date | None] = mapped_column(Date)
     infringement_known_on: Mapped[date | None] = mapped_column(Date)
 
+    #: a transfer (移交, app.cases.transfers): the station and case number it came from, and
+    #: the station (and, once registered there, case number) it went to, with the reason
+    transfer_from_station: Mapped[str | None] = mapped_column(String(16))
+    transfer_from_case_no: Mapped[str | None] = mapped_column(String(60))
+    transfer_to_station: Mapped[str | None] = mapped_column(String(16))
+    transfer_to_case_no: Mapped[str | None] = mapped_column(String(60))
+    transfer_reason: Mapped[str | None] = mapped_column(String(500))
+    transferred_on: Mapped[date | None] = mapped_column(Date)
+
     __table_args__ = (UniqueConstraint("station_code", "case_year", "case_seq"),)
 
 
