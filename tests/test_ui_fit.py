@@ -337,3 +337,19 @@ def test_fit_roster_activity_workbench_settings_dialogs(qtbot, store, ctx, tmp_p
     ]
     for dialog in dialogs:
         assert_fits(qtbot, open_dialog(qtbot, dialog))
+
+
+# ---- case transfers (移交) and correction requests (issue 12)
+
+
+@in_child
+def test_fit_transfer_dialogs(qtbot, store, ctx):
+    from app.ui.cases.transfer_dialog import DeclineTransferDialog, TransferDialog
+    from tests.cases_support import register
+
+    case = register(store)
+    for dialog in (
+        TransferDialog(ctx, case.case_id, case.case_no),
+        DeclineTransferDialog(ctx, "00000000-0000-4000-8000-000000000001", "鼓西街道 (2026)1号"),
+    ):
+        assert_fits(qtbot, open_dialog(qtbot, dialog))

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.cases.attachments import attach
 from app.cases.enterprises import EnterpriseInput
-from app.cases.errors import ValidationError, WorkflowRefused
+from app.cases.errors import Problems, ValidationError, WorkflowRefused
 from app.cases.intake import (
     AgentInput,
     ClaimInput,
@@ -34,7 +34,7 @@ from app.cases.intake import (
 from app.domain import reference
 from app.domain.case_workflow import TRANSFERABLE
 from app.domain.enums import CaseStatus, DeclineCategory, PartyRole
-from app.store.attachments import attachment_content, list_attachments
+from app.store.attachments import list_attachments
 from app.store.models import (
     CaseClaim,
     CaseParty,
@@ -162,14 +162,14 @@ def case_payload(s, case: DisputeCase) -> dict:
     }
 
 
-def check_reason(reason: str) -> str:
+def check_reason(reason: str, problems: Problems) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写移交理由（例如用人单位不在本街镇）", field="移交理由")
-    if len(reason) > MAX_REASON:
-        raise ValidationError(f"移交理由不超过{MAX_REASON}个字", field="移交理由")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in reason):
-        raise ValidationError("移交理由含有不可见的控制字符", field="移交理由")
+        problems.add("移交理由", "移交理由", "请填写移交理由（例如用人单位不在本街镇）")
+    elif len(reason) > MAX_REASON:
+        problems.add("移交理由", "移交理由", f"不超过{MAX_REASON}个字")
+    elif any(ord(ch) < 32 and ch not in "\n\t" for ch in reason):
+        problems.add("移交理由", "移交理由", "含有不可见的控制字符")
     return reason
 
 
@@ -188,12 +188,14 @@ def transfer_out(
     ``transfer_id``: the district's id when a district admin ordered the transfer.
     """
     today = today or date.today()
-    reason = check_reason(reason)
+    problems = Problems()
     own = store.station.code
     if to_station == own:
-        raise ValidationError("不能移交给本站", field="接收站点")
-    if to_station not in {c for c, _n in station_choices(own)}:
-        raise ValidationError("请选择接收的站点", field="接收站点")
+        problems.add("接收站点", "接收站点", "不能移交给本站")
+    elif to_station not in {c for c, _n in station_choices(own)}:
+        problems.add("接收站点", "接收站点", "请选择接收的站点")
+    reason = check_reason(reason, problems)
+    problems.raise_if_any()
     with store.unit_of_work() as s:
         case = s.get(DisputeCase, case_id)
         if case is None or case.deleted:
@@ -467,12 +469,14 @@ def decline(store, transfer_id: str, category: DeclineCategory | str | None, rea
         category = DeclineCategory(category) if category else None
     except ValueError:
         category = None
+    problems = Problems()
     if category is None:
-        raise ValidationError("请选择不予接收的原因类别", field="原因类别")
+        problems.add("原因类别", "原因类别", "请选择不予接收的原因类别")
     if not reason:
-        raise ValidationError("请填写不予接收的理由（区级和移交站点会看到）", field="理由")
-    if len(reason) > 500:
-        raise ValidationError("理由不超过500个字", field="理由")
+        problems.add("理由", "理由", "请填写不予接收的理由（区级和移交站点会看到）")
+    elif len(reason) > 500:
+        problems.add("理由", "理由", "不超过500个字")
+    problems.raise_if_any()
     with store.unit_of_work() as s:
         row = s.get(CaseTransfer, transfer_id)
         if row is None or row.direction != "in" or row.status != "new":
@@ -523,7 +527,3 @@ def case_links(store, case_id: str) -> TransferLinks:
             )
         )
         return links_of(case, out)
-
-
-def content_of_attachment(s, attachment_id: str) -> bytes:
-    return bytes(attachment_content(s, attachment_id)[1])

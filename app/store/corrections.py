@@ -9,6 +9,9 @@ claims answers too (the reviewer's field may be 申请人 or 请求事项).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -66,3 +69,79 @@ def _targets(changed):
         yield (entity, record_id), fields, version
         if entity in CASE_CHILDREN and parent and parent[0]:
             yield ("dispute_case", parent[0]), [entity], None
+
+
+# ------------------------------------------------------------------ what the station shows
+
+ENTITY_LABELS = {
+    "dispute_case": "调解案件",
+    "enterprise_visit": "企业走访",
+    "enterprise": "企业",
+    "activity": "活动",
+}
+STATUS_LABELS = {"open": "待补正", "answered": "已补正"}
+#: where the record opens: entity -> (section, use the record id)
+OPEN_IN = {
+    "dispute_case": ("cases", True),
+    "enterprise": ("roster", True),
+    "enterprise_visit": ("visits", False),
+    "activity": ("activities", False),
+}
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: str
+    entity: str
+    record_id: str
+    record: str
+    field: str
+    message: str
+    due_on: date
+    requested_by: str
+    status: str
+    reported: bool
+    overdue: bool
+
+    @property
+    def status_text(self) -> str:
+        text = STATUS_LABELS.get(self.status, self.status)
+        if self.status == "open" and self.overdue:
+            text += "（已逾期）"
+        if self.status == "answered" and not self.reported:
+            text += " · 待报送区级"
+        return text
+
+
+def list_requests(store, today: date | None = None, *, open_only: bool = False) -> list[RequestRow]:
+    """Open requests first (earliest due first), then answered ones (latest first)."""
+    today = today or date.today()
+    with store.read() as s:
+        q = select(CorrectionRequest)
+        if open_only:
+            q = q.where(CorrectionRequest.status == "open")
+        rows = list(s.scalars(q))
+    rows.sort(
+        key=lambda r: (
+            r.status != "open",
+            r.due_on.toordinal()
+            if r.status == "open"
+            else -(r.answered_at or r.requested_at).timestamp(),
+        )
+    )
+    return [
+        RequestRow(
+            id=r.id,
+            entity=r.entity,
+            record_id=r.record_id,
+            record=f"{ENTITY_LABELS.get(r.entity, r.entity)} {r.record_label}",
+            field=r.field_label,
+            message=r.message,
+            due_on=r.due_on,
+            requested_by=r.requested_by,
+            status=r.status,
+            reported=r.reported_at is not None,
+            overdue=r.status == "open" and r.due_on < today,
+        )
+        for r in rows
+    ]

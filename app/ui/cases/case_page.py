@@ -250,6 +250,9 @@ class CasePage(QWidget):
                 lines.append(
                     f"<span style='color:#b3261e'>第{term.seq}项逾期{st.days_overdue}天未履行：{escape(route)}</span>"
                 )
+        from app.ui.cases.transfer_dialog import transfer_lines
+
+        lines.extend(transfer_lines(self.ctx.store, d.id))  # 移交自 / 移交至
         self.clock.setText("<br>".join(lines))
         self._show_actions(d, today)
         self.summary.setHtml(self._summary_html(d))
@@ -297,6 +300,9 @@ class CasePage(QWidget):
                 b.clicked.connect(handler)
                 self.actions_row.addWidget(b)
                 self.action_buttons[key] = b
+        from app.ui.cases.transfer_dialog import add_transfer_action
+
+        add_transfer_action(self, d)  # 移交其他站点…
         self.actions_row.addStretch(1)
         printing = QToolButton()
         printing.setText("打印文书")
