@@ -25,6 +25,12 @@ def _check(label: str, fn) -> Line:
     return True, f"{label}" + (f"：{detail}" if detail else "")
 
 
+def crypto_library() -> str:
+    from app.store.crypto import self_check
+
+    return f"X25519、AES-256-GCM 核对正确（{self_check()}）"
+
+
 def scratch_store() -> str:
     from sqlalchemy import select
 
@@ -130,6 +136,7 @@ def run_selftest(data_dir: Path, username: str = "admin") -> Iterator[Line]:
     from app.store import migrate
 
     yield True, f"程序版本 {__version__}，数据版本 {migrate.head_revision()}"
+    yield _check("密钥算法", crypto_library)
     yield _check("加密存储", scratch_store)
     yield _check("站点数据", lambda: station_schema(Path(data_dir), username))
     if sys.platform == "win32" and Path(data_dir).is_dir():

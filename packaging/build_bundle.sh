@@ -14,5 +14,5 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp -r dist/labor-station "$scratch/"
 ( cd "$scratch" && env -i HOME="$scratch" PATH=/usr/bin:/bin LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen \
-    ./labor-station/labor-station selftest --data-dir "$scratch/data" )
+    LD_BIND_NOW=1 ./labor-station/labor-station selftest --data-dir "$scratch/data" )
 echo "bundle selftest passed"

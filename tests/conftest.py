@@ -29,6 +29,29 @@ ADMIN_PASSWORD = "Admin-pass-2026"
 STATION = "GUDONG"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """No background task outlives its test. Before the fixtures go (widgets deleted, the store
+    closed), wait for the thread pool and deliver the tasks' queued callbacks while their widgets
+    still exist. A task left running would otherwise finish during a later test: its callback
+    reaching a deleted widget, or its query racing the closing of its store, can crash the whole
+    run (CI saw a segmentation fault in an unrelated test)."""
+    import sys
+
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is not None:
+        pool = qtcore.QThreadPool.globalInstance()
+        app = qtcore.QCoreApplication.instance()
+        for _ in range(3):  # a callback may start another task (the risk refresh does)
+            pool.waitForDone(30_000)
+            if app is None:
+                break
+            app.processEvents()
+            if pool.activeThreadCount() == 0:
+                break
+    yield
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "station-data"

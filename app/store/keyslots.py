@@ -34,18 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
-
+from app.store.crypto import AESGCM, InvalidTag, X25519PrivateKey, X25519PublicKey, hkdf_sha256
 from app.store.errors import BadCredentials, StoreCorrupt, UnlockThrottled
 from app.store.folder import open_private
 
@@ -243,7 +232,7 @@ class Slot:
 
 
 def _hkdf(secret: bytes, info: bytes, salt: bytes | None = None) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(secret)
+    return hkdf_sha256(secret, info, 32, salt)
 
 
 #: a missing throttle entry of a slot counts as this many failures (deleting it does not help)
@@ -376,7 +365,7 @@ class KeySlotFile:
     def _seal_key(self, slot: Slot, db_key: bytes) -> None:
         """Seal ``db_key`` (this generation's) to the slot's public key."""
         ephemeral = X25519PrivateKey.generate()
-        eph_public = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        eph_public = ephemeral.public_key().public_bytes_raw()
         shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(slot.public))
         aad = self._wrap_aad(slot, self.generation)
         kek = _hkdf(shared, aad, salt=eph_public + slot.public)
@@ -401,9 +390,9 @@ class KeySlotFile:
             wrapped=b"",
             created=datetime.now(UTC).isoformat(),
             v=2,
-            public=private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
+            public=private.public_key().public_bytes_raw(),
         )
-        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        raw = private.private_bytes_raw()
         kek = kdf.derive(secret, slot.salt)
         slot.wrapped = AESGCM(kek).encrypt(slot.nonce, raw, self._slot_aad(slot))
         self._seal_key(slot, db_key)

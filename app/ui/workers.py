@@ -4,7 +4,7 @@
     task.signals.done.connect(...)    # result
     task.signals.failed.connect(...)  # exception (a StoreError's str() is a Chinese message)
     task.signals.progress.connect(...)  # (done, total, text)
-    QThreadPool.globalInstance().start(task)
+    run_task(task)                    # in the global thread pool
 
 ``fn`` receives ``progress(done, total, text)`` and ``cancel`` (a :class:`CancelToken`) only if its
 signature asks for them, so core functions stay free of Qt.
@@ -16,7 +16,7 @@ import inspect
 import logging
 import threading
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from app.logsetup import describe_exception
 
@@ -54,13 +54,17 @@ class TaskSignals(QObject):
     finished = Signal()
 
 
-class Task(QRunnable):
+class Task:
+    """One piece of background work. A plain object, not a QRunnable: the pool runs its bound
+    ``run`` (Qt wraps the callable and deletes that wrapper itself), so no C++ object whose
+    lifetime Python controls is still in use on the worker thread after the GUI thread has let
+    go of the task. (A QRunnable subclass freed by the GUI thread in its ``finished`` slot while
+    the worker thread was still returning from ``run`` is a use-after-free.)"""
+
     def __init__(self, fn, *args, **kwargs):
-        super().__init__()
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.signals = TaskSignals()
         self.cancel_token = CancelToken()
-        self.setAutoDelete(False)  # the caller keeps a reference while signals may still fire
 
     def cancel(self) -> None:
         self.cancel_token.cancel()
@@ -103,5 +107,5 @@ def run_task(task: Task, pool: QThreadPool | None = None) -> Task:
     """Start ``task`` and keep it alive until it has finished."""
     _running.add(task)
     task.signals.finished.connect(lambda: _running.discard(task))
-    (pool or QThreadPool.globalInstance()).start(task)
+    (pool or QThreadPool.globalInstance()).start(task.run)
     return task
