@@ -196,6 +196,8 @@ def test_a_correction_request_round_trip(district, tmp_path):
             page = client.get("/dashboard/corrections").text
             assert re.search(r'data-station="GUDONG"><td class="name">鼓东街道</td>'
                              r'<td class="open">1</td>', page)  # fmt: skip
+            overview = client.get("/dashboard").text
+            assert "退回补正待站点补正</a>：\n鼓东街道 1 条" in overview
         got = ok(sync_once(gudong))
         assert got.corrections_new == 1
         with gudong.read() as s:
