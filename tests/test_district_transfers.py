@@ -297,3 +297,34 @@ def test_a_reviewer_limited_to_one_street_sees_nothing_of_another(district, tmp_
     finally:
         gudong.close()
         guxi.close()
+
+
+def test_a_malformed_transfer_is_refused_by_the_district(district, tmp_path):
+    from app.sync import protocol
+    from tests.test_district_applications import station_headers
+
+    gudong = enrolled_station(tmp_path, district, "GUDONG")
+    try:
+        cred = gudong.get_setting("sync.credential")
+        good = {"workers": [{"name": "张伟"}], "claims": [{"dispute_type": "wages"}],
+                "employment_status": "ongoing", "received_on": RECEIVED.isoformat()}  # fmt: skip
+        url = "/api/v1/transfers/00000000-0000-4000-8000-000000000099/send"
+        with district.http() as client:
+            for data, why in (
+                ({**good, "workers": ["张伟"]}, "申请人格式不正确"),
+                ({**good, "claims": []}, "请求事项格式不正确"),
+                ({**good, "employment_status": None}, "缺少劳动关系状态"),
+                ({**good, "respondent": {"name": {"x": 1}}}, "被申请人格式不正确"),
+                ({**good, "files": [{"sha256": "../../etc/passwd"}]}, "附件清单格式不正确"),
+            ):
+                body = protocol.dumps({"case_no": "(2026)1号", "to_station": "GUXI",
+                                       "reason": "测试", "data": data})  # fmt: skip
+                answer = client.post(url, content=body, headers=station_headers(cred, body))
+                assert answer.status_code == 422 and why in answer.json()["detail"], answer.text
+            body = protocol.dumps({"case_no": "(2026)1号", "to_station": "GUDONG",
+                                   "reason": "测试", "data": good})  # fmt: skip
+            answer = client.post(url, content=body, headers=station_headers(cred, body))
+            assert answer.status_code == 422 and "不能移交给本站" in answer.text
+        assert district_rows(district, CaseTransfer) == []
+    finally:
+        gudong.close()

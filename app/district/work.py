@@ -208,25 +208,60 @@ def _audit_transfer(s, actor, action: str, row: CaseTransfer, what: str, client=
                     target_id=row.from_case_no, station_code=station, client=client)  # fmt: skip
 
 
+_PERSON_KEYS = ("name", "id_number", "id_type", "sex", "phone", "address", "job", "hukou",
+                "organisation", "side", "authority")  # fmt: skip
+_TEXT_KEYS = ("case_no", "status", "received_on", "channel", "channel_ref", "oral_record",
+              "project_name", "facts", "requests", "employment_status", "employment_ended_on",
+              "infringement_known_on", "co_mediators")  # fmt: skip
+
+
+def _dicts(value, label: str, *, required: bool = False, limit: int = 500) -> list[dict]:
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or (required and not value) or len(value) > limit:
+        raise WorkError(f"移交内容的{label}格式不正确", 422)
+    if not all(isinstance(v, dict) for v in value):
+        raise WorkError(f"移交内容的{label}格式不正确", 422)
+    return value
+
+
+def _plain_text(d: dict, keys, label: str) -> None:
+    for k in keys:
+        v = d.get(k)
+        if v is not None and not isinstance(v, str | int | bool):
+            raise WorkError(f"移交内容的{label}格式不正确", 422)
+        if isinstance(v, str) and len(v) > 20000:
+            raise WorkError(f"移交内容的{label}过长", 422)
+
+
 def check_payload(data) -> dict:
-    """The case content a sending station sends: the parts the receiving registration needs."""
+    """The case content a sending station sends: the shape the receiving registration reads
+    (every value checked again there, as any registration is)."""
     if not isinstance(data, dict):
         raise WorkError("移交内容格式不正确", 422)
-    if not isinstance(data.get("workers"), list) or not data["workers"]:
-        raise WorkError("移交内容缺少申请人", 422)
-    if not isinstance(data.get("claims"), list) or not data["claims"]:
-        raise WorkError("移交内容缺少请求事项", 422)
+    _plain_text(data, _TEXT_KEYS, "案件信息")
+    for w in _dicts(data.get("workers"), "申请人", required=True):
+        _plain_text(w, _PERSON_KEYS, "申请人")
+    for a in _dicts(data.get("agents"), "委托代理人"):
+        _plain_text(a, _PERSON_KEYS, "委托代理人")
+        if a.get("for_worker") is not None and not isinstance(a.get("for_worker"), int):
+            raise WorkError("移交内容的委托代理人格式不正确", 422)
+    for c in _dicts(data.get("claims"), "请求事项", required=True):
+        _plain_text(c, ("dispute_type", "amount", "description"), "请求事项")
+    for key, label in (("respondent", "被申请人"), ("general_contractor", "施工总承包单位")):
+        e = data.get(key) or {}
+        if not isinstance(e, dict):
+            raise WorkError(f"移交内容的{label}格式不正确", 422)
+        _plain_text(e, ("name", "credit_code", "legal_rep", "address", "phone"), label)
     if data.get("employment_status") not in ("ongoing", "ended", "unknown"):
         raise WorkError("移交内容缺少劳动关系状态", 422)
     if _day(data.get("received_on")) is None:
         raise WorkError("移交内容缺少收到申请日期", 422)
-    files = data.get("files") or []
-    if not isinstance(files, list) or len(files) > 200:
-        raise WorkError("移交内容的附件清单格式不正确", 422)
-    for f in files:
-        sha = str((f or {}).get("sha256") or "")
+    for f in _dicts(data.get("files"), "附件清单", limit=200):
+        sha = str(f.get("sha256") or "")
         if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
             raise WorkError("移交内容的附件清单格式不正确", 422)
+        _plain_text(f, ("filename", "note"), "附件清单")
     return data
 
 
