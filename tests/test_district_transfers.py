@@ -222,6 +222,25 @@ def test_a_correction_request_round_trip(district, tmp_path):
         assert not re.search(r'<td class="open">1</td>', page)
         # a second sync reports nothing again
         assert ok(sync_once(gudong)).corrections_answered == 0
+
+        # from the command line, on the enterprise (named by its credit code)
+        bad = district.cli("request-correction", "--station", "GUDONG", "--kind", "enterprise",
+                           "--record", credit_code(), "--field", "nonsense", "--message", "x",
+                           "--due", (TODAY + timedelta(days=3)).isoformat(), check=False)  # fmt: skip
+        assert bad.returncode == 1 and "请选择要补正的字段" in bad.stderr
+        done = district.cli("request-correction", "--station", "GUDONG", "--kind", "enterprise",
+                            "--record", credit_code(), "--field", "phone", "--message",
+                            "联系电话已停用，请核实", "--due",
+                            (TODAY + timedelta(days=3)).isoformat())  # fmt: skip
+        assert "福州闽江餐饮管理有限公司 的“电话”" in done.stdout
+        assert ok(sync_once(gudong)).corrections_new == 1
+        with gudong.unit_of_work() as s:
+            firm = s.scalar(select(Enterprise).where(Enterprise.credit_code == credit_code()))
+            firm.phone = "0591-87000000"
+        assert ok(sync_once(gudong)).corrections_answered == 1
+        listing = district.cli("corrections", "--station", "GUDONG").stdout.splitlines()
+        assert len(listing) == 2 and all(line.endswith("已补正") for line in listing)
+        assert district.cli("corrections", "--open").stdout == ""
     finally:
         gudong.close()
 
