@@ -130,6 +130,34 @@ def test_a_transfer_arrives_complete_and_closes_the_senders_case(district, tmp_p
         guxi.close()
 
 
+def test_a_transfer_registered_on_one_pc_leaves_the_other_pcs_list(district, tmp_path):
+    from tests.test_sync_replication import join_pc
+
+    gudong = enrolled_station(tmp_path, district, "GUDONG")
+    guxi = enrolled_station(tmp_path, district, "GUXI")
+    second = None
+    try:
+        case = register_at(gudong)
+        tid = transfers.transfer_out(gudong, case.case_id, "GUXI", "用人单位在鼓西街道")
+        ok(sync_once(gudong))
+        from tests.test_sync_replication import device_code
+
+        second = join_pc(tmp_path, district, "guxi-2", device_code(district, "GUXI", "窗口2")).store
+        assert ok(sync_once(guxi)).transfers_in == 1
+        assert ok(sync_once(second)).transfers_in == 1
+        new = register_case(guxi, transfers.intake_form(guxi, tid), today=TODAY)
+        transfers.mark_accepted(guxi, tid, new.case_id, new.case_no)
+        ok(sync_once(guxi))
+        ok(sync_once(second))
+        assert transfers.list_incoming(second) == []
+        with second.read() as s:  # the registered case came from the other PC
+            assert s.get(DisputeCase, new.case_id).transfer_from_case_no == case.case_no
+    finally:
+        for st in (gudong, guxi, second):
+            if st is not None:
+                st.close()
+
+
 def test_a_district_admin_orders_a_transfer_from_the_command_line(district, tmp_path):
     gudong = enrolled_station(tmp_path, district, "GUDONG")
     guxi = enrolled_station(tmp_path, district, "GUXI")

@@ -184,6 +184,28 @@ def _receive(client: DistrictClient, store, item: dict, result: WorkResult) -> N
     result.transfers_in += 1
 
 
+def _drop_decided_elsewhere(store, offered: set[str]) -> None:
+    """Transfers still new here that the district no longer offers: another PC of this station
+    registered or declined them (its case arrives by the pull), so they leave this PC's list."""
+    with store.read() as s:
+        gone = [
+            r.id
+            for r in s.scalars(
+                select(CaseTransfer).where(
+                    CaseTransfer.direction == "in", CaseTransfer.status == "new"
+                )
+            )
+            if r.id not in offered
+        ]
+    if not gone:
+        return
+    with state.transaction(store) as s:
+        for tid in gone:
+            for f in s.scalars(select(CaseTransferFile).where(CaseTransferFile.transfer_id == tid)):
+                s.delete(f)
+            s.delete(s.get(CaseTransfer, tid))
+
+
 def _outcome(store, item: dict) -> None:
     """The receiving station registered (or declined) a case this station sent."""
     with store.read() as s:
@@ -217,7 +239,10 @@ def exchange_transfers(client: DistrictClient, store, result: WorkResult) -> Non
     for order in orders:
         _carry_out(client, store, order, result)
     report_transfers(client, store, result)  # the orders just carried out go up at once
-    for item in answer.get("incoming") or []:
+    offered = answer.get("incoming") or []
+    if len(offered) < 200:  # the whole list: what is no longer offered was decided elsewhere
+        _drop_decided_elsewhere(store, {str(i.get("id")) for i in offered if isinstance(i, dict)})
+    for item in offered:
         try:
             _receive(client, store, item, result)
         except (KeyError, TypeError, ValueError, AttributeError):
