@@ -375,3 +375,38 @@ def test_a_malformed_transfer_is_refused_by_the_district(district, tmp_path):
         assert district_rows(district, CaseTransfer) == []
     finally:
         gudong.close()
+
+
+def test_a_district_admin_orders_a_transfer_on_the_dashboard_within_their_streets(
+    district, tmp_path
+):
+    gudong = enrolled_station(tmp_path, district, "GUDONG")
+    try:
+        case = register_at(gudong)
+        ok(sync_once(gudong))
+        user(district, "guxi-admin", "--role", "admin", "--street", "GUXI")
+        user(district, "quzhang")
+
+        def order(client, **values):
+            data = {"csrf_token": csrf(client, "/dashboard/transfers"), "case_no": case.case_no,
+                    "to_station": "GUXI", "reason": "用人单位在鼓西街道"}  # fmt: skip
+            return client.post("/dashboard/transfers", data={**data, **values})
+
+        with contextlib.closing(login(district, "guxi-admin")) as client:
+            # another street's case is not found for a limited admin (nothing of it shown)
+            answer = order(client)
+            assert answer.status_code == 200 and "区级没有案号" in answer.text
+        with contextlib.closing(login(district, "quzhang")) as client:
+            assert "请填写移交理由" in order(client, reason=" ").text
+            assert "该案件已在这个站点" in order(client, to_station="GUDONG").text
+            answer = order(client)
+            assert "已决定将案件" in answer.text and 'data-status="ordered"' in answer.text
+        [t] = district_rows(district, CaseTransfer)
+        assert (t.initiated_by, t.status, t.received_on) == ("quzhang", "ordered", RECEIVED)
+        ok(sync_once(gudong))
+        with gudong.read() as s:
+            assert s.get(DisputeCase, case.case_id).status == CaseStatus.TRANSFERRED
+        [t] = district_rows(district, CaseTransfer)
+        assert t.status == "sent" and t.data["employment_status"] == "ended"
+    finally:
+        gudong.close()
