@@ -229,8 +229,8 @@ def test_fit_case_dialogs(qtbot, store, ctx):
     from app.ui.cases.followup_dialog import FollowUpDialog
     from app.ui.cases.intake_dialog import IntakeDialog
     from app.ui.cases.preview import PreviewDialog
-    from app.ui.cases.signing_dialogs import ScheduleDialog
     from app.ui.cases.referral_dialog import ReferralDialog
+    from app.ui.cases.signing_dialogs import ScheduleDialog
     from tests.cases_support import EnterpriseChoice, in_mediation, signed
 
     signed_id, _agreement = signed(store)
@@ -376,4 +376,20 @@ def test_fit_roster_activity_workbench_settings_dialogs(qtbot, store, ctx, tmp_p
         HistoryDialog(ctx, "activity", "00000000-0000-0000-0000-000000000000"),
     ]
     for dialog in dialogs:
+        assert_fits(qtbot, open_dialog(qtbot, dialog))
+
+
+# ---- case transfers (移交) and correction requests (issue 12)
+
+
+@in_child
+def test_fit_transfer_dialogs(qtbot, store, ctx):
+    from app.ui.cases.transfer_dialog import DeclineTransferDialog, TransferDialog
+    from tests.cases_support import register
+
+    case = register(store)
+    for dialog in (
+        TransferDialog(ctx, case.case_id, case.case_no),
+        DeclineTransferDialog(ctx, "00000000-0000-4000-8000-000000000001", "鼓西街道 (2026)1号"),
+    ):
         assert_fits(qtbot, open_dialog(qtbot, dialog))

@@ -13,6 +13,12 @@
     labor-district set-role NAME viewer --street GUDONG --street GUXI
     labor-district disable-admin NAME           its open sessions end at once
     labor-district import-applications FILE     applications exported by an external platform
+    labor-district transfer-case CASE_NO --to GUXI --reason TEXT
+                                                the sending station carries it out at its sync
+    labor-district transfers [--station GUDONG]  transfers and where each stands
+    labor-district request-correction --station GUDONG --kind case --record CASE_NO
+                      --field facts --message TEXT --due 2026-12-20   (退回补正)
+    labor-district corrections [--station GUDONG] [--open]
     labor-district make-certs --out DIR --host district.example --host 10.0.0.5
 
 The database is an SQLite file (``labor-district.sqlite`` in the working folder) unless
@@ -415,6 +421,99 @@ def cmd_import_applications(args) -> int:
     return 3 if report.bad else 0
 
 
+def cmd_transfer_case(args) -> int:
+    from app.district import roles, work
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                row = work.order_transfer(s, None, args.case_no, args.to, args.reason)
+            except work.WorkError as exc:
+                raise CliError(str(exc)) from None
+            msg = (
+                f"已决定将案件 {row.from_case_no} 由{roles.station_name(row.from_station)}"
+                f"移交{roles.station_name(row.to_station)}（移交编号 {row.id}）："
+                f"{roles.station_name(row.from_station)}下次同步时执行"
+            )
+    finally:
+        engine.dispose()
+    print(msg)
+    return 0
+
+
+def cmd_transfers(args) -> int:
+    from sqlalchemy import or_, select
+
+    from app.district import roles, work
+    from app.district.models_work import CaseTransfer
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s:
+            q = select(CaseTransfer).order_by(CaseTransfer.created_at)
+            if args.station:
+                code = args.station.upper()
+                q = q.where(or_(CaseTransfer.from_station == code, CaseTransfer.to_station == code))
+            for t in s.scalars(q):
+                to_no = f" {t.to_case_no}" if t.to_case_no else ""
+                print(
+                    f"{t.from_case_no}\t{roles.station_name(t.from_station)} → "
+                    f"{roles.station_name(t.to_station)}{to_no}\t"
+                    f"{work.TRANSFER_STATUS.get(t.status, t.status)}\t{t.initiated_by}\t{t.reason}"
+                )
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_request_correction(args) -> int:
+    from app.district import roles, work
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s, s.begin():
+            try:
+                req = work.create_request(
+                    s, None, station=args.station, entity=args.kind, record=args.record,
+                    field=args.field, message=args.message, due_on=args.due,
+                )  # fmt: skip
+            except work.WorkError as exc:
+                raise CliError(str(exc)) from None
+            msg = (
+                f"已退回补正：{roles.station_name(req.station_code)} {req.record_label} 的"
+                f"“{req.field_label}”，期限 {req.due_on.isoformat()}（编号 {req.id}）"
+            )
+    finally:
+        engine.dispose()
+    print(msg)
+    return 0
+
+
+def cmd_corrections(args) -> int:
+    from sqlalchemy import select
+
+    from app.district import roles, work
+    from app.district.models_work import CorrectionRequest
+
+    engine = _engine(args)
+    try:
+        with _session(engine) as s:
+            q = select(CorrectionRequest).order_by(CorrectionRequest.requested_at)
+            if args.station:
+                q = q.where(CorrectionRequest.station_code == args.station.upper())
+            if args.open:
+                q = q.where(CorrectionRequest.status == "open")
+            for r in s.scalars(q):
+                print(
+                    f"{roles.station_name(r.station_code)}\t{r.record_label}\t{r.field_label}\t"
+                    f"{r.due_on.isoformat()}\t{work.CORRECTION_STATUS.get(r.status, r.status)}"
+                )
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _cli_actor() -> str:
     from app.district import roles
 
@@ -530,6 +629,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_import_applications)
+    p = sub.add_parser("transfer-case", help="决定将一个案件移交另一站点（移交站点同步时执行）")
+    p.add_argument("case_no", help="案号")
+    p.add_argument("--to", required=True, help="接收站点代码或街镇名称")
+    p.add_argument("--reason", required=True, help="移交理由")
+    p.set_defaults(func=cmd_transfer_case)
+    p = sub.add_parser("transfers", help="列出案件移交及其状态")
+    p.add_argument("--station", help="只列出与该站点有关的")
+    p.set_defaults(func=cmd_transfers)
+    p = sub.add_parser("request-correction", help="退回补正：要求站点修改其记录的一个字段")
+    p.add_argument("--station", required=True, help="站点代码或街镇名称")
+    p.add_argument("--kind", required=True, choices=["case", "visit", "enterprise", "activity"])
+    p.add_argument("--record", required=True, help="案号、统一社会信用代码、活动名称或记录编号")
+    p.add_argument("--field", required=True, help="字段（如 facts、employment_status、notes）")
+    p.add_argument("--message", required=True, help="补正说明")
+    p.add_argument("--due", required=True, help="补正期限，如 2026-12-20")
+    p.set_defaults(func=cmd_request_correction)
+    p = sub.add_parser("corrections", help="列出补正要求")
+    p.add_argument("--station", help="只列出该站点的")
+    p.add_argument("--open", action="store_true", help="只列出待补正的")
+    p.set_defaults(func=cmd_corrections)
     p = sub.add_parser("make-certs", help="生成区级 CA 和服务器证书")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.add_argument("--host", action="append", help="服务器的域名或 IP，可重复")

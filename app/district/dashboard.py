@@ -234,6 +234,9 @@ def install_dashboard(app: FastAPI) -> None:
                 r for r in station_rows(s, year, stale_days=cfg.stale_days) if sess.sees(r.code)
             ]
             waiting, oldest = _waiting_applications(s, sess)
+            from app.district.work import counts_by_street
+
+            corrections = [c for c in counts_by_street(s, sess) if c.open]
         stale = {r.name for r in rows if r.stale}
         charts = [
             bar_chart("案件数", [(r.name, r.cases, str(r.cases)) for r in rows], color=PALETTE[0]),
@@ -277,6 +280,7 @@ def install_dashboard(app: FastAPI) -> None:
             stale_days=f"{cfg.stale_days:g}",
             waiting=waiting,
             oldest=oldest,
+            corrections=corrections,
             now=_when(datetime.now(UTC)),
             **base_context(sess, "overview"),
         )

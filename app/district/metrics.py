@@ -155,6 +155,8 @@ def station_rows(
         if row is None or received is None:
             continue
         status = _text(d.get("status"))
+        if status == "transferred":
+            continue  # counted at the station it was transferred to (移交), not twice
         if status in OPEN_STATUSES:
             deadline = _date(d.get("extended_until")) or received + timedelta(days=MEDIATION_DAYS)
             if today > deadline:

@@ -104,3 +104,65 @@ class ApplicationEvidence(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CaseTransfer(Base):
+    """A case moving from one station to another (移交), and where it stands.
+
+    ``ordered``: a district admin asked for it; the sending station has not sent the case yet.
+    ``sent``: the sending station sent the case's content (``data``) and closed its case as
+    已移交; the receiving station fetches it. ``accepted`` (with the new case number) or
+    ``declined`` (reason and category) by the receiving station. ``refused``: the sending
+    station could not carry out an order (the case was no longer open, or unknown).
+    """
+
+    __tablename__ = "case_transfer"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    from_station: Mapped[str] = mapped_column(String(16), index=True)
+    from_case_no: Mapped[str] = mapped_column(String(60))
+    to_station: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    #: "站点" (the sending station did it) or the district user's name
+    initiated_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    #: the original receipt date (the Art. 14 clock)
+    received_on: Mapped[date | None] = mapped_column(Date)
+    #: the case's content as the sending station sent it (parties, claims, files …)
+    data: Mapped[dict | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    to_case_no: Mapped[str | None] = mapped_column(String(60))
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    decline_category: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the transfer this one continues (a case sent on again): the chain
+    previous_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class CorrectionRequest(Base):
+    """A reviewer's request that a station correct a field of one of its records (退回补正).
+
+    The district never edits the record: the station's next edit of it answers the request.
+    """
+
+    __tablename__ = "correction_request"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(16), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    record_label: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(60))
+    field_label: Mapped[str] = mapped_column(String(60))
+    message: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(String(60))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: open | answered
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the station's user id and the fields its edit changed
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answer_fields: Mapped[list | None] = mapped_column(JSON)
+    answer_version: Mapped[int | None] = mapped_column(Integer)

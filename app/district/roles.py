@@ -2,9 +2,10 @@
 
 Three roles, each optionally limited to some streets (station codes):
 
-* ``admin``: everything (code lists, notices, applications, the audit log);
-* ``reviewer``: reads everything (of their streets), publishes notices and re-routes
-  online applications;
+* ``admin``: everything (code lists, notices, applications, case transfers, correction
+  requests, the audit log);
+* ``reviewer``: reads everything (of their streets), publishes notices, re-routes
+  online applications and sends correction requests (退回补正);
 * ``viewer``: reads only.
 
 The role and the streets are read from ``admin_user`` at every request (not from the session),
@@ -27,8 +28,8 @@ from app.domain import reference
 ROLES = {"admin": "管理员", "reviewer": "审核员", "viewer": "查看员"}
 #: what each role may do (besides reading)
 PERMISSIONS = {
-    "admin": {"reference", "notice", "route", "audit", "import"},
-    "reviewer": {"notice", "route"},
+    "admin": {"reference", "notice", "route", "audit", "import", "transfer", "correct"},
+    "reviewer": {"notice", "route", "correct"},
     "viewer": set(),
 }
 PERMISSION_LABELS = {
@@ -37,6 +38,8 @@ PERMISSION_LABELS = {
     "route": "改派网上申请",
     "audit": "查看操作记录",
     "import": "导入申请",
+    "transfer": "移交案件",
+    "correct": "退回补正",
 }
 CLI_ACTOR = "命令行"
 
@@ -53,6 +56,12 @@ ACTION_LABELS = {
     "admin.disable": "停用区级用户",
     "station.enroll": "生成站点登记码",
     "station.revoke": "撤销站点凭据",
+    "transfer.order": "决定移交案件",
+    "transfer.send": "站点移交案件",
+    "transfer.refuse": "站点未能移交",
+    "transfer.decide": "站点处理移交",
+    "correction.create": "退回补正",
+    "correction.answer": "站点已补正",
 }
 
 

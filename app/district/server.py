@@ -644,6 +644,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     install_admin_pages(app)
     install_station_audit(app)
     install_station_users(app)
+    from app.district.work_pages import install_work_pages
+
+    install_work_pages(app)
     _with_batch_schema(app)
     if not config.api_docs:
 

@@ -45,7 +45,11 @@ TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
     S.WITHDRAWN: (S.CLOSED,),
     S.CLOSED: (S.ARCHIVED,),
     S.ARCHIVED: (),
+    # reached only by a transfer (app.cases.transfers), never by a button
+    S.TRANSFERRED: (),
 }
+#: states from which a case may be transferred to another station (移交): before any outcome
+TRANSFERABLE = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION})
 
 #: states in which the mediation period is running (the 15-day clock matters)
 ACTIVE = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION})
@@ -71,6 +75,7 @@ _NEXT_STEP = {
     S.WITHDRAWN: "已撤回的案件只能结案",
     S.CLOSED: "已结案的案件只能归档",
     S.ARCHIVED: "已归档的案件不能再变更状态",
+    S.TRANSFERRED: "已移交的案件由接收站点继续办理，本站不能再变更状态",
 }
 
 

@@ -64,6 +64,8 @@ class CaseStatus(LabeledEnum):
     PERFORMING = ("performing", "履行跟踪")
     CLOSED = ("closed", "已结案")
     ARCHIVED = ("archived", "已归档")
+    #: sent to another station (移交): the case continues there under its own number
+    TRANSFERRED = ("transferred", "已移交")
 
 
 class FailureReason(LabeledEnum):

@@ -180,6 +180,8 @@ def case_figures(session, period: Period) -> tuple[list[TypeRow], TypeRow, dict,
         live(DisputeCase),
         DisputeCase.received_on >= period.start,
         DisputeCase.received_on <= period.end,
+        # a case transferred away (移交) is counted where it continues, not twice
+        DisputeCase.status != CaseStatus.TRANSFERRED.value,
     )
     cohort = select(DisputeCase.id).where(in_period)
     cases = {

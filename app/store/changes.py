@@ -169,6 +169,11 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                 created_at=now,
             )
         )
+    answered: list[tuple] = [
+        (obj.entity_name(), obj.id, ["（新增）"], 1, getattr(obj, "case_id", None))
+        for obj in session.new
+        if isinstance(obj, Synced) and getattr(obj, "case_id", None)
+    ]
     for obj in list(session.dirty):
         if not isinstance(obj, Synced) or not session.is_modified(obj, include_collections=False):
             continue
@@ -183,6 +188,9 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         obj.updated_by = user_id
         op = ChangeOp.DELETE if changes.get("deleted") == [False, True] else ChangeOp.UPDATE
         new_version = (obj.version or 0) + 1  # what the mapper will write
+        answered.append(
+            (obj.entity_name(), obj.id, list(changes), new_version, getattr(obj, "case_id", None))
+        )
         session.add(
             AuditEvent(
                 at=now,
@@ -206,6 +214,11 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     for obj in session.deleted:
         if isinstance(obj, Synced):
             raise HardDeleteRefused()
+    if answered and not info.get("replicating"):
+        # an open correction request (退回补正) on an edited record is answered by the edit
+        from app.store.corrections import answer_on_flush
+
+        answer_on_flush(session, answered)
 
 
 def install(session_class) -> None:

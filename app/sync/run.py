@@ -54,6 +54,11 @@ class SyncResult:
     blobs_down: int = 0
     #: fields two PCs changed differently, waiting for the station administrator (protocol 2)
     conflicts: int = 0
+    #: cases transferred here (移交) and received; correction requests (退回补正) received, and
+    #: those this station's edits answered and reported
+    transfers_in: int = 0
+    corrections_new: int = 0
+    corrections_answered: int = 0
     problem: str | None = None
     reasons: list[str] = field(default_factory=list)
     #: what the pass could not do but that does not make it fail (e.g. no case-number block)
@@ -238,6 +243,7 @@ def sync_once(
             exchange_applications(client, store)
 
             _replicate(client, store, result, progress, cancel)
+            _exchange_work(client, store, result)
         codelists.use_district_code_lists(store)
         result.ok = True
     except SyncProblem as problem:
@@ -254,6 +260,28 @@ def sync_once(
     result.waiting = _waiting(store)
     _finish(store, result, started)
     return result
+
+
+def _exchange_work(client: DistrictClient, store, result: SyncResult) -> None:
+    """Case transfers and correction requests (after the attachments went up: a transfer's
+    files are read from them)."""
+    from app.sync.work import exchange_work
+
+    work = exchange_work(client, store)
+    result.transfers_in += work.transfers_in
+    result.corrections_new += work.corrections_new
+    result.corrections_answered += work.corrections_answered
+    if work.transfers_in:
+        result.notes.append(f"收到移交本站的案件 {work.transfers_in} 件（调解案件 → 移交案件）")
+    if work.transfers_waiting:
+        result.notes.append(
+            f"{work.transfers_waiting} 件移交案件的附件移交站点尚未上传，下次同步时再取"
+        )
+    if work.corrections_new:
+        result.notes.append(f"收到区级退回补正 {work.corrections_new} 条（见工作台）")
+    if work.corrections_answered:
+        result.notes.append(f"已向区级报送补正 {work.corrections_answered} 条")
+    result.notes.extend(work.notes)
 
 
 def _replicate(client: DistrictClient, store, result: SyncResult, progress, cancel) -> None:

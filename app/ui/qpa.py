@@ -20,12 +20,36 @@ from pathlib import Path
 # The libraries Qt 6's xcb plugin needs beyond a basic X11 desktop, with their package names.
 # (soname, Debian/Ubuntu/UOS/Kylin, Fedora/RHEL/openEuler, openSUSE, Arch)
 XCB_LIBRARIES = [
-    ("libxcb-cursor.so.0", "libxcb-cursor0", "xcb-util-cursor", "libxcb-cursor0", "xcb-util-cursor"),
+    (
+        "libxcb-cursor.so.0",
+        "libxcb-cursor0",
+        "xcb-util-cursor",
+        "libxcb-cursor0",
+        "xcb-util-cursor",
+    ),
     ("libxcb-icccm.so.4", "libxcb-icccm4", "xcb-util-wm", "libxcb-icccm4", "xcb-util-wm"),
-    ("libxcb-keysyms.so.1", "libxcb-keysyms1", "xcb-util-keysyms", "libxcb-keysyms1", "xcb-util-keysyms"),
+    (
+        "libxcb-keysyms.so.1",
+        "libxcb-keysyms1",
+        "xcb-util-keysyms",
+        "libxcb-keysyms1",
+        "xcb-util-keysyms",
+    ),
     ("libxcb-image.so.0", "libxcb-image0", "xcb-util-image", "libxcb-image0", "xcb-util-image"),
-    ("libxcb-render-util.so.0", "libxcb-render-util0", "xcb-util-renderutil", "libxcb-render-util0", "xcb-util-renderutil"),
-    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0", "libxkbcommon-x11", "libxkbcommon-x11-0", "libxkbcommon-x11"),
+    (
+        "libxcb-render-util.so.0",
+        "libxcb-render-util0",
+        "xcb-util-renderutil",
+        "libxcb-render-util0",
+        "xcb-util-renderutil",
+    ),
+    (
+        "libxkbcommon-x11.so.0",
+        "libxkbcommon-x11-0",
+        "libxkbcommon-x11",
+        "libxkbcommon-x11-0",
+        "libxkbcommon-x11",
+    ),
     ("libxkbcommon.so.0", "libxkbcommon0", "libxkbcommon", "libxkbcommon0", "libxkbcommon"),
     ("libxcb-xkb.so.1", "libxcb-xkb1", "libxcb", "libxcb-xkb1", "libxcb"),
     ("libxcb-shape.so.0", "libxcb-shape0", "libxcb", "libxcb-shape0", "libxcb"),

@@ -46,6 +46,7 @@ from app.store.models.system import (
     UserAccount,
 )
 from app.store.models.visits import EnterpriseVisit, Finding, FindingUpdate
+from app.store.models.work import CaseTransfer, CaseTransferFile, CorrectionRequest
 
 SYNCED_MODELS: tuple[type[Synced], ...] = (
     Enterprise,
@@ -96,6 +97,9 @@ __all__ = [
     "CaseParty",
     "CaseSearchKey",
     "CaseSearchStale",
+    "CaseTransfer",
+    "CaseTransferFile",
+    "CorrectionRequest",
     "CreditNote",
     "DisputeCase",
     "DistrictNotice",

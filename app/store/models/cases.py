@@ -91,6 +91,15 @@ class DisputeCase(Synced, Base):
     #: NULL (before 0016): not one
     is_dispatch: Mapped[bool | None] = mapped_column(Boolean)
 
+    #: a transfer (移交, app.cases.transfers): the station and case number it came from, and
+    #: the station (and, once registered there, case number) it went to, with the reason
+    transfer_from_station: Mapped[str | None] = mapped_column(String(16))
+    transfer_from_case_no: Mapped[str | None] = mapped_column(String(60))
+    transfer_to_station: Mapped[str | None] = mapped_column(String(16))
+    transfer_to_case_no: Mapped[str | None] = mapped_column(String(60))
+    transfer_reason: Mapped[str | None] = mapped_column(String(500))
+    transferred_on: Mapped[date | None] = mapped_column(Date)
+
     __table_args__ = (UniqueConstraint("station_code", "case_year", "case_seq"),)
 
 

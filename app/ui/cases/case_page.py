@@ -245,6 +245,9 @@ class CasePage(QWidget):
             f"<span style='color:{note.color}'>{escape(note.text)}</span>"
             for note in deadline_notes(d, today)
         ]
+        from app.ui.cases.transfer_dialog import transfer_lines
+
+        lines.extend(transfer_lines(self.ctx.store, d.id))  # 移交自 / 移交至
         self.clock.setText("<br>".join(lines))
         self._show_actions(d, today)
         self.summary.setHtml(self._summary_html(d))
@@ -294,6 +297,9 @@ class CasePage(QWidget):
         # a disabled main action says why in words on the page, not only in its tooltip
         self.refusals.setText("\n".join(refused))
         self.refusals.setVisible(bool(refused))
+        from app.ui.cases.transfer_dialog import add_transfer_action
+
+        add_transfer_action(self, d)  # 移交其他站点…
         self.actions_row.addStretch(1)
         # a push button with a menu: its size makes room for the arrow (a tool button cut it off)
         printing = QPushButton("打印文书")

@@ -279,6 +279,17 @@ class CasesSection(Section):
         self.online_tab.case_registered.connect(
             lambda case_id: (self.list_page.model.reload(), self.open_case(case_id))
         )
+        # 移交案件 (app/ui/cases/transfer_tab.py): cases other stations transferred here
+        from app.ui.cases.transfer_tab import TransfersTab
+
+        self.transfer_tab = TransfersTab(ctx, self._today, self)
+        self.tabs.addTab(self.transfer_tab, "移交案件")
+        self.transfer_tab.waiting_changed.connect(
+            lambda n: self.tabs.setTabText(2, f"移交案件（{n}）" if n else "移交案件")
+        )
+        self.transfer_tab.case_registered.connect(
+            lambda case_id: (self.list_page.model.reload(), self.open_case(case_id))
+        )
         self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.case_page)
         self.list_page.view.doubleClicked.connect(
@@ -301,9 +312,11 @@ class CasesSection(Section):
             self._started = True
             self.list_page.apply_filter()
             self.online_tab.reload()
+            self.transfer_tab.reload()
         elif self.stack.currentWidget() is self.tabs:
             self.list_page.model.reload()
             self.online_tab.reload()
+            self.transfer_tab.reload()
         else:
             self.case_page.reload()
 

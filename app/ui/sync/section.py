@@ -258,6 +258,17 @@ class SyncSection(Section):
         col.addWidget(self.notice_body)
         self.notices_tab = self.tabs.addTab(box, "区级通知")
 
+        # -- correction requests from the district (app/ui/corrections.py)
+        from app.ui.corrections import CorrectionsList
+
+        self.corrections = CorrectionsList(ctx)
+        self.corrections_tab = self.tabs.addTab(self.corrections, "退回补正")
+        self.corrections.open_changed.connect(
+            lambda n: self.tabs.setTabText(
+                self.corrections_tab, f"退回补正（{n}）" if n else "退回补正"
+            )
+        )
+
         self.controller.status_changed.connect(self._show_status)
         self.controller.started.connect(self._started)
         self.controller.finished.connect(self._finished)
@@ -269,6 +280,7 @@ class SyncSection(Section):
     def activated(self) -> None:
         self.controller.refresh_status()
         self.ctx.run(self._load_lists, self.ctx.store, on_done=self._show_lists)
+        self.corrections.reload()
 
     @staticmethod
     def _load_lists(store):

@@ -262,6 +262,18 @@ class WorkbenchSection(Section):
         col.addWidget(self.five_box)
         col.addLayout(case_lists)
         col.addLayout(lists)
+        # 区级退回补正 (app/ui/corrections.py): open requests on this station's records
+        from app.ui.corrections import CorrectionsList
+
+        self.corrections_box = QGroupBox("区级退回补正（双击打开记录）")
+        self.corrections = CorrectionsList(ctx, self.today, open_only=True)
+        QVBoxLayout(self.corrections_box).addWidget(self.corrections)
+        self.corrections.open_changed.connect(
+            lambda n: self.corrections_box.setTitle(
+                f"区级退回补正：待补正 {n} 条（双击打开记录）" if n else "区级退回补正"
+            )
+        )
+        col.addWidget(self.corrections_box)
         area = QScrollArea()
         area.setWidgetResizable(True)
         area.setWidget(body)
@@ -310,6 +322,7 @@ class WorkbenchSection(Section):
 
     def refresh(self) -> None:
         """Recompute in the background; once a day the risk levels are refreshed first."""
+        self.corrections.reload()
         if self.task is not None:
             return
         today = self.today()
