@@ -88,3 +88,32 @@ def test_no_writable_cache_still_gives_the_font(tmp_path, monkeypatch):
     monkeypatch.setenv("LABOR_STATION_CACHE_DIR", str(blocker / "cache"))
     font = fonts.load_font(NAME, fonts.bundled_font_path())
     assert font.face.charToGlyph[ord("调")]
+
+
+def test_a_line_never_starts_with_closing_punctuation():
+    """ "…（第2期款项）。" at a line end: ReportLab hung the "）" in the margin and began the next
+    line with "。" alone; the break now moves back before the closing marks."""
+    from reportlab.lib import textsplit
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from app.documents import fonts
+
+    name = fonts.cjk_font_name()
+    text = "申请人支付劳动报酬（第2期款项）。下一句"
+    assert textsplit.dumbSplit(text, [10] * len(text), 150) == [
+        [10, "申请人支付劳动报酬（第2期款"],
+        [90, "项）。下一句"],
+    ]
+    # hung in the margin (ReportLab's 标点悬挂) or moved down with the character before it
+    for _extra, line in textsplit.dumbSplit("甲乙丙丁戊，己庚", [10] * 8, 50)[1:]:
+        assert line[0] not in fonts.CANNOT_START
+    style = ParagraphStyle("t", fontName=name, fontSize=12, leading=16, wordWrap="CJK")
+    sentence = "被申请人于2026年12月15日前以银行转账方式向申请人支付劳动报酬（第2期款项）。"
+    for width in range(100, 480, 6):
+        para = Paragraph(sentence * 2, style)
+        para.wrap(width, 1000)
+        lines = [str(line[1][0]) for line in para.blPara.lines]  # (extra space, [text])
+        assert len(lines) > 1
+        for line in lines[1:]:
+            assert line[0] not in fonts.CANNOT_START, (width, lines)

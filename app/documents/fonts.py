@@ -302,7 +302,48 @@ def _char_widths(word: str, font_name: str, font_size: float) -> list[float]:
     return out
 
 
+#: characters a line of Chinese never starts with (GB/T 15834 punctuation that closes or follows;
+#: ReportLab's own list lacks the full-width comma, colon, semicolon and quotes)
+CANNOT_START = frozenset("，。、：；？！）》」』】〕］｝〉”’…—%％‰℃·．" + ",.:;?!)]}")
+
+
+def _kinsoku_split(word: str, widths: list[float], max_widths) -> list:
+    """ReportLab's ``textsplit.dumbSplit`` (cut Chinese between any two characters), then: a line
+    never starts with closing punctuation. ReportLab hangs one such character in the margin, so
+    a sentence ending in "）。" left the "。" alone at the start of the next line (seen on the
+    agreements' payment terms); here the break moves back before the characters that cannot
+    start a line ("…项）。" goes down whole) and the rest is split again."""
+    if not isinstance(max_widths, list | tuple):
+        max_widths = [max_widths]
+    lines = _DUMB_SPLIT(word, widths, max_widths)
+    if len(lines) < 2 or "".join(text for _extra, text in lines) != word:
+        return lines  # spaces were trimmed at a break: positions unknown, keep ReportLab's
+    pos = 0
+    for k in range(1, len(lines)):
+        prev_extra, prev = lines[k - 1]
+        pos += len(prev)
+        if not lines[k][1] or lines[k][1][0] not in CANNOT_START:
+            continue
+        back = 0
+        while back < 3 and back < len(prev) - 1 and word[pos - back] in CANNOT_START:
+            back += 1
+        if back == 0 or word[pos - back] in CANNOT_START:
+            return lines  # a run of punctuation longer than we move: leave it
+        start = pos - back
+        head = [*lines[: k - 1], [prev_extra + sum(widths[start:pos]), prev[: len(prev) - back]]]
+        rest = list(max_widths[k - 1 + 1 :]) or [max_widths[-1]]
+        return head + _kinsoku_split(word[start:], widths[start:], rest)
+    return lines
+
+
+_DUMB_SPLIT = None
+
+
 def _install_width_cache() -> None:
+    global _DUMB_SPLIT
     from reportlab.lib import textsplit
 
     textsplit.getCharWidths = _char_widths  # wordSplit looks it up in its module at each call
+    if _DUMB_SPLIT is None:
+        _DUMB_SPLIT = textsplit.dumbSplit
+        textsplit.dumbSplit = _kinsoku_split  # likewise
