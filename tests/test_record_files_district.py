@@ -162,3 +162,47 @@ def test_content_disposition_keeps_chinese_names_and_cannot_break_the_header():
     assert "\r" not in hostile and "\n" not in hostile
     assert hostile.split("filename=", 1)[1].count('"') == 2
     assert content_disposition("scan.PDF").startswith('attachment; filename="scan.PDF"')
+
+
+def test_a_visits_list_holds_its_findings_photos(district, station_a):
+    from datetime import date
+
+    from app.domain.enums import FindingStatus
+    from app.store.models import Enterprise, EnterpriseVisit, Finding
+
+    with station_a.unit_of_work() as s:
+        firm = Enterprise(name="福州冶山科技有限公司", employee_count=10)
+        s.add(firm)
+        s.flush()
+        visit = EnterpriseVisit(enterprise_id=firm.id, visited_on=date(2026, 11, 3))
+        s.add(visit)
+        s.flush()
+        finding = Finding(enterprise_id=firm.id, visit_id=visit.id, category="labor_contract",
+                          description="未签订书面劳动合同", status=FindingStatus.OPEN)  # fmt: skip
+        s.add(finding)
+        s.flush()
+        photo = _jpeg(7, 20_000)
+        on_visit = add_attachment(s, "enterprise_visit", visit.id,
+                                  NewAttachment("走访签到表.jpg", photo)).id  # fmt: skip
+        on_finding = add_attachment(s, "finding", finding.id,
+                                    NewAttachment("未签合同现场.jpg", _jpeg(8, 9_000))).id  # fmt: skip
+        add_attachment(s, "enterprise", firm.id, NewAttachment("营业执照.jpg", _jpeg(9, 5_000)))
+        visit_id, finding_id = visit.id, finding.id
+    assert sync_once(station_a).ok
+    user(district, "guanli", "--role", "admin")
+    admin = login(district, "guanli")
+    with contextlib.closing(admin):
+        where = {"station": "GUDONG", "entity": "enterprise_visit", "id": visit_id}
+        page = admin.get(FILES, params=where)
+        assert page.status_code == 200
+        assert "2026-11-03 走访" in page.text
+        assert "走访签到表.jpg" in page.text and "未签合同现场.jpg" in page.text
+        assert f"问题台账（{finding_id[:8]}）" in page.text
+        assert "营业执照.jpg" not in page.text  # the enterprise's own file, not the visit's
+        got = admin.get(f"{FILES}/{on_visit}", params=where)
+        assert got.status_code == 200 and got.content == photo
+        assert admin.get(f"{FILES}/{on_finding}", params=where).status_code == 200
+        firm_page = admin.get(FILES, params={"station": "GUDONG", "entity": "enterprise",
+                                             "id": firm.id})  # fmt: skip
+        assert "营业执照.jpg" in firm_page.text and "走访签到表.jpg" not in firm_page.text
+    assert [t for _a, t, _st, _s in _audit(district, "record.file")] == [on_visit, on_finding]
