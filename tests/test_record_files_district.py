@@ -206,3 +206,15 @@ def test_a_visits_list_holds_its_findings_photos(district, station_a):
                                              "id": firm.id})  # fmt: skip
         assert "营业执照.jpg" in firm_page.text and "走访签到表.jpg" not in firm_page.text
     assert [t for _a, t, _st, _s in _audit(district, "record.file")] == [on_visit, on_finding]
+    # a damaged file at the district: a clear answer, nothing served, nothing logged
+    import hashlib
+
+    stored = district.blob_dir / "blobs" / "GUDONG" / hashlib.sha256(photo).hexdigest()
+    damaged = bytearray(stored.read_bytes())
+    damaged[-1] ^= 0xFF
+    stored.write_bytes(bytes(damaged))
+    admin = login(district, "guanli")
+    with contextlib.closing(admin):
+        broken = admin.get(f"{FILES}/{on_visit}", params=where)
+        assert broken.status_code == 500 and "无法解密" in broken.json()["detail"]
+    assert len(_audit(district, "record.file")) == 2

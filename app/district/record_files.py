@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
+from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import trail
 from app.district import roles
+from app.district.blobs import BlobError
 from app.district.dashboard import Admin, base_context_for, client_address, render
 from app.district.models import StationRecord, StoredBlob
 from app.store.attachments import KIND_LABELS as FILE_KINDS
@@ -221,7 +223,12 @@ def install_record_files(app: FastAPI) -> None:
                 raise HTTPException(
                     404, "站点尚未把这个附件的内容上传到区级服务器（站点下次同步后再试）"
                 )
-            data = request.app.state.blobs.get(station, found.sha256)
+            try:
+                data = request.app.state.blobs.get(station, found.sha256)
+            except (BlobError, InvalidTag):  # a damaged file, or a blob key that is not its own
+                raise HTTPException(
+                    500, "区级保存的这个附件无法解密（文件损坏或附件密钥不符），请联系系统管理员"
+                ) from None
             if data is None:
                 raise HTTPException(404, "区级服务器上没有这个附件的内容")
             roles.audit(
