@@ -643,6 +643,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     install_public(app)
     install_admin_pages(app)
     install_station_audit(app)
+    from app.district.record_files import install_record_files
+
+    install_record_files(app)
     install_station_users(app)
     from app.district.work_pages import install_work_pages
 

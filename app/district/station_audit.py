@@ -22,6 +22,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import trail
-from app.district import roles
+from app.district import record_files, roles
 from app.district.auth import StationPrincipal
 from app.district.dashboard import Admin, base_context_for, client_address, render
 from app.district.models import StationRecord, utcnow
@@ -558,6 +559,11 @@ def install_station_audit(app: FastAPI) -> None:
                 station_code=station,
                 client=client_address(request),
             )
+        files_url = None
+        if title is not None and record_files.may_read_files(sess):
+            files_url = "/dashboard/station-audit/record/files?" + urlencode(
+                {"station": station, "entity": entity, "id": id}
+            )
         return render(
             "station_audit_record.html",
             title=f"操作记录 · {title or id[:8]}",
@@ -565,5 +571,6 @@ def install_station_audit(app: FastAPI) -> None:
             record_title=title or id[:8],
             kind=trail.KIND_LABELS.get(entity, entity),
             station_label=roles.station_name(station),
+            files_url=files_url,
             **base_context_for(sess, "station-audit"),
         )
