@@ -243,6 +243,8 @@ class CaseDetail:
     followups: list = field(default_factory=list)
     #: the referral to labor inspection (``app.cases.referral.ReferralInfo``), if any
     referral: object | None = None
+    #: 移交自 / 移交至 (``app.cases.transfers.TransferLinks``)
+    transfer: object | None = None
 
     # ---------------------------------------------------------- parties
 
@@ -581,6 +583,9 @@ def load_case(session: Session, case_id: str) -> CaseDetail:
     from app.cases.referral import load_referral
 
     detail.referral = load_referral(session, case_id)
+    from app.cases.transfers import links_in
+
+    detail.transfer = links_in(session, case)
     owners = [case_id, *by_id]
     for a in session.scalars(
         select(Attachment)

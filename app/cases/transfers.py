@@ -516,14 +516,19 @@ def links_of(case: DisputeCase, outgoing: CaseTransfer | None = None) -> Transfe
     return TransferLinks(from_text, to_text)
 
 
+def links_in(s, case: DisputeCase) -> TransferLinks:
+    """The case's 移交自 / 移交至, inside a session (``load_case`` calls it)."""
+    out = None
+    if case.transfer_to_station:
+        out = s.scalar(
+            select(CaseTransfer).where(
+                CaseTransfer.direction == "out", CaseTransfer.case_id == case.id
+            )
+        )
+    return links_of(case, out)
+
+
 def case_links(store, case_id: str) -> TransferLinks:
     with store.read() as s:
         case = s.get(DisputeCase, case_id)
-        if case is None:
-            return TransferLinks(None, None)
-        out = s.scalar(
-            select(CaseTransfer).where(
-                CaseTransfer.direction == "out", CaseTransfer.case_id == case_id
-            )
-        )
-        return links_of(case, out)
+        return TransferLinks(None, None) if case is None else links_in(s, case)

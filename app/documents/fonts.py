@@ -331,7 +331,7 @@ def _kinsoku_split(word: str, widths: list[float], max_widths) -> list:
             return lines  # a run of punctuation longer than we move: leave it
         start = pos - back
         head = [*lines[: k - 1], [prev_extra + sum(widths[start:pos]), prev[: len(prev) - back]]]
-        rest = list(max_widths[k - 1 + 1 :]) or [max_widths[-1]]
+        rest = list(max_widths[k:]) or [max_widths[-1]]
         return head + _kinsoku_split(word[start:], widths[start:], rest)
     return lines
 

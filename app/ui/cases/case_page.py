@@ -247,7 +247,7 @@ class CasePage(QWidget):
         ]
         from app.ui.cases.transfer_dialog import transfer_lines
 
-        lines.extend(transfer_lines(self.ctx.store, d.id))  # 移交自 / 移交至
+        lines.extend(transfer_lines(d.transfer))  # 移交自 / 移交至 (loaded with the case)
         self.clock.setText("<br>".join(lines))
         self._show_actions(d, today)
         self.summary.setHtml(self._summary_html(d))

@@ -100,10 +100,11 @@ def add_transfer_action(page, detail) -> None:
     page.action_buttons["transfer"] = b
 
 
-def transfer_lines(store, case_id: str) -> list[str]:
-    """The header's 移交自 / 移交至 lines (HTML)."""
-    links = transfers.case_links(store, case_id)
+def transfer_lines(links) -> list[str]:
+    """The header's 移交自 / 移交至 lines (HTML), from the loaded case's ``transfer``."""
     lines = []
+    if links is None:
+        return lines
     if links.from_text:
         lines.append(f"移交自：{escape(links.from_text)}")
     if links.to_text:
